@@ -1,0 +1,65 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace rexray {
+
+struct MountEntry {
+  std::string source;  // as the kernel shows it, e.g. /dev/loop3
+  std::string target;  // mount point
+  std::string fsType;
+  std::string options;
+  dev_t devno = 0;     // major:minor of the mounted device (0 when none)
+};
+
+// Everything the mount pipeline needs from the operating system, so tests can
+// substitute a fake. Every method throws rexray::Error with a message naming
+// the device or path and the system's reason (strerror / tool output).
+class OsLayer {
+public:
+  virtual ~OsLayer() = default;
+
+  // The filesystem type libblkid finds on the device ("ext4", "xfs"), or ""
+  // when there is none.
+  virtual std::string probeFilesystem(const std::string &device) = 0;
+  // Runs mkfs.<fsType> on the device by execve with an argument vector (no
+  // shell): ext4/ext3 with -F, xfs with -f, btrfs with -f. Other types are
+  // ErrorKind::Invalid "unsupported file system type".
+  virtual void makeFilesystem(const std::string &device, const std::string &fsType) = 0;
+  // mount(2). options is the comma-separated data string ("" for none).
+  virtual void mount(const std::string &device, const std::string &target,
+                     const std::string &fsType, const std::string &options) = 0;
+  // umount2(2); not mounted is not an error.
+  virtual void unmount(const std::string &target) = 0;
+  // The mount table (/proc/self/mountinfo through libmount).
+  virtual std::vector<MountEntry> mounts() = 0;
+  // The mount points where this device is mounted (matched by device number).
+  virtual std::vector<std::string> mountPointsOf(const std::string &device) = 0;
+  virtual bool isMountPoint(const std::string &path) = 0;
+  // mkdir -p with the given mode for the directories it creates.
+  virtual void makeDirectories(const std::string &path, mode_t mode) = 0;
+  virtual void changeMode(const std::string &path, mode_t mode) = 0;
+  // rmdir; missing or non-empty is not an error.
+  virtual void removeDirectory(const std::string &path) = 0;
+};
+
+// The real thing: libblkid, libmount, mount(2)/umount2(2), fork+execve.
+class LinuxOsLayer : public OsLayer {
+public:
+  std::string probeFilesystem(const std::string &device) override;
+  void makeFilesystem(const std::string &device, const std::string &fsType) override;
+  void mount(const std::string &device, const std::string &target, const std::string &fsType,
+             const std::string &options) override;
+  void unmount(const std::string &target) override;
+  std::vector<MountEntry> mounts() override;
+  std::vector<std::string> mountPointsOf(const std::string &device) override;
+  bool isMountPoint(const std::string &path) override;
+  void makeDirectories(const std::string &path, mode_t mode) override;
+  void changeMode(const std::string &path, mode_t mode) override;
+  void removeDirectory(const std::string &path) override;
+};
+
+} // namespace rexray
