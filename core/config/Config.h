@@ -21,6 +21,7 @@ namespace rexray {
 //   rexray.plugins.path                   list    []
 //   volume.mount.preempt                  bool    false
 //   volume.unmount.ignoreUsedCount        bool    false
+//   volume.path.cache                     bool    true
 //   volume.create.disable                 bool    false
 //   volume.create.implicit                bool    true
 //   volume.remove.disable                 bool    false
@@ -41,9 +42,9 @@ namespace rexray {
 class Config {
 public:
   struct Source {
-    std::vector<std::string> files;          // searched in order; missing ones skipped
-    std::vector<std::string> requiredFiles;  // -c FILE: must exist
-    std::map<std::string, std::string> env;  // usually the process environment
+    std::vector<std::string> files;           // searched in order; missing ones skipped
+    std::vector<std::string> requiredFiles;   // -c FILE: must exist
+    std::map<std::string, std::string> env;   // usually the process environment
     std::map<std::string, std::string> flags; // canonical or alias key -> value
   };
 
@@ -64,7 +65,8 @@ public:
   bool boolean(const std::string &key, bool fallback) const;
   int64_t integer(const std::string &key, int64_t fallback) const;
   std::vector<std::string> list(const std::string &key) const; // env/flag lists: space-separated
-  int64_t durationMs(const std::string &key, int64_t fallbackMs) const; // "30s", "500ms", "2m", "1h" or plain seconds
+  int64_t durationMs(const std::string &key,
+                     int64_t fallbackMs) const; // "30s", "500ms", "2m", "1h" or plain seconds
   uint32_t fileMode(const std::string &key, uint32_t fallback) const; // "0700" / 448
 
   // A driver's setting: `<service>.<key>` then `<driver>.<key>` (plus the
@@ -98,12 +100,24 @@ private:
     bool isMap = false;
     std::string origin; // "file:line", "env VAR", "flag --x"
   };
-  // Lower-cased canonical key -> value, one map per layer.
+  // Lower-cased canonical key -> value, one map per layer. Driver settings
+  // live in _file and _flags too, under their lower-cased `<section>.<key>`.
   std::map<std::string, Value> _file, _env, _flags;
   std::vector<std::string> _warnings;
   std::vector<std::string> _filesRead;
+  // The environment by upper-cased name -> (name as given, value): a driver's
+  // keys are only known when it asks, so driver env vars are looked up late.
+  std::map<std::string, std::pair<std::string, std::string>> _envAll;
+  // Lower-cased names of the driver sections in play: known drivers, the
+  // configured services and the drivers they name (`<service>.driver`).
+  std::vector<std::string> _sections;
 
+  friend class ConfigLoader;
   const Value *find(const std::string &canonicalLowerKey) const;
+  std::optional<Value> findDriverKey(const std::string &lowerKey) const;
+  // Any key (canonical, alias or `<section>.<key>`); `label` names the key for
+  // error messages.
+  std::optional<Value> lookup(const std::string &key, std::string *label) const;
 };
 
 } // namespace rexray

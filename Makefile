@@ -1,0 +1,50 @@
+# Thin wrapper over CMake. `make run` and `make test` work on a fresh Debian 12
+# machine: they install what is missing, build, then run.
+BUILD     ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS      ?= $(shell nproc)
+SANITIZE  ?=
+CMAKE_ARGS ?=
+
+DEBIAN_PACKAGES := cmake make g++ pkg-config git \
+	libpoco-dev libyaml-cpp-dev libfmt-dev doctest-dev \
+	libblkid-dev libmount-dev libsqlite3-dev \
+	e2fsprogs xfsprogs util-linux kmod python3 clang-format
+
+.PHONY: all deps build run test bench sanitize format clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "deps: all Debian packages present"; fi
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DREXRAY_SANITIZE=$(SANITIZE) $(CMAKE_ARGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: deps build
+	$(BUILD)/bin/rexray start -f
+
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure -j 2
+
+bench: deps build
+	bench/mount_cycle.sh $(BUILD)/bin/rexray
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize: deps
+	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug SANITIZE=address,undefined
+
+format:
+	git ls-files '*.c' '*.h' '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,213 @@
+#include "CommandLine.h"
+
+#include "config/Config.h"
+#include "util/Error.h"
+#include "util/Names.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace rexray::cli {
+namespace {
+
+bool matchesName(const OptionSpec &o, const std::string &name) {
+  const std::string lowered = toLower(name);
+  return std::any_of(o.names.begin(), o.names.end(),
+                     [&](const std::string &n) { return toLower(n) == lowered; });
+}
+
+bool isTrue(const std::string &v) {
+  const std::string l = toLower(v);
+  return l.empty() || l == "true" || l == "1" || l == "yes" || l == "on";
+}
+
+std::string optionUsage(const OptionSpec &o) {
+  std::string s = o.shortName ? fmt::format("-{}, --{}", o.shortName, o.names.front())
+                              : "    --" + o.names.front();
+  if (o.takesValue) s += " VALUE";
+  return s;
+}
+
+} // namespace
+
+const std::vector<OptionSpec> &globalOptions() {
+  static const std::vector<OptionSpec> options = {
+      {{"config"}, true, "read this configuration file too (after /etc/rexray/config.yml)", 'c'},
+      {{"logLevel"}, true, "log level: debug, info, warn, error", 'l'},
+      {{"format"}, true, "output format: table, json or yaml (default table)", 0},
+      {{"service"}, true, "the service to act on (default: the first configured)", 's'},
+      {{"help"}, false, "show help for the command", 'h'},
+  };
+  return options;
+}
+
+std::string Invocation::get(const std::string &name, const std::string &fallback) const {
+  auto it = options.find(name);
+  return it == options.end() ? fallback : it->second;
+}
+
+bool Invocation::flag(const std::string &name) const {
+  auto it = options.find(name);
+  return it != options.end() && isTrue(it->second);
+}
+
+void CommandLine::add(CommandSpec spec) {
+  _commands.push_back(std::move(spec));
+}
+
+const CommandSpec *CommandLine::findCommand(const std::vector<std::string> &words,
+                                            size_t &consumed) const {
+  for (const auto &c : _commands) {
+    if (words.size() < c.path.size()) continue;
+    bool ok = true;
+    for (size_t i = 0; i < c.path.size() && ok; ++i) {
+      const bool last = i + 1 == c.path.size();
+      ok = words[i] == c.path[i] ||
+           (last && std::find(c.aliases.begin(), c.aliases.end(), words[i]) != c.aliases.end());
+    }
+    if (ok) {
+      consumed = c.path.size();
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+Invocation CommandLine::parse(const std::vector<std::string> &argv) const {
+  Invocation inv;
+  // Split words (command path + positionals) from options first, so options
+  // may come anywhere.
+  std::vector<std::string> words;
+  struct Raw {
+    std::string name;
+    std::optional<std::string> value;
+    bool isShort;
+  };
+  std::vector<Raw> raws;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string &a = argv[i];
+    if (a == "--") {
+      words.insert(words.end(), argv.begin() + static_cast<long>(i) + 1, argv.end());
+      break;
+    }
+    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
+      auto eq = a.find('=');
+      if (eq == std::string::npos)
+        raws.push_back({a.substr(2), std::nullopt, false});
+      else
+        raws.push_back({a.substr(2, eq - 2), a.substr(eq + 1), false});
+    } else if (a.size() == 2 && a[0] == '-' && a[1] != '-') {
+      raws.push_back({a.substr(1), std::nullopt, true});
+    } else {
+      words.push_back(a);
+      continue;
+    }
+    // Whether an option takes a value is decided before the command is
+    // known, so an option name has the same arity in every command.
+    bool takesValue = false;
+    const std::string &n = raws.back().name;
+    auto check = [&](const std::vector<OptionSpec> &specs) {
+      for (const auto &o : specs)
+        if ((raws.back().isShort && n.size() == 1 && o.shortName == n[0]) ||
+            (!raws.back().isShort && matchesName(o, n)))
+          takesValue = takesValue || o.takesValue;
+    };
+    check(globalOptions());
+    for (const auto &c : _commands) check(c.options);
+    if (!raws.back().isShort && Config::keyForFlag(n)) takesValue = true;
+    if (takesValue && !raws.back().value) {
+      if (i + 1 >= argv.size()) throw Error(ErrorKind::Invalid, "flag " + a + " needs a value");
+      raws.back().value = argv[++i];
+    }
+  }
+
+  size_t consumed = 0;
+  inv.command = findCommand(words, consumed);
+  if (!inv.command) {
+    inv.args = words;
+  } else {
+    inv.args.assign(words.begin() + static_cast<long>(consumed), words.end());
+  }
+
+  for (const auto &r : raws) {
+    const auto matches = [&](const OptionSpec &o) {
+      return r.isShort ? (r.name.size() == 1 && o.shortName == r.name[0]) : matchesName(o, r.name);
+    };
+    const std::string shown = (r.isShort ? "-" : "--") + r.name;
+    const OptionSpec *spec = nullptr;
+    if (inv.command)
+      for (const auto &o : inv.command->options)
+        if (!spec && matches(o)) spec = &o;
+    bool global = false;
+    if (!spec)
+      for (const auto &o : globalOptions())
+        if (!spec && matches(o)) spec = &o, global = true;
+    if (!spec) {
+      auto key = r.isShort ? std::nullopt : Config::keyForFlag(r.name);
+      if (!key)
+        throw Error(
+            ErrorKind::Invalid,
+            "unknown flag " + shown +
+                (inv.command
+                     ? " for 'rexray " + fmt::format("{}", fmt::join(inv.command->path, " ")) + "'"
+                     : "") +
+                "; see --help");
+      inv.configFlags[*key] = r.value.value_or("true");
+      continue;
+    }
+    const std::string value = r.value.value_or(spec->takesValue ? "" : "true");
+    if (!global) {
+      inv.options[spec->names.front()] = value;
+      continue;
+    }
+    const std::string &name = spec->names.front();
+    if (name == "config")
+      inv.configFiles.push_back(value);
+    else if (name == "logLevel")
+      inv.configFlags["rexray.logLevel"] = value;
+    else if (name == "format")
+      inv.format = toLower(value);
+    else if (name == "service")
+      inv.service = value;
+    else if (name == "help")
+      inv.help = true;
+  }
+  if (inv.format == "yml") inv.format = "yaml";
+  if (inv.format != "table" && inv.format != "json" && inv.format != "yaml")
+    throw Error(ErrorKind::Invalid,
+                "unknown output format '" + inv.format + "' (use table, json or yaml)");
+  return inv;
+}
+
+std::string CommandLine::help(const CommandSpec *c) const {
+  std::string out;
+  if (!c) {
+    out += "rexray: storage orchestration for containers\n\nUsage: rexray COMMAND [ARGS] "
+           "[FLAGS]\n\nCommands:\n";
+    for (const auto &cmd : _commands)
+      out += fmt::format("  {:<24} {}\n", fmt::format("{}", fmt::join(cmd.path, " ")), cmd.summary);
+  } else {
+    out += fmt::format("Usage: rexray {} {}[FLAGS]\n\n{}\n", fmt::join(c->path, " "),
+                       c->arguments.empty() ? "" : c->arguments + " ", c->summary);
+    if (!c->aliases.empty()) out += fmt::format("\nAliases: {}\n", fmt::join(c->aliases, ", "));
+    if (!c->options.empty()) {
+      out += "\nFlags:\n";
+      for (const auto &o : c->options) out += fmt::format("  {:<34} {}\n", optionUsage(o), o.help);
+    }
+  }
+  out += "\nGlobal flags:\n";
+  for (const auto &o : globalOptions()) out += fmt::format("  {:<34} {}\n", optionUsage(o), o.help);
+  out += "  Any configuration key as a flag, e.g. --volumeMountPreempt true, --vfsRoot DIR\n";
+  return out;
+}
+
+std::string CommandLine::groupHelp(const std::string &group) const {
+  std::string out = fmt::format("Usage: rexray {} COMMAND [ARGS] [FLAGS]\n\nCommands:\n", group);
+  for (const auto &cmd : _commands)
+    if (cmd.path.size() > 1 && cmd.path.front() == group)
+      out += fmt::format("  {:<24} {}\n", fmt::format("{}", fmt::join(cmd.path, " ")), cmd.summary);
+  return out;
+}
+
+} // namespace rexray::cli

@@ -1,0 +1,212 @@
+#include "Output.h"
+
+#include <Poco/DateTime.h>
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Timestamp.h>
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+namespace rexray::cli {
+namespace {
+
+Poco::JSON::Object::Ptr ordered() {
+  return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
+
+void emitYaml(YAML::Emitter &e, const Poco::Dynamic::Var &v) {
+  if (v.type() == typeid(Poco::JSON::Object::Ptr)) {
+    auto obj = v.extract<Poco::JSON::Object::Ptr>();
+    e << YAML::BeginMap;
+    for (const auto &key : obj->getNames()) {
+      e << YAML::Key << key << YAML::Value;
+      emitYaml(e, obj->get(key));
+    }
+    e << YAML::EndMap;
+  } else if (v.type() == typeid(Poco::JSON::Array::Ptr)) {
+    auto arr = v.extract<Poco::JSON::Array::Ptr>();
+    e << YAML::BeginSeq;
+    for (size_t i = 0; i < arr->size(); ++i) emitYaml(e, arr->get(static_cast<unsigned>(i)));
+    e << YAML::EndSeq;
+  } else if (v.isEmpty()) {
+    e << YAML::Null;
+  } else if (v.isBoolean()) {
+    e << v.convert<bool>();
+  } else if (v.isInteger()) {
+    e << v.convert<int64_t>();
+  } else {
+    e << v.convert<std::string>();
+  }
+}
+
+std::string table(const std::vector<std::string> &headers,
+                  const std::vector<std::vector<std::string>> &rows) {
+  std::vector<size_t> widths(headers.size());
+  for (size_t i = 0; i < headers.size(); ++i) widths[i] = headers[i].size();
+  for (const auto &r : rows)
+    for (size_t i = 0; i < r.size(); ++i) widths[i] = std::max(widths[i], r[i].size());
+  std::string out;
+  auto line = [&](const std::vector<std::string> &cells) {
+    std::string l;
+    for (size_t i = 0; i < cells.size(); ++i)
+      l += i + 1 == cells.size() ? cells[i] : fmt::format("{:<{}}  ", cells[i], widths[i]);
+    while (!l.empty() && l.back() == ' ') l.pop_back();
+    out += l + "\n";
+  };
+  line(headers);
+  for (const auto &r : rows) line(r);
+  return out;
+}
+
+} // namespace
+
+std::string formatTime(int64_t unixSeconds) {
+  if (unixSeconds <= 0) return "";
+  return Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(unixSeconds),
+                                         "%Y-%m-%dT%H:%M:%SZ");
+}
+
+std::string Output::status(const Volume &v) const {
+  if (!v.attached()) return "available";
+  return v.attachedInstanceId == _instanceId ? "attached" : "unavailable";
+}
+
+Poco::JSON::Object::Ptr Output::toJson(const Volume &v) const {
+  auto o = ordered();
+  o->set("id", v.id);
+  o->set("name", v.name);
+  o->set("type", v.type);
+  o->set("size", v.sizeGiB);
+  o->set("iops", v.iops);
+  o->set("availabilityZone", v.availabilityZone);
+  o->set("status", status(v));
+  o->set("backendStatus", v.status);
+  o->set("encrypted", v.encrypted);
+  o->set("service", v.service);
+  o->set("createdAt", formatTime(v.createdUnix));
+  o->set("attachedInstanceID", v.attachedInstanceId);
+  o->set("attachedDevice", v.attachedDevice);
+  o->set("path", v.mountPath);
+  auto fields = ordered();
+  for (const auto &f : v.fields) fields->set(f.first, f.second);
+  o->set("fields", fields);
+  return o;
+}
+
+Poco::JSON::Object::Ptr Output::toJson(const Snapshot &s) const {
+  auto o = ordered();
+  o->set("id", s.id);
+  o->set("name", s.name);
+  o->set("volumeID", s.volumeId);
+  o->set("volumeSize", s.sizeGiB);
+  o->set("startTime", formatTime(s.startTimeUnix));
+  o->set("description", s.description);
+  o->set("status", s.status);
+  o->set("service", s.service);
+  return o;
+}
+
+Poco::JSON::Object::Ptr Output::toJson(const PluginInfo &p) const {
+  auto o = ordered();
+  o->set("name", p.name);
+  o->set("id", p.id);
+  o->set("version", p.version);
+  o->set("vendor", p.vendor);
+  o->set("description", p.description);
+  o->set("features", p.features);
+  o->set("abi", fmt::format("{}.{}", p.abiMajor, p.abiMinor));
+  o->set("serialized", (p.flags & RXR_FLAG_SERIALIZE) != 0);
+  o->set("path", p.path);
+  o->set("status", p.refusal.empty() ? std::string("loaded") : "refused: " + p.refusal);
+  return o;
+}
+
+void Output::structured(const Poco::Dynamic::Var &value) {
+  if (_format == "json") {
+    if (value.type() == typeid(Poco::JSON::Object::Ptr))
+      value.extract<Poco::JSON::Object::Ptr>()->stringify(_out, 2);
+    else
+      value.extract<Poco::JSON::Array::Ptr>()->stringify(_out, 2);
+    _out << "\n";
+  } else {
+    YAML::Emitter e;
+    emitYaml(e, value);
+    _out << e.c_str() << "\n";
+  }
+}
+
+void Output::volumes(const std::vector<Volume> &volumes, bool withPath) {
+  if (_format != "table") {
+    Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
+    for (const auto &v : volumes) arr->add(toJson(v));
+    structured(arr);
+    return;
+  }
+  std::vector<std::string> headers = {"ID", "Name", "Status", "Size"};
+  if (withPath) headers.push_back("Path");
+  std::vector<std::vector<std::string>> rows;
+  for (const auto &v : volumes) {
+    rows.push_back({v.id, v.name, status(v), std::to_string(v.sizeGiB)});
+    if (withPath) rows.back().push_back(v.mountPath);
+  }
+  _out << table(headers, rows);
+}
+
+void Output::volume(const Volume &v) {
+  volumes({v}, !v.mountPath.empty());
+}
+
+void Output::snapshots(const std::vector<Snapshot> &snapshots) {
+  if (_format != "table") {
+    Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
+    for (const auto &s : snapshots) arr->add(toJson(s));
+    structured(arr);
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto &s : snapshots) rows.push_back({s.id, s.name, s.status, s.volumeId});
+  _out << table({"ID", "Name", "Status", "VolumeID"}, rows);
+}
+
+void Output::snapshot(const Snapshot &s) {
+  snapshots({s});
+}
+
+void Output::plugins(const std::vector<PluginInfo> &plugins) {
+  if (_format != "table") {
+    Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
+    for (const auto &p : plugins) arr->add(toJson(p));
+    structured(arr);
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto &p : plugins)
+    rows.push_back({p.name.empty() ? "-" : p.name, p.version.empty() ? "-" : p.version,
+                    fmt::format("{}.{}", p.abiMajor, p.abiMinor), p.path,
+                    p.refusal.empty() ? "loaded" : "refused: " + p.refusal});
+  _out << table({"Name", "Version", "ABI", "Path", "Status"}, rows);
+}
+
+void Output::plugin(const PluginInfo &p) {
+  if (_format != "table") {
+    structured(toJson(p));
+    return;
+  }
+  auto o = toJson(p);
+  for (const auto &key : o->getNames())
+    _out << fmt::format("{:<12} {}\n", key + ":", o->get(key).convert<std::string>());
+}
+
+void Output::value(const std::string &key, const std::string &value) {
+  if (_format == "table") {
+    if (!value.empty()) _out << value << "\n";
+    return;
+  }
+  auto o = ordered();
+  o->set(key, value);
+  structured(o);
+}
+
+} // namespace rexray::cli

@@ -1,0 +1,102 @@
+#include "Commands.h"
+#include "Output.h"
+
+#include "util/Error.h"
+
+#include <iostream>
+
+namespace rexray::cli {
+namespace {
+
+std::string argOr(const Invocation &inv, size_t index, const std::string &option) {
+  if (inv.args.size() > index) return inv.args[index];
+  return inv.get(option);
+}
+
+std::string required(const std::string &value, const std::string &what) {
+  if (value.empty()) throw Error(ErrorKind::Invalid, what + " is required; see --help");
+  return value;
+}
+
+int listSnapshots(Invocation &inv) {
+  auto rt = makeRuntime(inv);
+  auto &svc = rt->service(inv.service);
+  auto snapshots = svc.snapshots(argOr(inv, 0, "volumeID"));
+  const std::string id = inv.get("snapshotID"), name = inv.get("snapshotName");
+  std::vector<Snapshot> shown;
+  for (const auto &s : snapshots)
+    if ((id.empty() || s.id == id) && (name.empty() || s.name == name)) shown.push_back(s);
+  Output(std::cout, inv.format).snapshots(shown);
+  return 0;
+}
+
+int createSnapshot(Invocation &inv) {
+  auto rt = makeRuntime(inv);
+  auto &svc = rt->service(inv.service);
+  const std::string volume =
+      required(argOr(inv, 0, "volumeID"), "the volume (VOLUME or --volumeid)");
+  const std::string name =
+      required(argOr(inv, 1, "snapshotName"), "the snapshot name (NAME or --snapshotname)");
+  Output(std::cout, inv.format).snapshot(svc.createSnapshot(volume, name, inv.get("description")));
+  return 0;
+}
+
+int removeSnapshot(Invocation &inv) {
+  auto rt = makeRuntime(inv);
+  rt->service(inv.service)
+      .removeSnapshot(
+          required(argOr(inv, 0, "snapshotID"), "the snapshot (SNAPSHOT or --snapshotid)"));
+  return 0;
+}
+
+int copySnapshot(Invocation &inv) {
+  auto rt = makeRuntime(inv);
+  auto &svc = rt->service(inv.service);
+  std::string source = argOr(inv, 0, "snapshotID");
+  if (source.empty()) source = inv.get("snapshotName");
+  required(source, "the snapshot (SNAPSHOT or --snapshotid)");
+  const std::string dest = required(argOr(inv, 1, "destinationSnapshotName"),
+                                    "the new name (NAME or --destinationsnapshotname)");
+  Output(std::cout, inv.format)
+      .snapshot(svc.copySnapshot(source, dest, inv.get("destinationRegion")));
+  return 0;
+}
+
+const OptionSpec kVolumeId{{"volumeID", "volumeid"}, true, "the volume (0.3 form)"};
+const OptionSpec kSnapshotId{{"snapshotID", "snapshotid"}, true, "the snapshot's ID (0.3 form)"};
+const OptionSpec kSnapshotName{{"snapshotName", "snapshotname"}, true, "the snapshot's name"};
+
+} // namespace
+
+void addSnapshotCommands(CommandLine &cli) {
+  cli.add({{"snapshot", "ls"},
+           {"get", "list", "l"},
+           "[VOLUME]",
+           "List snapshots, all or of one volume",
+           {kVolumeId, kSnapshotId, kSnapshotName},
+           listSnapshots});
+  cli.add({{"snapshot", "create"},
+           {"new", "c"},
+           "VOLUME NAME",
+           "Snapshot a volume",
+           {kVolumeId, kSnapshotName, {{"description"}, true, "a description"}},
+           createSnapshot});
+  cli.add({{"snapshot", "rm"},
+           {"remove", "r", "delete"},
+           "SNAPSHOT",
+           "Remove a snapshot (ID or name)",
+           {kSnapshotId},
+           removeSnapshot});
+  cli.add({{"snapshot", "copy"},
+           {"cp"},
+           "SNAPSHOT NAME",
+           "Copy a snapshot under a new name (to another region where the backend has them)",
+           {kSnapshotId,
+            kSnapshotName,
+            kVolumeId,
+            {{"destinationSnapshotName", "destinationsnapshotname"}, true, "the copy's name"},
+            {{"destinationRegion", "destinationregion"}, true, "the region to copy to"}},
+           copySnapshot});
+}
+
+} // namespace rexray::cli

@@ -1,0 +1,207 @@
+#include "mount/MountPipeline.h"
+
+#include "util/Error.h"
+#include "util/Log.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <thread>
+
+namespace rexray {
+namespace {
+
+bool blockDeviceExists(const std::string &path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode);
+}
+
+int64_t nowUnix() {
+  return static_cast<int64_t>(std::time(nullptr));
+}
+
+} // namespace
+
+MountPipeline::MountPipeline(DriverHandle &driver, OsLayer &os, StateStore &state,
+                             const ServiceSettings &settings)
+    : _driver(driver), _os(os), _state(state), _settings(settings) {}
+
+std::string MountPipeline::mountPointFor(const std::string &volumeName) const {
+  return _settings.mountPath + "/" + volumeName;
+}
+
+std::string MountPipeline::pathFor(const std::string &volumeName) const {
+  return _settings.rootPath == "/" ? mountPointFor(volumeName)
+                                   : mountPointFor(volumeName) + _settings.rootPath;
+}
+
+Deadline MountPipeline::attachDeadline() const {
+  return deadlineIn(std::chrono::milliseconds(_settings.attachTimeoutMs));
+}
+
+std::string MountPipeline::waitForDevice(const Volume &volume, const std::string &token,
+                                         Deadline deadline) {
+  if (_driver.supportsWaitForDevice()) {
+    try {
+      return _driver.waitForDevice(volume.id, token, deadline);
+    } catch (const Error &e) {
+      // A C++ driver fills every slot; "unsupported" then comes from the call.
+      if (e.kind() != ErrorKind::Unsupported)
+        throw Error(e.kind(),
+                    "problem with device discovery for volume '" + volume.name + "': " + e.what());
+    }
+  }
+  // Without the driver's help the token must be the device path itself.
+  while (!blockDeviceExists(token)) {
+    if (deadlineIn(std::chrono::milliseconds(0)) >= deadline)
+      throw Error(ErrorKind::Timeout, "problem with device discovery for volume '" + volume.name +
+                                          "': " + token + " did not appear");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return token;
+}
+
+std::string MountPipeline::localDevice(const Volume &volume, const std::string &instanceId) {
+  if (volume.attachedInstanceId != instanceId) return "";
+  auto record = _state.attachment(_driver.service(), volume.id);
+  const std::string token = record ? record->token : volume.attachedDevice;
+  if (token.empty()) return "";
+  return waitForDevice(volume, token, attachDeadline());
+}
+
+MountPipeline::Attached MountPipeline::ensureAttached(const Volume &volume,
+                                                      const std::string &instanceId, bool force,
+                                                      Deadline deadline) {
+  if (volume.attachedInstanceId == instanceId) {
+    std::string device = localDevice(volume, instanceId);
+    if (!device.empty()) return {device, false};
+  }
+  if (volume.attached() && volume.attachedInstanceId != instanceId && !force)
+    throw Error(ErrorKind::Busy, "volume '" + volume.name + "' is attached to instance " +
+                                     volume.attachedInstanceId +
+                                     "; set volume.mount.preempt to take it over");
+  std::string nextDevice;
+  try {
+    nextDevice = _driver.nextDevice(deadline);
+  } catch (const Error &e) {
+    if (e.kind() != ErrorKind::Unsupported) throw;
+  }
+  log::info("{}: attaching volume {} ({}){}", _driver.service(), volume.name, volume.id,
+            force ? " with preemption" : "");
+  const std::string token = _driver.attachVolume(volume.id, nextDevice, force, deadline);
+  std::string device;
+  try {
+    device = waitForDevice(volume, token, deadline);
+    _state.putAttachment({_driver.service(), volume.id, volume.name, device, token, nowUnix()});
+  } catch (...) {
+    try {
+      _driver.detachVolume(volume.id, false, 0);
+    } catch (const Error &e) {
+      log::error("{}: rollback: detaching volume {} failed: {}", _driver.service(), volume.name,
+                 e.what());
+    }
+    throw;
+  }
+  return {device, true};
+}
+
+void MountPipeline::formatIfNeeded(const std::string &device, const std::string &fsType,
+                                   bool overwrite) {
+  const std::string found = _os.probeFilesystem(device);
+  if (!found.empty() && !overwrite) return;
+  log::info("formatting {} as {}{}", device, fsType,
+            found.empty() ? "" : " (overwriting " + found + ")");
+  _os.makeFilesystem(device, fsType);
+}
+
+std::string MountPipeline::attach(const Volume &volume, const std::string &instanceId, bool force) {
+  return ensureAttached(volume, instanceId, force, attachDeadline()).device;
+}
+
+void MountPipeline::detach(const Volume &volume, bool force) {
+  log::info("{}: detaching volume {} ({})", _driver.service(), volume.name, volume.id);
+  _driver.detachVolume(volume.id, force, attachDeadline());
+  _state.removeAttachment(_driver.service(), volume.id);
+}
+
+MountResult MountPipeline::mount(const Volume &volume, const std::string &instanceId,
+                                 const MountOptions &options, bool force) {
+  const std::string fsType = options.fsType.empty() ? _settings.defaultFsType : options.fsType;
+  const Deadline deadline = attachDeadline();
+  Attached attached = ensureAttached(volume, instanceId, force, deadline);
+
+  MountResult result{attached.device, mountPointFor(volume.name), pathFor(volume.name)};
+  bool mountedNow = false;
+  try {
+    const auto existing = _os.mountPointsOf(attached.device);
+    bool alreadyOurs = false;
+    for (const auto &mp : existing) alreadyOurs = alreadyOurs || mp == result.mountPoint;
+    if (!existing.empty() && !alreadyOurs) {
+      // REX-Ray hands out the device's existing mount rather than stacking a second one.
+      result.mountPoint = existing.front();
+      result.path =
+          _settings.rootPath == "/" ? existing.front() : existing.front() + _settings.rootPath;
+    }
+    if (existing.empty()) {
+      formatIfNeeded(attached.device, fsType, options.overwriteFs);
+      const std::string found = _os.probeFilesystem(attached.device);
+      _os.makeDirectories(result.mountPoint, 0755);
+      _os.mount(attached.device, result.mountPoint, found.empty() ? fsType : found, "");
+      mountedNow = true;
+      log::info("{}: mounted {} on {}", _driver.service(), attached.device, result.mountPoint);
+    }
+    _os.makeDirectories(result.path, _settings.fileMode);
+    _os.changeMode(result.path, _settings.fileMode);
+  } catch (...) {
+    if (mountedNow) {
+      try {
+        _os.unmount(result.mountPoint);
+      } catch (const Error &e) {
+        log::error("rollback: unmounting {} failed: {}", result.mountPoint, e.what());
+      }
+    }
+    if (attached.attachedNow) {
+      _os.removeDirectory(mountPointFor(volume.name));
+      try {
+        detach(volume, false);
+      } catch (const Error &e) {
+        log::error("rollback: detaching volume {} failed: {}", volume.name, e.what());
+      }
+    }
+    throw;
+  }
+  return result;
+}
+
+void MountPipeline::unmount(const Volume &volume, const std::string &instanceId) {
+  const std::string ourMountPoint = mountPointFor(volume.name);
+  std::string device;
+  if (volume.attachedInstanceId == instanceId) device = localDevice(volume, instanceId);
+  std::vector<std::string> targets;
+  if (!device.empty()) targets = _os.mountPointsOf(device);
+  if (_os.isMountPoint(ourMountPoint) &&
+      std::find(targets.begin(), targets.end(), ourMountPoint) == targets.end())
+    targets.push_back(ourMountPoint);
+  for (const auto &target : targets) {
+    _os.unmount(target);
+    log::info("{}: unmounted {}", _driver.service(), target);
+  }
+  _os.removeDirectory(ourMountPoint);
+  if (volume.attachedInstanceId == instanceId) detach(volume, false);
+}
+
+void MountPipeline::format(const Volume &volume, const std::string &instanceId,
+                           const std::string &fsType, bool overwrite) {
+  Attached attached = ensureAttached(volume, instanceId, false, attachDeadline());
+  try {
+    formatIfNeeded(attached.device, fsType, overwrite);
+  } catch (...) {
+    if (attached.attachedNow) detach(volume, false);
+    throw;
+  }
+  if (attached.attachedNow) detach(volume, false);
+}
+
+} // namespace rexray

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "os/OsLayer.h"
+#include "plugin/DriverHandle.h"
+#include "state/StateStore.h"
+#include "volume/ServiceSettings.h"
+#include "volume/Types.h"
+
+#include <string>
+
+namespace rexray {
+
+struct MountResult {
+  std::string device;     // local block device
+  std::string mountPoint; // <mount.path>/<name>
+  std::string path;       // mountPoint + rootPath: what callers use
+};
+
+// The only place that touches devices and mounts (design §6): attach, wait
+// for the device, probe, mkfs when empty, mount, prepare rootPath; and the
+// reverse. Every step that fails undoes the steps before it.
+class MountPipeline {
+public:
+  MountPipeline(DriverHandle &driver, OsLayer &os, StateStore &state,
+                const ServiceSettings &settings);
+
+  // `force` detaches the volume from any other instance first (preempt).
+  MountResult mount(const Volume &volume, const std::string &instanceId,
+                    const MountOptions &options, bool force);
+  // Unmounts every mount of the volume's device, removes the mount
+  // directory, and detaches.
+  void unmount(const Volume &volume, const std::string &instanceId);
+
+  // Attaches (when not attached here) and returns the local device.
+  std::string attach(const Volume &volume, const std::string &instanceId, bool force);
+  void detach(const Volume &volume, bool force);
+  // Attach, mkfs, detach again (create-time formatting).
+  void format(const Volume &volume, const std::string &instanceId, const std::string &fsType,
+              bool overwrite);
+
+  std::string mountPointFor(const std::string &volumeName) const;
+  std::string pathFor(const std::string &volumeName) const;
+  // The local device when the volume is attached here, else "".
+  std::string localDevice(const Volume &volume, const std::string &instanceId);
+
+private:
+  struct Attached {
+    std::string device;
+    bool attachedNow = false;
+  };
+  Attached ensureAttached(const Volume &volume, const std::string &instanceId, bool force,
+                          Deadline deadline);
+  std::string waitForDevice(const Volume &volume, const std::string &token, Deadline deadline);
+  void formatIfNeeded(const std::string &device, const std::string &fsType, bool overwrite);
+  Deadline attachDeadline() const;
+
+  DriverHandle &_driver;
+  OsLayer &_os;
+  StateStore &_state;
+  const ServiceSettings &_settings;
+};
+
+} // namespace rexray

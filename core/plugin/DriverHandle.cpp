@@ -1,0 +1,315 @@
+#include "plugin/DriverHandle.h"
+
+#include "util/Error.h"
+
+#include <cstddef>
+
+namespace rexray {
+namespace {
+
+std::string text(const char *s) {
+  return s ? std::string(s) : std::string();
+}
+
+ErrorKind kindOf(rxr_status status) {
+  switch (status) {
+  case RXR_E_NOT_FOUND: return ErrorKind::NotFound;
+  case RXR_E_INVALID: return ErrorKind::Invalid;
+  case RXR_E_UNSUPPORTED: return ErrorKind::Unsupported;
+  case RXR_E_TIMEOUT: return ErrorKind::Timeout;
+  case RXR_E_AUTH: return ErrorKind::Auth;
+  case RXR_E_BACKEND: return ErrorKind::Backend;
+  case RXR_E_BUSY: return ErrorKind::Busy;
+  case RXR_E_EXISTS: return ErrorKind::Exists;
+  default: return ErrorKind::Internal;
+  }
+}
+
+Volume toVolume(const rxr_volume *v, const std::string &service) {
+  Volume out;
+  out.service = service;
+  out.id = text(v->id);
+  out.name = text(v->name);
+  if (RXR_HAS(v, rxr_volume, status)) {
+    out.type = text(v->type);
+    out.availabilityZone = text(v->availability_zone);
+    out.status = text(v->status);
+  }
+  if (RXR_HAS(v, rxr_volume, encrypted)) {
+    out.sizeGiB = v->size_gib;
+    out.iops = v->iops;
+    out.encrypted = v->encrypted != 0;
+  }
+  if (RXR_HAS(v, rxr_volume, attached_device)) {
+    out.attachedInstanceId = text(v->attached_instance_id);
+    out.attachedDevice = text(v->attached_device);
+  }
+  if (RXR_HAS(v, rxr_volume, created_unix)) out.createdUnix = v->created_unix;
+  if (RXR_HAS(v, rxr_volume, field_count) && v->fields)
+    for (size_t i = 0; i < v->field_count; ++i)
+      out.fields.emplace_back(text(v->fields[i].key), text(v->fields[i].value));
+  return out;
+}
+
+Snapshot toSnapshot(const rxr_snapshot *s, const std::string &service) {
+  Snapshot out;
+  out.service = service;
+  out.id = text(s->id);
+  out.name = text(s->name);
+  out.volumeId = text(s->volume_id);
+  if (RXR_HAS(s, rxr_snapshot, description)) {
+    out.status = text(s->status);
+    out.description = text(s->description);
+  }
+  if (RXR_HAS(s, rxr_snapshot, start_time_unix)) {
+    out.sizeGiB = s->size_gib;
+    out.startTimeUnix = s->start_time_unix;
+  }
+  return out;
+}
+
+struct VolumeCollector {
+  std::vector<Volume> items;
+  std::string service;
+  rxr_volume_sink sink() {
+    return {this, [](void *ctx, const rxr_volume *v) -> rxr_status {
+              auto *self = static_cast<VolumeCollector *>(ctx);
+              if (!v) return RXR_E_INVALID;
+              self->items.push_back(toVolume(v, self->service));
+              return RXR_OK;
+            }};
+  }
+};
+
+struct SnapshotCollector {
+  std::vector<Snapshot> items;
+  std::string service;
+  rxr_snapshot_sink sink() {
+    return {this, [](void *ctx, const rxr_snapshot *s) -> rxr_status {
+              auto *self = static_cast<SnapshotCollector *>(ctx);
+              if (!s) return RXR_E_INVALID;
+              self->items.push_back(toSnapshot(s, self->service));
+              return RXR_OK;
+            }};
+  }
+};
+
+#define RXR_SLOT(name)                                                                             \
+  slot<decltype(rxr_driver_vtable::name)>(offsetof(rxr_driver_vtable, name), #name)
+
+} // namespace
+
+Deadline deadlineIn(std::chrono::milliseconds fromNow) {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>((system_clock::now() + fromNow).time_since_epoch()).count();
+}
+
+DriverHandle::DriverHandle(const PluginInfo &plugin, const std::string &service,
+                           HostContext::ConfigLookup config)
+    : _plugin(plugin),
+      _host(std::make_unique<HostContext>(service, plugin.name, std::move(config))),
+      _vtable(plugin.entry ? plugin.entry->driver : nullptr) {
+  if (!_vtable) throw Error(ErrorKind::Internal, "plugin '" + plugin.name + "' is not loaded");
+  rxr_call call = HostContext::makeCall(0);
+  rxr_status st = _vtable->create(_host->raw(), service.c_str(), &_driver, &call);
+  if (st != RXR_OK || !_driver)
+    throw Error(st == RXR_OK ? ErrorKind::Internal : kindOf(st),
+                service + ": driver " + plugin.name +
+                    " failed to start: " + text(call.error.message));
+}
+
+DriverHandle::~DriverHandle() {
+  if (_driver) _vtable->destroy(_driver);
+}
+
+template <typename Slot> Slot DriverHandle::slot(size_t offset, const char *op) const {
+  // A plugin built against an older minor has a shorter table: never read
+  // past its end.
+  Slot value = nullptr;
+  if (_vtable->struct_size >= offset + sizeof(Slot))
+    value = *reinterpret_cast<const Slot *>(reinterpret_cast<const char *>(_vtable) + offset);
+  if (!value)
+    throw Error(ErrorKind::Unsupported,
+                service() + ": " + op + " is not supported by driver " + _plugin.name);
+  return value;
+}
+
+template <typename Fn> void DriverHandle::invoke(const char *op, Deadline deadline, Fn &&fn) {
+  std::unique_lock<std::timed_mutex> lock(_serial, std::defer_lock);
+  if (serialized()) {
+    if (deadline == 0) {
+      lock.lock();
+    } else {
+      const auto until = std::chrono::system_clock::time_point(std::chrono::milliseconds(deadline));
+      if (!lock.try_lock_until(until))
+        throw Error(ErrorKind::Timeout, service() + ": " + op +
+                                            ": timed out waiting for the driver, which "
+                                            "serializes its calls");
+    }
+  }
+  rxr_call call = HostContext::makeCall(deadline);
+  rxr_status st = fn(&call);
+  if (st == RXR_OK) return;
+  std::string message = text(call.error.message);
+  if (message.empty()) message = std::string(op) + " failed with status " + std::to_string(st);
+  throw Error(kindOf(st), service() + ": " + message);
+}
+
+template <typename Fn>
+std::string DriverHandle::invokeString(const char *op, Deadline deadline, Fn &&fn) {
+  // Generous, so that a driver op with side effects (attach) is rarely
+  // repeated for want of room.
+  std::string buf(4096, '\0');
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    size_t needed = 0;
+    try {
+      invoke(op, deadline, [&](rxr_call *c) { return fn(c, buf.data(), buf.size(), &needed); });
+      return std::string(buf.c_str());
+    } catch (const Error &) {
+      if (attempt == 0 && needed > buf.size()) {
+        buf.assign(needed, '\0');
+        continue;
+      }
+      throw;
+    }
+  }
+  throw Error(ErrorKind::Internal, service() + ": " + op + " keeps asking for a larger buffer");
+}
+
+std::string DriverHandle::instanceId(Deadline deadline) {
+  auto fn = RXR_SLOT(instance_id);
+  return invokeString("instance_id", deadline, [&](rxr_call *c, char *b, size_t cap, size_t *n) {
+    return fn(_driver, c, b, cap, n);
+  });
+}
+
+std::string DriverHandle::nextDevice(Deadline deadline) {
+  auto fn = RXR_SLOT(next_device);
+  return invokeString("next_device", deadline, [&](rxr_call *c, char *b, size_t cap, size_t *n) {
+    return fn(_driver, c, b, cap, n);
+  });
+}
+
+std::vector<Volume> DriverHandle::volumes(Deadline deadline) {
+  auto fn = RXR_SLOT(volumes_list);
+  VolumeCollector out{{}, service()};
+  const rxr_volume_sink sink = out.sink();
+  invoke("volumes_list", deadline, [&](rxr_call *c) { return fn(_driver, c, &sink); });
+  return out.items;
+}
+
+Volume DriverHandle::volume(const std::string &id, Deadline deadline) {
+  auto fn = RXR_SLOT(volume_get);
+  VolumeCollector out{{}, service()};
+  const rxr_volume_sink sink = out.sink();
+  invoke("volume_get", deadline, [&](rxr_call *c) { return fn(_driver, c, id.c_str(), &sink); });
+  if (out.items.empty())
+    throw Error(ErrorKind::NotFound, service() + ": volume '" + id + "' not found");
+  return out.items.front();
+}
+
+Volume DriverHandle::createVolume(const DriverCreateRequest &r, Deadline deadline) {
+  auto fn = RXR_SLOT(volume_create);
+  rxr_volume_create_opts opts{};
+  opts.struct_size = sizeof opts;
+  opts.name = r.name.c_str();
+  opts.type = r.type.c_str();
+  opts.availability_zone = r.availabilityZone.c_str();
+  opts.size_gib = r.sizeGiB;
+  opts.iops = r.iops;
+  opts.encrypted = r.encrypted ? 1 : 0;
+  opts.encryption_key = r.encryptionKey.c_str();
+  opts.from_snapshot_id = r.fromSnapshotId.c_str();
+  opts.from_volume_id = r.fromVolumeId.c_str();
+  VolumeCollector out{{}, service()};
+  const rxr_volume_sink sink = out.sink();
+  invoke("volume_create", deadline, [&](rxr_call *c) { return fn(_driver, c, &opts, &sink); });
+  if (out.items.empty())
+    throw Error(ErrorKind::Internal, service() + ": driver created no volume for '" + r.name + "'");
+  return out.items.front();
+}
+
+void DriverHandle::removeVolume(const std::string &id, bool force, Deadline deadline) {
+  auto fn = RXR_SLOT(volume_remove);
+  invoke("volume_remove", deadline,
+         [&](rxr_call *c) { return fn(_driver, c, id.c_str(), force ? 1 : 0); });
+}
+
+std::string DriverHandle::attachVolume(const std::string &id, const std::string &nextDevice,
+                                       bool force, Deadline deadline) {
+  auto fn = RXR_SLOT(volume_attach);
+  rxr_attach_opts opts{};
+  opts.struct_size = sizeof opts;
+  opts.volume_id = id.c_str();
+  opts.next_device = nextDevice.c_str();
+  opts.force = force ? 1 : 0;
+  return invokeString("volume_attach", deadline, [&](rxr_call *c, char *b, size_t cap, size_t *n) {
+    return fn(_driver, c, &opts, b, cap, n);
+  });
+}
+
+void DriverHandle::detachVolume(const std::string &id, bool force, Deadline deadline) {
+  auto fn = RXR_SLOT(volume_detach);
+  invoke("volume_detach", deadline,
+         [&](rxr_call *c) { return fn(_driver, c, id.c_str(), force ? 1 : 0); });
+}
+
+bool DriverHandle::supportsWaitForDevice() const {
+  try {
+    RXR_SLOT(wait_for_device);
+    return true;
+  } catch (const Error &) {
+    return false;
+  }
+}
+
+std::string DriverHandle::waitForDevice(const std::string &volumeId, const std::string &token,
+                                        Deadline deadline) {
+  auto fn = RXR_SLOT(wait_for_device);
+  return invokeString("wait_for_device", deadline,
+                      [&](rxr_call *c, char *b, size_t cap, size_t *n) {
+                        return fn(_driver, c, volumeId.c_str(), token.c_str(), b, cap, n);
+                      });
+}
+
+std::vector<Snapshot> DriverHandle::snapshots(const std::string &volumeId, Deadline deadline) {
+  auto fn = RXR_SLOT(snapshots_list);
+  SnapshotCollector out{{}, service()};
+  const rxr_snapshot_sink sink = out.sink();
+  invoke("snapshots_list", deadline,
+         [&](rxr_call *c) { return fn(_driver, c, volumeId.c_str(), &sink); });
+  return out.items;
+}
+
+Snapshot DriverHandle::createSnapshot(const std::string &volumeId, const std::string &name,
+                                      const std::string &description, Deadline deadline) {
+  auto fn = RXR_SLOT(snapshot_create);
+  SnapshotCollector out{{}, service()};
+  const rxr_snapshot_sink sink = out.sink();
+  invoke("snapshot_create", deadline, [&](rxr_call *c) {
+    return fn(_driver, c, volumeId.c_str(), name.c_str(), description.c_str(), &sink);
+  });
+  if (out.items.empty())
+    throw Error(ErrorKind::Internal, service() + ": driver returned no snapshot");
+  return out.items.front();
+}
+
+void DriverHandle::removeSnapshot(const std::string &id, Deadline deadline) {
+  auto fn = RXR_SLOT(snapshot_remove);
+  invoke("snapshot_remove", deadline, [&](rxr_call *c) { return fn(_driver, c, id.c_str()); });
+}
+
+Snapshot DriverHandle::copySnapshot(const std::string &id, const std::string &destName,
+                                    const std::string &destRegion, Deadline deadline) {
+  auto fn = RXR_SLOT(snapshot_copy);
+  SnapshotCollector out{{}, service()};
+  const rxr_snapshot_sink sink = out.sink();
+  invoke("snapshot_copy", deadline, [&](rxr_call *c) {
+    return fn(_driver, c, id.c_str(), destName.c_str(), destRegion.c_str(), &sink);
+  });
+  if (out.items.empty())
+    throw Error(ErrorKind::Internal, service() + ": driver returned no snapshot copy");
+  return out.items.front();
+}
+
+} // namespace rexray

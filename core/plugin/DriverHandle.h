@@ -1,0 +1,76 @@
+#pragma once
+
+#include "plugin/HostContext.h"
+#include "plugin/PluginLoader.h"
+#include "volume/Types.h"
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace rexray {
+
+// Absolute deadline in unix milliseconds; 0 = none.
+using Deadline = int64_t;
+Deadline deadlineIn(std::chrono::milliseconds fromNow);
+
+struct DriverCreateRequest {
+  std::string name, type, availabilityZone, encryptionKey, fromSnapshotId, fromVolumeId;
+  int64_t sizeGiB = 0;
+  int64_t iops = 0;
+  bool encrypted = false;
+};
+
+// One driver instance behind the C ABI. Turns rxr_status + rxr_error into
+// rexray::Error, reports missing ops as Unsupported without calling, and
+// serializes calls when the plugin asks for it (RXR_FLAG_SERIALIZE), waiting
+// for the lock no longer than the call's deadline.
+class DriverHandle {
+public:
+  DriverHandle(const PluginInfo &plugin, const std::string &service,
+               HostContext::ConfigLookup config);
+  ~DriverHandle();
+  DriverHandle(const DriverHandle &) = delete;
+  DriverHandle &operator=(const DriverHandle &) = delete;
+
+  const std::string &service() const { return _host->service(); }
+  const PluginInfo &plugin() const { return _plugin; }
+  // Docker's scope: "local" when volumes exist on this host only.
+  std::string scope() const { return _plugin.hasFeature("local") ? "local" : "global"; }
+  bool serialized() const { return (_plugin.flags & RXR_FLAG_SERIALIZE) != 0; }
+
+  std::string instanceId(Deadline deadline);
+  std::string nextDevice(Deadline deadline);
+  std::vector<Volume> volumes(Deadline deadline);
+  Volume volume(const std::string &id, Deadline deadline);
+  Volume createVolume(const DriverCreateRequest &request, Deadline deadline);
+  void removeVolume(const std::string &id, bool force, Deadline deadline);
+  // Returns the attach token for waitForDevice.
+  std::string attachVolume(const std::string &id, const std::string &nextDevice, bool force,
+                           Deadline deadline);
+  void detachVolume(const std::string &id, bool force, Deadline deadline);
+  std::string waitForDevice(const std::string &volumeId, const std::string &token,
+                            Deadline deadline);
+  bool supportsWaitForDevice() const;
+  std::vector<Snapshot> snapshots(const std::string &volumeId, Deadline deadline);
+  Snapshot createSnapshot(const std::string &volumeId, const std::string &name,
+                          const std::string &description, Deadline deadline);
+  void removeSnapshot(const std::string &id, Deadline deadline);
+  Snapshot copySnapshot(const std::string &id, const std::string &destName,
+                        const std::string &destRegion, Deadline deadline);
+
+private:
+  template <typename Slot> Slot slot(size_t offset, const char *op) const;
+  template <typename Fn> void invoke(const char *op, Deadline deadline, Fn &&fn);
+  template <typename Fn> std::string invokeString(const char *op, Deadline deadline, Fn &&fn);
+
+  PluginInfo _plugin;
+  std::unique_ptr<HostContext> _host;
+  const rxr_driver_vtable *_vtable;
+  rxr_driver *_driver = nullptr;
+  std::timed_mutex _serial;
+};
+
+} // namespace rexray

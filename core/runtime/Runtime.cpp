@@ -1,0 +1,80 @@
+#include "runtime/Runtime.h"
+
+#include "util/Error.h"
+#include "util/Log.h"
+
+#include <algorithm>
+
+namespace rexray {
+namespace {
+
+Config loadConfig(const RuntimeOptions &options, const Paths &paths) {
+  Config::Source source;
+  if (options.searchDefaultConfigFiles) source.files = Config::defaultFiles(paths.etcDir);
+  source.requiredFiles = options.configFiles;
+  source.env = Config::processEnvironment();
+  source.flags = options.flags;
+  return Config::load(source);
+}
+
+} // namespace
+
+Runtime::Runtime(const RuntimeOptions &options)
+    : _paths(Paths::fromEnvironment()), _config(loadConfig(options, _paths)),
+      _serviceNames(_config.services()), _os(std::make_unique<LinuxOsLayer>()) {
+  log::setLevel(log::parseLevel(_config.string("rexray.logLevel", "warn")));
+  for (const auto &w : _config.warnings()) log::warn("{}", w);
+  for (const auto &f : _config.filesRead()) log::info("configuration read from {}", f);
+
+  _loader =
+      std::make_unique<PluginLoader>([this](const std::string &driver, const std::string &key) {
+        return _config.driverValue(driver, driver, key);
+      });
+  for (const auto *entry : options.builtins) _loader->addBuiltin(entry);
+  _loader->loadDirectory(PluginLoader::defaultPluginDir());
+  for (const auto &dir : _config.list("rexray.plugins.path")) _loader->loadDirectory(dir);
+}
+
+Runtime::~Runtime() {
+  // Driver instances go before their plugins' deinit (in ~PluginLoader).
+  _services.clear();
+}
+
+StateStore &Runtime::state() {
+  if (!_state) _state = std::make_unique<StateStore>(_paths.stateDbPath());
+  return *_state;
+}
+
+VolumeService &Runtime::service(const std::string &requested) {
+  const std::string name = requested.empty() ? _serviceNames.front() : requested;
+  auto found = _services.find(name);
+  if (found != _services.end()) return *found->second;
+  if (std::find(_serviceNames.begin(), _serviceNames.end(), name) == _serviceNames.end()) {
+    std::string known;
+    for (const auto &s : _serviceNames) known += (known.empty() ? "" : ", ") + s;
+    throw Error(ErrorKind::NotFound,
+                "service '" + name + "' is not configured (configured: " + known + ")");
+  }
+  // A service is named after its driver (rexray.storageDrivers lists drivers).
+  const PluginInfo *plugin = _loader->find(name);
+  if (!plugin) {
+    std::string refused;
+    for (const auto &p : _loader->plugins())
+      if (!p.loaded) refused += (refused.empty() ? "" : "; ") + p.path + ": " + p.refusal;
+    throw Error(ErrorKind::NotFound,
+                "service '" + name + "': no plugin provides the driver '" + name + "'" +
+                    (refused.empty() ? "" : " (refused plugins: " + refused + ")"));
+  }
+  auto driver = std::make_unique<DriverHandle>(
+      *plugin, name, [this, name, driverName = plugin->name](const std::string &key) {
+        return _config.driverValue(name, driverName, key);
+      });
+  auto settings = ServiceSettings::fromConfig(_config, _paths);
+  auto service = std::make_unique<VolumeService>(name, std::move(driver), settings, state(), *_os);
+  log::info("service {} started on driver {} {}", name, plugin->name, plugin->version);
+  auto &stored = _services[name];
+  stored = std::move(service);
+  return *stored;
+}
+
+} // namespace rexray

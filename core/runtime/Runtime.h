@@ -1,0 +1,56 @@
+#pragma once
+
+#include "config/Config.h"
+#include "os/OsLayer.h"
+#include "plugin/PluginLoader.h"
+#include "state/StateStore.h"
+#include "util/Paths.h"
+#include "volume/VolumeService.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rexray {
+
+struct RuntimeOptions {
+  std::vector<std::string> configFiles;           // -c FILE (must exist)
+  std::map<std::string, std::string> flags;       // config flags, key -> value
+  std::vector<const rxr_plugin_entry *> builtins; // drivers linked into the binary
+  bool searchDefaultConfigFiles = true;
+};
+
+// Everything a process needs to serve volumes: configuration, plugins, the
+// state store and one VolumeService per configured service. The CLI builds
+// one per command; the daemon keeps one.
+class Runtime {
+public:
+  explicit Runtime(const RuntimeOptions &options);
+  ~Runtime();
+
+  const Config &config() const { return _config; }
+  const Paths &paths() const { return _paths; }
+  PluginLoader &plugins() { return *_loader; }
+  StateStore &state();
+  OsLayer &os() { return *_os; }
+
+  // The configured services, the default first.
+  const std::vector<std::string> &serviceNames() const { return _serviceNames; }
+  // The named service ("" = the default), started on first use. Throws
+  // NotFound for an unknown service and the driver's error when it fails to
+  // start.
+  VolumeService &service(const std::string &name = "");
+
+private:
+  Paths _paths;
+  Config _config;
+  std::vector<std::string> _serviceNames;
+  std::unique_ptr<PluginLoader> _loader;
+  std::unique_ptr<StateStore> _state;
+  std::unique_ptr<OsLayer> _os;
+  std::map<std::string, std::unique_ptr<VolumeService>> _services;
+};
+
+} // namespace rexray

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string>
+
+namespace rexray {
+
+// Docker's own rule for volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most
+// 255 bytes. Everything a name later becomes (a mount directory, a backend
+// tag) is safe once this holds: no '/', no "..", no NUL. Throws
+// Error(Invalid) naming the problem; `what` is "volume name", "snapshot name".
+void validateName(const std::string &name, const std::string &what = "volume name");
+
+std::string toLower(std::string s);
+
+} // namespace rexray

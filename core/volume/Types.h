@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rexray {
+
+// A volume as core sees it: the driver's view plus what this host knows.
+struct Volume {
+  std::string id, name, type, availabilityZone, status;
+  int64_t sizeGiB = 0;
+  int64_t iops = 0;
+  bool encrypted = false;
+  std::string attachedInstanceId, attachedDevice;
+  int64_t createdUnix = 0;
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::string service;
+  std::string mountPath; // "" unless mounted on this host (includes rootPath)
+
+  bool attached() const { return !attachedInstanceId.empty(); }
+};
+
+struct Snapshot {
+  std::string id, name, volumeId, status, description;
+  int64_t sizeGiB = 0;
+  int64_t startTimeUnix = 0;
+  std::string service;
+};
+
+// What a caller asks to create. Unset optionals take the service's defaults.
+struct CreateSpec {
+  std::string name;
+  std::optional<int64_t> sizeGiB;
+  std::optional<int64_t> iops;
+  std::string type;
+  std::string availabilityZone;
+  bool encrypted = false;
+  std::string encryptionKey;
+  std::string fromSnapshot; // snapshot ID or name
+  std::string fromVolume;   // volume ID or name
+  // Format at create time (attach, mkfs, detach), as REX-Ray 0.3's newFsType.
+  std::string newFsType;
+  bool overwriteFs = false;
+};
+
+struct MountOptions {
+  std::string fsType; // "" = the service default
+  bool overwriteFs = false;
+};
+
+} // namespace rexray

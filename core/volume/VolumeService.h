@@ -1,0 +1,75 @@
+#pragma once
+
+#include "mount/MountPipeline.h"
+#include "os/OsLayer.h"
+#include "plugin/DriverHandle.h"
+#include "state/StateStore.h"
+#include "volume/ServiceSettings.h"
+#include "volume/Types.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace rexray {
+
+// One configured service (a driver instance plus its settings). The only
+// place that decides: name lookup, per-volume locking, refcounts (persisted
+// in the StateStore), preemption, ignoreUsedCount, create/remove policy.
+class VolumeService {
+public:
+  VolumeService(std::string name, std::unique_ptr<DriverHandle> driver, ServiceSettings settings,
+                StateStore &state, OsLayer &os);
+
+  const std::string &name() const { return _name; }
+  DriverHandle &driver() { return *_driver; }
+  const ServiceSettings &settings() const { return _settings; }
+  // This host's identity as the driver knows it (cached after the first call).
+  std::string instanceId();
+
+  std::vector<Volume> list();
+  // Exact ID, then exact name, then case-insensitive name. Two matches is
+  // ErrorKind::Ambiguous naming both IDs; none is NotFound.
+  Volume inspect(const std::string &ref);
+  Volume create(const CreateSpec &spec);
+  void remove(const std::string &ref, bool force);
+  // Returns the volume with the local device in attachedDevice.
+  Volume attach(const std::string &ref, bool force);
+  void detach(const std::string &ref, bool force);
+  // Returns the path callers use (<mount.path>/<name><rootPath>). callerId ""
+  // counts under the volume's name (Mesos dvdcli, the CLI).
+  std::string mount(const std::string &ref, const std::string &callerId,
+                    const MountOptions &options);
+  void unmount(const std::string &ref, const std::string &callerId);
+  // The mount path when mounted here, else "".
+  std::string path(const std::string &ref);
+
+  std::vector<Snapshot> snapshots(const std::string &volumeRef);
+  Snapshot createSnapshot(const std::string &volumeRef, const std::string &name,
+                          const std::string &description);
+  void removeSnapshot(const std::string &ref);
+  Snapshot copySnapshot(const std::string &ref, const std::string &destName,
+                        const std::string &destRegion);
+
+private:
+  Volume resolve(const std::string &ref, const std::vector<Volume> &all) const;
+  Snapshot resolveSnapshot(const std::string &ref);
+  std::unique_lock<std::mutex> lockVolume(const std::string &key);
+  void decorate(Volume &volume, const std::vector<MountRecord> &mounts) const;
+  Deadline callDeadline() const;
+
+  std::string _name;
+  std::unique_ptr<DriverHandle> _driver;
+  ServiceSettings _settings;
+  StateStore &_state;
+  OsLayer &_os;
+  MountPipeline _pipeline;
+  std::mutex _locksGuard;
+  std::map<std::string, std::shared_ptr<std::mutex>> _locks;
+  std::mutex _instanceGuard;
+  std::string _instanceId;
+};
+
+} // namespace rexray

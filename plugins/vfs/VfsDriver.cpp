@@ -1,0 +1,650 @@
+#include "VfsDriver.h"
+
+#include "DurableFile.h"
+#include "FlatJson.h"
+#include "ImageCopy.h"
+#include "UniqueFd.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <ctime>
+#include <random>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+namespace rexray::vfs {
+
+namespace {
+
+using sdk::Error;
+
+constexpr const char kVolumePrefix[] = "vfs-";
+constexpr const char kSnapshotPrefix[] = "vfssnap-";
+// The largest size whose byte count still fits in an off_t.
+constexpr int64_t kMaxSizeGiB = INT64_MAX / VfsDriver::kGiB;
+// How long waitForDevice polls when the call has no deadline of its own.
+constexpr int64_t kDefaultWaitMs = 10000;
+constexpr int64_t kPollMs = 50;
+
+std::string quoted(const std::string &s) {
+  return "'" + s + "'";
+}
+
+// Turns system errors from the file and loop helpers into RXR_E_BACKEND with
+// errno as the backend code, prefixed with what we were doing.
+template <typename F> auto translate(const std::string &what, F &&body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const std::system_error &e) {
+    throw Error(RXR_E_BACKEND, "vfs: " + what + ": " + e.what(), e.code().value());
+  }
+}
+
+// IDs become file names, so anything that could climb out of the directory
+// (or is not one of ours) is rejected before it reaches the filesystem.
+bool plausibleId(const std::string &id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+  });
+}
+
+bool endsWith(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string trim(const std::string &s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+int64_t nowUnix() {
+  return static_cast<int64_t>(std::time(nullptr));
+}
+
+bool fileExists(const std::string &path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// File names in `dir` ending in `suffix`, skipping our hidden temporaries.
+std::vector<std::string> idsIn(const std::string &dir, const std::string &suffix) {
+  std::vector<std::string> ids;
+  DIR *d = ::opendir(dir.c_str());
+  if (!d) {
+    if (errno == ENOENT) return ids;
+    throw std::system_error(errno, std::generic_category(), "cannot list " + dir);
+  }
+  while (const dirent *entry = ::readdir(d)) {
+    const std::string name = entry->d_name;
+    if (name.empty() || name[0] == '.' || !endsWith(name, suffix)) continue;
+    const std::string id = name.substr(0, name.size() - suffix.size());
+    if (plausibleId(id)) ids.push_back(id);
+  }
+  ::closedir(d);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+std::string resolveRoot(const sdk::Host &host) {
+  std::string root = host.config("root", "");
+  if (root.empty()) {
+    const char *home = std::getenv("REXRAY_HOME");
+    root = home && *home ? std::string(home) + "/var/lib/rexray/vfs" : "/var/lib/rexray/vfs";
+  }
+  // Loop devices report absolute backing paths; ours must compare equal.
+  if (root[0] != '/') {
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof cwd)) root = std::string(cwd) + "/" + root;
+  }
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  return root;
+}
+
+std::string readInstanceId() {
+  if (auto id = durable::read("/etc/machine-id")) {
+    const std::string t = trim(*id);
+    if (!t.empty()) return t;
+  }
+  char name[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(name, sizeof name - 1) == 0 && name[0]) return name;
+  return "localhost";
+}
+
+void createSparseImage(const std::string &path, int64_t sizeGiB) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd) throw std::system_error(errno, std::generic_category(), "cannot create " + path);
+  try {
+    if (::ftruncate(fd.get(), static_cast<off_t>(sizeGiB * VfsDriver::kGiB)) != 0)
+      throw std::system_error(errno, std::generic_category(),
+                              "cannot size " + path + " to " + std::to_string(sizeGiB) + " GiB");
+    if (::fsync(fd.get()) != 0)
+      throw std::system_error(errno, std::generic_category(), "cannot fsync " + path);
+  } catch (...) {
+    ::unlink(path.c_str());
+    throw;
+  }
+}
+
+// Runs a cleanup on scope exit unless dismissed.
+template <typename F> class OnExit {
+public:
+  explicit OnExit(F f) : _f(std::move(f)) {}
+  ~OnExit() {
+    if (_armed) _f();
+  }
+  void dismiss() { _armed = false; }
+  OnExit(const OnExit &) = delete;
+  OnExit &operator=(const OnExit &) = delete;
+
+private:
+  F _f;
+  bool _armed = true;
+};
+
+} // namespace
+
+VfsDriver::VfsDriver(const sdk::Host &host, std::string service)
+    : sdk::Driver(host, std::move(service)), _root(resolveRoot(host)),
+      _instanceId(readInstanceId()) {
+  this->host().debug("vfs: root is " + _root + ", instance id " + _instanceId);
+}
+
+std::string VfsDriver::volumeImagePath(const std::string &id) const {
+  return volumesDir() + "/" + id + ".img";
+}
+std::string VfsDriver::volumeMetaPath(const std::string &id) const {
+  return volumesDir() + "/" + id + ".json";
+}
+std::string VfsDriver::snapshotImagePath(const std::string &id) const {
+  return snapshotsDir() + "/" + id + ".img";
+}
+std::string VfsDriver::snapshotMetaPath(const std::string &id) const {
+  return snapshotsDir() + "/" + id + ".meta";
+}
+
+void VfsDriver::ensureLayout() const {
+  translate("cannot prepare root " + _root, [&] {
+    durable::makeDirectories(volumesDir(), 0700);
+    durable::makeDirectories(snapshotsDir(), 0700);
+  });
+}
+
+std::string VfsDriver::newId(const std::string &prefix) const {
+  static const char hex[] = "0123456789abcdef";
+  std::random_device rd;
+  for (;;) {
+    const uint64_t r = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+    std::string id = prefix;
+    for (int shift = 60; shift >= 0; shift -= 4) id += hex[(r >> shift) & 0xf];
+    // 64 random bits practically never collide, but a collision would
+    // overwrite data, so make sure.
+    if (prefix == kVolumePrefix
+            ? !fileExists(volumeMetaPath(id)) && !fileExists(volumeImagePath(id))
+            : !fileExists(snapshotMetaPath(id)) && !fileExists(snapshotImagePath(id)))
+      return id;
+  }
+}
+
+// ---- metadata ---------------------------------------------------------------
+
+std::optional<VfsDriver::VolumeRecord> VfsDriver::loadVolume(const std::string &id) const {
+  if (!plausibleId(id)) return std::nullopt;
+  const auto text = durable::read(volumeMetaPath(id));
+  if (!text) return std::nullopt;
+  const FlatJson j = FlatJson::parse(*text);
+  VolumeRecord r;
+  r.id = j.str("id");
+  r.name = j.str("name");
+  r.type = j.str("type");
+  r.sizeGiB = j.integer("size_gib");
+  r.iops = j.integer("iops");
+  r.createdUnix = j.integer("created_unix");
+  r.encrypted = j.boolean("encrypted");
+  r.sourceSnapshotId = j.str("source_snapshot_id");
+  r.sourceVolumeId = j.str("source_volume_id");
+  if (r.id != id) throw std::runtime_error("its id field says " + quoted(r.id));
+  if (r.name.empty()) throw std::runtime_error("it has no name");
+  return r;
+}
+
+VfsDriver::VolumeRecord VfsDriver::requireVolume(const std::string &id) const {
+  std::optional<VolumeRecord> r;
+  try {
+    r = loadVolume(id);
+  } catch (const std::system_error &e) {
+    throw Error(RXR_E_BACKEND, "vfs: cannot read volume " + quoted(id) + ": " + e.what(),
+                e.code().value());
+  } catch (const std::runtime_error &e) {
+    throw Error(RXR_E_BACKEND,
+                "vfs: metadata of volume " + quoted(id) + " is corrupt: " + e.what());
+  }
+  if (!r) throw Error(RXR_E_NOT_FOUND, "vfs: volume " + quoted(id) + " not found");
+  return *r;
+}
+
+std::vector<VfsDriver::VolumeRecord> VfsDriver::loadVolumes() const {
+  std::vector<VolumeRecord> out;
+  for (const auto &id :
+       translate("cannot list volumes", [&] { return idsIn(volumesDir(), ".json"); })) {
+    try {
+      if (auto r = loadVolume(id)) out.push_back(std::move(*r));
+    } catch (const std::exception &e) {
+      // One bad file must not hide every other volume.
+      host().warn("vfs: skipping volume " + quoted(id) + ": " + e.what());
+    }
+  }
+  return out;
+}
+
+void VfsDriver::storeVolume(const VolumeRecord &r) const {
+  FlatJson j;
+  j.set("id", r.id);
+  j.set("name", r.name);
+  j.set("size_gib", r.sizeGiB);
+  j.set("type", r.type);
+  j.set("iops", r.iops);
+  j.set("created_unix", r.createdUnix);
+  j.set("encrypted", r.encrypted);
+  j.set("source_snapshot_id", r.sourceSnapshotId);
+  j.set("source_volume_id", r.sourceVolumeId);
+  translate("cannot save volume " + quoted(r.id),
+            [&] { durable::writeAtomic(volumeMetaPath(r.id), j.serialize()); });
+}
+
+std::optional<VfsDriver::SnapshotRecord> VfsDriver::loadSnapshot(const std::string &id) const {
+  if (!plausibleId(id)) return std::nullopt;
+  const auto text = durable::read(snapshotMetaPath(id));
+  if (!text) return std::nullopt;
+  const FlatJson j = FlatJson::parse(*text);
+  SnapshotRecord r;
+  r.id = j.str("id");
+  r.name = j.str("name");
+  r.volumeId = j.str("volume_id");
+  r.sizeGiB = j.integer("size_gib");
+  r.startTimeUnix = j.integer("start_time_unix");
+  r.description = j.str("description");
+  r.sourceSnapshotId = j.str("source_snapshot_id");
+  if (r.id != id) throw std::runtime_error("its id field says " + quoted(r.id));
+  return r;
+}
+
+VfsDriver::SnapshotRecord VfsDriver::requireSnapshot(const std::string &id) const {
+  std::optional<SnapshotRecord> r;
+  try {
+    r = loadSnapshot(id);
+  } catch (const std::system_error &e) {
+    throw Error(RXR_E_BACKEND, "vfs: cannot read snapshot " + quoted(id) + ": " + e.what(),
+                e.code().value());
+  } catch (const std::runtime_error &e) {
+    throw Error(RXR_E_BACKEND,
+                "vfs: metadata of snapshot " + quoted(id) + " is corrupt: " + e.what());
+  }
+  if (!r) throw Error(RXR_E_NOT_FOUND, "vfs: snapshot " + quoted(id) + " not found");
+  return *r;
+}
+
+std::vector<VfsDriver::SnapshotRecord> VfsDriver::loadSnapshots() const {
+  std::vector<SnapshotRecord> out;
+  for (const auto &id :
+       translate("cannot list snapshots", [&] { return idsIn(snapshotsDir(), ".meta"); })) {
+    try {
+      if (auto r = loadSnapshot(id)) out.push_back(std::move(*r));
+    } catch (const std::exception &e) {
+      host().warn("vfs: skipping snapshot " + quoted(id) + ": " + e.what());
+    }
+  }
+  return out;
+}
+
+void VfsDriver::storeSnapshot(const SnapshotRecord &r) const {
+  FlatJson j;
+  j.set("id", r.id);
+  j.set("name", r.name);
+  j.set("volume_id", r.volumeId);
+  j.set("size_gib", r.sizeGiB);
+  j.set("start_time_unix", r.startTimeUnix);
+  j.set("description", r.description);
+  j.set("source_snapshot_id", r.sourceSnapshotId);
+  translate("cannot save snapshot " + quoted(r.id),
+            [&] { durable::writeAtomic(snapshotMetaPath(r.id), j.serialize()); });
+}
+
+sdk::Volume VfsDriver::toVolume(const VolumeRecord &r,
+                                const std::vector<LoopBinding> &bindings) const {
+  sdk::Volume v;
+  v.id = r.id;
+  v.name = r.name;
+  v.type = r.type;
+  v.sizeGiB = r.sizeGiB;
+  v.iops = r.iops;
+  v.encrypted = r.encrypted;
+  v.createdUnix = r.createdUnix;
+  const std::string image = volumeImagePath(r.id);
+  v.fields.emplace_back("image", image);
+  if (!r.sourceSnapshotId.empty()) v.fields.emplace_back("source_snapshot_id", r.sourceSnapshotId);
+  if (!r.sourceVolumeId.empty()) v.fields.emplace_back("source_volume_id", r.sourceVolumeId);
+  if (auto device = LoopDevice::findByBackingFile(image, bindings)) {
+    v.status = "attached";
+    v.attachedInstanceId = _instanceId;
+    v.attachedDevice = *device;
+  } else if (!fileExists(image)) {
+    v.status = "error";
+    v.fields.emplace_back("error", "the image file is missing");
+  } else {
+    v.status = "available";
+  }
+  return v;
+}
+
+sdk::Snapshot VfsDriver::toSnapshot(const SnapshotRecord &r) {
+  sdk::Snapshot s;
+  s.id = r.id;
+  s.name = r.name;
+  s.volumeId = r.volumeId;
+  s.description = r.description;
+  s.sizeGiB = r.sizeGiB;
+  s.startTimeUnix = r.startTimeUnix;
+  s.status = "completed";
+  return s;
+}
+
+// ---- operations -------------------------------------------------------------
+
+std::string VfsDriver::instanceId(const sdk::Call &) {
+  return _instanceId;
+}
+
+std::vector<sdk::Volume> VfsDriver::volumes(const sdk::Call &) {
+  std::lock_guard<std::mutex> lock(_mu);
+  const auto records = loadVolumes();
+  const auto bindings = LoopDevice::bindings();
+  std::vector<sdk::Volume> out;
+  out.reserve(records.size());
+  for (const auto &r : records) out.push_back(toVolume(r, bindings));
+  return out;
+}
+
+sdk::Volume VfsDriver::volume(const sdk::Call &, const std::string &id) {
+  std::lock_guard<std::mutex> lock(_mu);
+  return toVolume(requireVolume(id), LoopDevice::bindings());
+}
+
+sdk::Volume VfsDriver::createVolume(const sdk::Call &call, const sdk::CreateOptions &opts) {
+  if (opts.name.empty()) throw Error(RXR_E_INVALID, "vfs: a new volume needs a name");
+  call.throwIfExpired("vfs: create volume " + quoted(opts.name));
+  if (!opts.fromSnapshotId.empty() && !opts.fromVolumeId.empty())
+    throw Error(RXR_E_INVALID, "vfs: volume " + quoted(opts.name) +
+                                   " cannot be created from a snapshot and a volume at once");
+  const bool fromSource = !opts.fromSnapshotId.empty() || !opts.fromVolumeId.empty();
+  if (!fromSource && opts.sizeGiB <= 0)
+    throw Error(RXR_E_INVALID, "vfs: volume " + quoted(opts.name) +
+                                   " needs a size of at least 1 GiB, not " +
+                                   std::to_string(opts.sizeGiB));
+  if (opts.sizeGiB > kMaxSizeGiB || opts.sizeGiB < 0)
+    throw Error(RXR_E_INVALID, "vfs: volume " + quoted(opts.name) + " cannot be " +
+                                   std::to_string(opts.sizeGiB) + " GiB");
+
+  VolumeRecord r;
+  r.name = opts.name;
+  r.type = opts.type;
+  r.iops = opts.iops;
+  r.encrypted = opts.encrypted;
+  r.sourceSnapshotId = opts.fromSnapshotId;
+  r.sourceVolumeId = opts.fromVolumeId;
+  r.sizeGiB = opts.sizeGiB;
+  std::string sourceImage, sourceDevice;
+  {
+    std::lock_guard<std::mutex> lock(_mu);
+    ensureLayout();
+    if (_reservedNames.count(opts.name))
+      throw Error(RXR_E_EXISTS, "vfs: a volume named " + quoted(opts.name) + " is being created");
+    for (const auto &existing : loadVolumes())
+      if (existing.name == opts.name)
+        throw Error(RXR_E_EXISTS, "vfs: a volume named " + quoted(opts.name) + " already exists (" +
+                                      existing.id + ")");
+    int64_t sourceSize = 0;
+    if (!opts.fromSnapshotId.empty()) {
+      const auto snap = requireSnapshot(opts.fromSnapshotId);
+      sourceImage = snapshotImagePath(snap.id);
+      sourceSize = snap.sizeGiB;
+    } else if (!opts.fromVolumeId.empty()) {
+      const auto vol = requireVolume(opts.fromVolumeId);
+      sourceImage = volumeImagePath(vol.id);
+      sourceSize = vol.sizeGiB;
+      sourceDevice = LoopDevice::findByBackingFile(sourceImage).value_or("");
+    }
+    if (fromSource && opts.sizeGiB < sourceSize) {
+      if (opts.sizeGiB > 0)
+        host().debug("vfs: volume " + quoted(opts.name) + " keeps its source's " +
+                     std::to_string(sourceSize) + " GiB instead of the smaller " +
+                     std::to_string(opts.sizeGiB) + " GiB asked for");
+      r.sizeGiB = sourceSize;
+    }
+    r.id = newId(kVolumePrefix);
+    _reservedNames.insert(opts.name);
+  }
+  OnExit unreserve([&] {
+    std::lock_guard<std::mutex> lock(_mu);
+    _reservedNames.erase(opts.name);
+  });
+
+  // The copy runs unlocked: it can take long and only this call knows the id.
+  const std::string image = volumeImagePath(r.id);
+  const std::string what = "cannot create volume " + quoted(opts.name);
+  if (fromSource) {
+    const auto method = translate(what, [&] {
+      if (!sourceDevice.empty()) LoopDevice::flush(sourceDevice);
+      return copyImage(sourceImage, image, static_cast<uint64_t>(r.sizeGiB * kGiB));
+    });
+    host().debug("vfs: copied " + sourceImage + " to " + image + " by " + toString(method));
+  } else {
+    translate(what, [&] { createSparseImage(image, r.sizeGiB); });
+  }
+  r.createdUnix = nowUnix();
+  try {
+    std::lock_guard<std::mutex> lock(_mu);
+    storeVolume(r); // the commit point: without metadata the image is ignored
+    _reservedNames.erase(opts.name);
+    unreserve.dismiss();
+  } catch (...) {
+    ::unlink(image.c_str());
+    throw;
+  }
+  host().info("vfs: created volume " + quoted(r.id) + " named " + quoted(r.name) + " of " +
+              std::to_string(r.sizeGiB) + " GiB" +
+              (fromSource
+                   ? " from " + (r.sourceSnapshotId.empty() ? "volume " + r.sourceVolumeId
+                                                            : "snapshot " + r.sourceSnapshotId)
+                   : std::string()));
+  std::lock_guard<std::mutex> lock(_mu);
+  return toVolume(r, LoopDevice::bindings());
+}
+
+void VfsDriver::removeVolume(const sdk::Call &call, const std::string &id, bool force) {
+  call.throwIfExpired("vfs: remove volume " + quoted(id));
+  std::lock_guard<std::mutex> lock(_mu);
+  const auto r = requireVolume(id);
+  const std::string image = volumeImagePath(id);
+  const auto bindings = LoopDevice::bindings();
+  for (const auto &b : bindings) {
+    if (!LoopDevice::serves(b, image)) continue;
+    if (!force)
+      throw Error(RXR_E_BUSY, "vfs: volume " + quoted(id) + " is attached at " + b.device +
+                                  "; detach it first or remove it with force");
+    if (translate("cannot detach volume " + quoted(id),
+                  [&] { return LoopDevice::detach(b.device, image); }))
+      host().info("vfs: detached volume " + quoted(id) + " from " + b.device + " to remove it");
+  }
+  translate("cannot remove volume " + quoted(id), [&] {
+    // Metadata first: once it is gone the volume is gone, even if we crash
+    // before the image is unlinked.
+    durable::remove(volumeMetaPath(id));
+    durable::remove(image);
+  });
+  host().info("vfs: removed volume " + quoted(id) + " named " + quoted(r.name));
+}
+
+std::string VfsDriver::attachVolume(const sdk::Call &call, const sdk::AttachOptions &opts) {
+  call.throwIfExpired("vfs: attach volume " + quoted(opts.volumeId));
+  std::lock_guard<std::mutex> lock(_mu);
+  requireVolume(opts.volumeId);
+  const std::string image = volumeImagePath(opts.volumeId);
+  if (auto device = LoopDevice::findByBackingFile(image)) {
+    host().debug("vfs: volume " + quoted(opts.volumeId) + " is already attached at " + *device);
+    return *device;
+  }
+  const std::string device = translate("cannot attach volume " + quoted(opts.volumeId),
+                                       [&] { return LoopDevice::attach(image); });
+  host().info("vfs: attached volume " + quoted(opts.volumeId) + " at " + device);
+  return device;
+}
+
+void VfsDriver::detachVolume(const sdk::Call &call, const std::string &id, bool) {
+  call.throwIfExpired("vfs: detach volume " + quoted(id));
+  std::lock_guard<std::mutex> lock(_mu);
+  requireVolume(id);
+  const std::string image = volumeImagePath(id);
+  bool detached = false;
+  // Normally one device; someone's manual losetup may have added more.
+  for (const auto &b : LoopDevice::bindings()) {
+    if (!LoopDevice::serves(b, image)) continue;
+    if (translate("cannot detach volume " + quoted(id),
+                  [&] { return LoopDevice::detach(b.device, image); })) {
+      host().info("vfs: detached volume " + quoted(id) + " from " + b.device);
+      detached = true;
+    }
+  }
+  if (!detached) host().debug("vfs: volume " + quoted(id) + " was not attached");
+}
+
+std::string VfsDriver::waitForDevice(const sdk::Call &call, const std::string &volumeId,
+                                     const std::string &token) {
+  {
+    std::lock_guard<std::mutex> lock(_mu);
+    requireVolume(volumeId);
+  }
+  if (!token.empty() && token.compare(0, 9, "/dev/loop") != 0)
+    throw Error(RXR_E_INVALID, "vfs: attach token " + quoted(token) + " of volume " +
+                                   quoted(volumeId) + " is not a loop device");
+  const std::string image = volumeImagePath(volumeId);
+  using Clock = std::chrono::steady_clock;
+  const int64_t budgetMs = call.deadlineUnixMs() == 0 ? kDefaultWaitMs : call.remainingMs();
+  const auto giveUp = Clock::now() + std::chrono::milliseconds(std::max<int64_t>(budgetMs, 0));
+  for (;;) {
+    if (token.empty()) {
+      if (auto device = LoopDevice::findByBackingFile(image)) return *device;
+    } else if (auto b = LoopDevice::binding(token); b && LoopDevice::serves(*b, image)) {
+      translate("cannot prepare " + token + " for volume " + quoted(volumeId),
+                [&] { LoopDevice::ensureNode(token); });
+      return token;
+    }
+    const auto now = Clock::now();
+    if (now >= giveUp) break;
+    std::this_thread::sleep_for(
+        std::min<Clock::duration>(giveUp - now, std::chrono::milliseconds(kPollMs)));
+  }
+  throw Error(RXR_E_TIMEOUT, "vfs: volume " + quoted(volumeId) + " did not appear at " +
+                                 (token.empty() ? std::string("any loop device") : token) +
+                                 " before the deadline");
+}
+
+std::vector<sdk::Snapshot> VfsDriver::snapshots(const sdk::Call &, const std::string &volumeId) {
+  std::lock_guard<std::mutex> lock(_mu);
+  std::vector<sdk::Snapshot> out;
+  for (const auto &r : loadSnapshots())
+    if (volumeId.empty() || r.volumeId == volumeId) out.push_back(toSnapshot(r));
+  return out;
+}
+
+sdk::Snapshot VfsDriver::createSnapshot(const sdk::Call &call, const std::string &volumeId,
+                                        const std::string &name, const std::string &description) {
+  if (name.empty())
+    throw Error(RXR_E_INVALID, "vfs: a snapshot of volume " + quoted(volumeId) + " needs a name");
+  call.throwIfExpired("vfs: snapshot volume " + quoted(volumeId));
+  SnapshotRecord r;
+  std::string device;
+  {
+    std::lock_guard<std::mutex> lock(_mu);
+    ensureLayout();
+    const auto vol = requireVolume(volumeId);
+    device = LoopDevice::findByBackingFile(volumeImagePath(volumeId)).value_or("");
+    r.id = newId(kSnapshotPrefix);
+    r.name = name;
+    r.volumeId = volumeId;
+    r.sizeGiB = vol.sizeGiB;
+    r.description = description;
+  }
+  const std::string image = snapshotImagePath(r.id);
+  const auto method = translate("cannot snapshot volume " + quoted(volumeId), [&] {
+    // Writes still in the device's page cache would be missing from the copy.
+    if (!device.empty()) LoopDevice::flush(device);
+    return copyImage(volumeImagePath(volumeId), image);
+  });
+  r.startTimeUnix = nowUnix();
+  try {
+    std::lock_guard<std::mutex> lock(_mu);
+    storeSnapshot(r);
+  } catch (...) {
+    ::unlink(image.c_str());
+    throw;
+  }
+  host().info("vfs: created snapshot " + quoted(r.id) + " named " + quoted(name) + " of volume " +
+              quoted(volumeId) + " by " + toString(method));
+  return toSnapshot(r);
+}
+
+void VfsDriver::removeSnapshot(const sdk::Call &call, const std::string &id) {
+  call.throwIfExpired("vfs: remove snapshot " + quoted(id));
+  std::lock_guard<std::mutex> lock(_mu);
+  const auto r = requireSnapshot(id);
+  translate("cannot remove snapshot " + quoted(id), [&] {
+    durable::remove(snapshotMetaPath(id));
+    durable::remove(snapshotImagePath(id));
+  });
+  host().info("vfs: removed snapshot " + quoted(id) + " named " + quoted(r.name));
+}
+
+sdk::Snapshot VfsDriver::copySnapshot(const sdk::Call &call, const std::string &id,
+                                      const std::string &destName, const std::string &destRegion) {
+  if (!destRegion.empty())
+    throw Error(RXR_E_INVALID, "vfs: cannot copy snapshot " + quoted(id) + " to region " +
+                                   quoted(destRegion) + ": vfs has no regions");
+  call.throwIfExpired("vfs: copy snapshot " + quoted(id));
+  SnapshotRecord r;
+  {
+    std::lock_guard<std::mutex> lock(_mu);
+    const auto src = requireSnapshot(id);
+    r = src;
+    r.id = newId(kSnapshotPrefix);
+    r.name = destName.empty() ? src.name : destName;
+    r.sourceSnapshotId = src.id;
+  }
+  const std::string image = snapshotImagePath(r.id);
+  translate("cannot copy snapshot " + quoted(id), [&] { copyImage(snapshotImagePath(id), image); });
+  r.startTimeUnix = nowUnix();
+  try {
+    std::lock_guard<std::mutex> lock(_mu);
+    storeSnapshot(r);
+  } catch (...) {
+    ::unlink(image.c_str());
+    throw;
+  }
+  host().info("vfs: copied snapshot " + quoted(id) + " to " + quoted(r.id) + " named " +
+              quoted(r.name));
+  return toSnapshot(r);
+}
+
+} // namespace rexray::vfs

@@ -1,0 +1,101 @@
+#ifndef REXRAY_VFS_VFSDRIVER_H
+#define REXRAY_VFS_VFSDRIVER_H
+
+#include <rexray/sdk/driver.hpp>
+
+#include "LoopDevice.h"
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace rexray::vfs {
+
+// REX-Ray's embedded default driver: each volume is a sparse image file under
+// root() that is attached to this host through a loop device. Everything the
+// driver knows lives in files and in the kernel's loop state, so a new
+// instance (after a daemon restart) sees the same volumes and attachments.
+//
+// Thread-safe: metadata changes, attach and detach are serialized by one
+// mutex; copying image data for snapshots and clones happens outside it.
+class VfsDriver : public sdk::Driver {
+public:
+  static constexpr int64_t kGiB = int64_t(1) << 30;
+
+  VfsDriver(const sdk::Host &host, std::string service);
+
+  // Absolute directory holding volumes/ and snapshots/: config key "root",
+  // else $REXRAY_HOME/var/lib/rexray/vfs, else /var/lib/rexray/vfs. Nothing is
+  // created there until the first volume or snapshot is.
+  const std::string &root() const { return _root; }
+  std::string volumeImagePath(const std::string &volumeId) const;
+  std::string snapshotImagePath(const std::string &snapshotId) const;
+
+  // Contents of /etc/machine-id, else the host name.
+  std::string instanceId(const sdk::Call &) override;
+  std::vector<sdk::Volume> volumes(const sdk::Call &) override;
+  sdk::Volume volume(const sdk::Call &, const std::string &id) override;
+  // Sparse when new; a copy of from_snapshot_id / from_volume_id otherwise,
+  // grown when a larger size_gib is asked for.
+  sdk::Volume createVolume(const sdk::Call &, const sdk::CreateOptions &) override;
+  // RXR_E_BUSY while attached unless force, which detaches first.
+  void removeVolume(const sdk::Call &, const std::string &id, bool force) override;
+  // Idempotent; returns the loop device path, which is also the token.
+  std::string attachVolume(const sdk::Call &, const sdk::AttachOptions &) override;
+  // Idempotent; the kernel finishes a detach when the device's last opener
+  // closes it.
+  void detachVolume(const sdk::Call &, const std::string &id, bool force) override;
+  std::string waitForDevice(const sdk::Call &, const std::string &volumeId,
+                            const std::string &token) override;
+  std::vector<sdk::Snapshot> snapshots(const sdk::Call &, const std::string &volumeId) override;
+  sdk::Snapshot createSnapshot(const sdk::Call &, const std::string &volumeId,
+                               const std::string &name, const std::string &description) override;
+  void removeSnapshot(const sdk::Call &, const std::string &id) override;
+  // An empty destName keeps the source's name; any destRegion is invalid.
+  sdk::Snapshot copySnapshot(const sdk::Call &, const std::string &id, const std::string &destName,
+                             const std::string &destRegion) override;
+
+private:
+  struct VolumeRecord {
+    std::string id, name, type, sourceSnapshotId, sourceVolumeId;
+    int64_t sizeGiB = 0, iops = 0, createdUnix = 0;
+    bool encrypted = false;
+  };
+  struct SnapshotRecord {
+    std::string id, name, volumeId, description, sourceSnapshotId;
+    int64_t sizeGiB = 0, startTimeUnix = 0;
+  };
+
+  std::string volumesDir() const { return _root + "/volumes"; }
+  std::string snapshotsDir() const { return _root + "/snapshots"; }
+  std::string volumeMetaPath(const std::string &id) const;
+  std::string snapshotMetaPath(const std::string &id) const;
+  void ensureLayout() const;
+  std::string newId(const std::string &prefix) const;
+
+  std::optional<VolumeRecord> loadVolume(const std::string &id) const;
+  VolumeRecord requireVolume(const std::string &id) const;
+  std::vector<VolumeRecord> loadVolumes() const;
+  void storeVolume(const VolumeRecord &record) const;
+  std::optional<SnapshotRecord> loadSnapshot(const std::string &id) const;
+  SnapshotRecord requireSnapshot(const std::string &id) const;
+  std::vector<SnapshotRecord> loadSnapshots() const;
+  void storeSnapshot(const SnapshotRecord &record) const;
+
+  sdk::Volume toVolume(const VolumeRecord &record, const std::vector<LoopBinding> &bindings) const;
+  static sdk::Snapshot toSnapshot(const SnapshotRecord &record);
+
+  std::mutex _mu;
+  // Names of volumes whose images are being copied outside the lock, so a
+  // second create with the same name fails at once instead of racing.
+  std::set<std::string> _reservedNames;
+  std::string _root;
+  std::string _instanceId;
+};
+
+} // namespace rexray::vfs
+
+#endif // REXRAY_VFS_VFSDRIVER_H

@@ -1,0 +1,96 @@
+// The ABI's layout on LP64 Linux, pinned. A change here breaks every plugin
+// already built: append fields instead, and add their offsets below.
+#include <rexray/sdk/driver.h>
+#include <rexray/sdk/driver.hpp>
+
+#include <cstdio>
+
+#define PIN(T, field, offset) static_assert(offsetof(T, field) == (offset), #T "." #field)
+
+PIN(rxr_error, backend_code, 0);
+PIN(rxr_error, message, 4);
+static_assert(sizeof(rxr_error) == 516, "rxr_error size");
+
+PIN(rxr_call, struct_size, 0);
+PIN(rxr_call, deadline_unix_ms, 8);
+PIN(rxr_call, request_id, 16);
+PIN(rxr_call, error, 24);
+
+PIN(rxr_volume, id, 8);
+PIN(rxr_volume, name, 16);
+PIN(rxr_volume, type, 24);
+PIN(rxr_volume, availability_zone, 32);
+PIN(rxr_volume, status, 40);
+PIN(rxr_volume, size_gib, 48);
+PIN(rxr_volume, iops, 56);
+PIN(rxr_volume, encrypted, 64);
+PIN(rxr_volume, attached_instance_id, 72);
+PIN(rxr_volume, attached_device, 80);
+PIN(rxr_volume, created_unix, 88);
+PIN(rxr_volume, fields, 96);
+PIN(rxr_volume, field_count, 104);
+static_assert(sizeof(rxr_volume) == 112, "rxr_volume size");
+
+PIN(rxr_snapshot, id, 8);
+PIN(rxr_snapshot, volume_id, 24);
+PIN(rxr_snapshot, description, 40);
+PIN(rxr_snapshot, size_gib, 48);
+PIN(rxr_snapshot, start_time_unix, 56);
+static_assert(sizeof(rxr_snapshot) == 64, "rxr_snapshot size");
+
+PIN(rxr_volume_create_opts, name, 8);
+PIN(rxr_volume_create_opts, size_gib, 32);
+PIN(rxr_volume_create_opts, iops, 40);
+PIN(rxr_volume_create_opts, encrypted, 48);
+PIN(rxr_volume_create_opts, encryption_key, 56);
+PIN(rxr_volume_create_opts, from_snapshot_id, 64);
+PIN(rxr_volume_create_opts, from_volume_id, 72);
+PIN(rxr_volume_create_opts, extra, 80);
+PIN(rxr_volume_create_opts, extra_count, 88);
+
+PIN(rxr_attach_opts, volume_id, 8);
+PIN(rxr_attach_opts, next_device, 16);
+PIN(rxr_attach_opts, force, 24);
+
+PIN(rxr_host, abi_minor, 4);
+PIN(rxr_host, host_data, 8);
+PIN(rxr_host, log, 16);
+PIN(rxr_host, log_enabled, 24);
+PIN(rxr_host, config_get, 32);
+PIN(rxr_host, get_extension, 40);
+
+PIN(rxr_driver_vtable, create, 8);
+PIN(rxr_driver_vtable, destroy, 16);
+PIN(rxr_driver_vtable, instance_id, 24);
+PIN(rxr_driver_vtable, next_device, 32);
+PIN(rxr_driver_vtable, volumes_list, 40);
+PIN(rxr_driver_vtable, volume_get, 48);
+PIN(rxr_driver_vtable, volume_create, 56);
+PIN(rxr_driver_vtable, volume_remove, 64);
+PIN(rxr_driver_vtable, volume_attach, 72);
+PIN(rxr_driver_vtable, volume_detach, 80);
+PIN(rxr_driver_vtable, wait_for_device, 88);
+PIN(rxr_driver_vtable, snapshots_list, 96);
+PIN(rxr_driver_vtable, snapshot_create, 104);
+PIN(rxr_driver_vtable, snapshot_remove, 112);
+PIN(rxr_driver_vtable, snapshot_copy, 120);
+static_assert(sizeof(rxr_driver_vtable) == 128, "rxr_driver_vtable size");
+
+PIN(rxr_plugin_entry, abi_major, 4);
+PIN(rxr_plugin_entry, abi_minor, 8);
+PIN(rxr_plugin_entry, flags, 12);
+PIN(rxr_plugin_entry, id, 16);
+PIN(rxr_plugin_entry, name, 24);
+PIN(rxr_plugin_entry, version, 32);
+PIN(rxr_plugin_entry, vendor, 40);
+PIN(rxr_plugin_entry, description, 48);
+PIN(rxr_plugin_entry, features, 56);
+PIN(rxr_plugin_entry, init, 64);
+PIN(rxr_plugin_entry, deinit, 72);
+PIN(rxr_plugin_entry, driver, 80);
+static_assert(sizeof(rxr_plugin_entry) == 88, "rxr_plugin_entry size");
+
+int main() {
+  std::puts("C++17 header and layout ok");
+  return 0;
+}

@@ -1,0 +1,42 @@
+/* Shared by the C test plugins: a trivial instance and a copy helper. */
+#ifndef TEST_PLUGIN_COMMON_H
+#define TEST_PLUGIN_COMMON_H
+
+#include <rexray/sdk/driver.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+struct rxr_driver {
+  int unused;
+};
+
+static inline rxr_status test_create(const rxr_host *host, const char *service, rxr_driver **out,
+                                     rxr_call *call) {
+  (void)host;
+  (void)service;
+  (void)call;
+  *out = (rxr_driver *)calloc(1, sizeof(rxr_driver));
+  return *out ? RXR_OK : RXR_E_INTERNAL;
+}
+
+static inline void test_destroy(rxr_driver *d) {
+  free(d);
+}
+
+static inline rxr_status test_copy(const char *value, char *buf, size_t cap, size_t *needed) {
+  size_t n = strlen(value) + 1;
+  if (needed) *needed = n;
+  if (!buf || cap < n) return RXR_E_TOO_SMALL;
+  memcpy(buf, value, n);
+  return RXR_OK;
+}
+
+static inline rxr_status test_instance_id(rxr_driver *d, rxr_call *call, char *buf, size_t cap,
+                                          size_t *needed) {
+  (void)d;
+  (void)call;
+  return test_copy("test-instance", buf, cap, needed);
+}
+
+#endif
