@@ -25,8 +25,8 @@ int64_t nowUnix() {
 } // namespace
 
 MountPipeline::MountPipeline(DriverHandle &driver, OsLayer &os, StateStore &state,
-                             const ServiceSettings &settings)
-    : _driver(driver), _os(os), _state(state), _settings(settings) {}
+                             ServiceSettings settings)
+    : _driver(driver), _os(os), _state(state), _settings(std::move(settings)) {}
 
 std::string MountPipeline::mountPointFor(const std::string &volumeName) const {
   return _settings.mountPath + "/" + volumeName;

@@ -21,8 +21,9 @@ struct MountResult {
 // reverse. Every step that fails undoes the steps before it.
 class MountPipeline {
 public:
-  MountPipeline(DriverHandle &driver, OsLayer &os, StateStore &state,
-                const ServiceSettings &settings);
+  // Cheap to build: a VolumeService makes one per operation with the
+  // settings in force at its start, so a reload never changes them mid-way.
+  MountPipeline(DriverHandle &driver, OsLayer &os, StateStore &state, ServiceSettings settings);
 
   // `force` detaches the volume from any other instance first (preempt).
   MountResult mount(const Volume &volume, const std::string &instanceId,
@@ -57,7 +58,7 @@ private:
   DriverHandle &_driver;
   OsLayer &_os;
   StateStore &_state;
-  const ServiceSettings &_settings;
+  const ServiceSettings _settings;
 };
 
 } // namespace rexray

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <set>
 #include <thread>
 
 namespace rexray {
@@ -14,10 +15,8 @@ namespace {
 // Backend calls that are not attach/mount get Docker's shorter limit.
 constexpr std::chrono::milliseconds kCallTimeout{60000};
 
-std::string idList(const std::vector<const Volume *> &matches) {
-  std::string out;
-  for (const auto *v : matches) out += (out.empty() ? "" : ", ") + v->id;
-  return out;
+int64_t nowUnix() {
+  return static_cast<int64_t>(std::time(nullptr));
 }
 
 } // namespace
@@ -25,7 +24,21 @@ std::string idList(const std::vector<const Volume *> &matches) {
 VolumeService::VolumeService(std::string name, std::unique_ptr<DriverHandle> driver,
                              ServiceSettings settings, StateStore &state, OsLayer &os)
     : _name(std::move(name)), _driver(std::move(driver)), _settings(std::move(settings)),
-      _state(state), _os(os), _pipeline(*_driver, os, state, _settings) {}
+      _state(state), _os(os), _cache(_name) {}
+
+ServiceSettings VolumeService::settings() const {
+  std::lock_guard<std::mutex> guard(_settingsGuard);
+  return _settings;
+}
+
+void VolumeService::updateSettings(const ServiceSettings &settings) {
+  std::lock_guard<std::mutex> guard(_settingsGuard);
+  _settings = settings;
+}
+
+MountPipeline VolumeService::pipeline(const ServiceSettings &settings) {
+  return MountPipeline(*_driver, _os, _state, settings);
+}
 
 Deadline VolumeService::callDeadline() const {
   return deadlineIn(kCallTimeout);
@@ -48,47 +61,51 @@ std::unique_lock<std::mutex> VolumeService::lockVolume(const std::string &key) {
   return std::unique_lock<std::mutex>(*m);
 }
 
-void VolumeService::decorate(Volume &volume, const std::vector<MountRecord> &mounts) const {
-  for (const auto &m : mounts) {
-    if (m.service == _name && m.volumeId == volume.id) {
-      volume.mountPath = _pipeline.pathFor(volume.name);
-      return;
-    }
+void VolumeService::decorate(Volume &volume, const ServiceSettings &settings) const {
+  volume.mountPath = _state.mountCount(_name, volume.id) > 0
+                         ? MountPipeline(*_driver, _os, _state, settings).pathFor(volume.name)
+                         : "";
+}
+
+void VolumeService::refreshCache() {
+  auto volumes = _driver->volumes(callDeadline());
+  std::set<std::string> mounted;
+  for (const auto &m : _state.allMounts())
+    if (m.service == _name) mounted.insert(m.volumeId);
+  const auto s = settings();
+  for (auto &v : volumes)
+    if (mounted.count(v.id)) v.mountPath = MountPipeline(*_driver, _os, _state, s).pathFor(v.name);
+  _cache.replace(std::move(volumes));
+}
+
+Volume VolumeService::lookup(const std::string &ref) {
+  if (ref.empty()) throw Error(ErrorKind::Invalid, "a volume name or ID is required");
+  if (_cache.loaded())
+    if (auto v = _cache.find(ref)) return *v;
+  refreshCache();
+  if (auto v = _cache.find(ref)) return *v;
+  throw Error(ErrorKind::NotFound, "volume '" + ref + "' not found in service '" + _name + "'");
+}
+
+Volume VolumeService::fresh(const Volume &volume) {
+  try {
+    Volume v = _driver->volume(volume.id, callDeadline());
+    decorate(v, settings());
+    _cache.put(v);
+    return v;
+  } catch (const Error &e) {
+    if (e.kind() == ErrorKind::NotFound) _cache.erase(volume.id);
+    throw;
   }
 }
 
 std::vector<Volume> VolumeService::list() {
-  auto volumes = _driver->volumes(callDeadline());
-  const auto mounts = _state.allMounts();
-  for (auto &v : volumes) decorate(v, mounts);
-  std::sort(volumes.begin(), volumes.end(),
-            [](const Volume &a, const Volume &b) { return a.name < b.name; });
-  return volumes;
-}
-
-Volume VolumeService::resolve(const std::string &ref, const std::vector<Volume> &all) const {
-  if (ref.empty()) throw Error(ErrorKind::Invalid, "a volume name or ID is required");
-  for (const auto &v : all)
-    if (v.id == ref) return v;
-  std::vector<const Volume *> exact, folded;
-  const std::string lowered = toLower(ref);
-  for (const auto &v : all) {
-    if (v.name == ref) exact.push_back(&v);
-    if (toLower(v.name) == lowered) folded.push_back(&v);
-  }
-  const auto &matches = !exact.empty() ? exact : folded;
-  if (matches.size() == 1) return *matches.front();
-  if (matches.size() > 1)
-    throw Error(ErrorKind::Ambiguous, "volume name '" + ref + "' is ambiguous in service '" +
-                                          _name + "': it matches volumes " + idList(matches) +
-                                          "; use an ID");
-  throw Error(ErrorKind::NotFound, "volume '" + ref + "' not found in service '" + _name + "'");
+  refreshCache();
+  return _cache.all();
 }
 
 Volume VolumeService::inspect(const std::string &ref) {
-  Volume v = resolve(ref, _driver->volumes(callDeadline()));
-  decorate(v, _state.mounts(_name, v.id));
-  return v;
+  return fresh(lookup(ref));
 }
 
 Volume VolumeService::create(const CreateSpec &spec) {
@@ -98,7 +115,8 @@ Volume VolumeService::create(const CreateSpec &spec) {
                 "size must be a positive number of GiB, got " + std::to_string(*spec.sizeGiB));
   if (spec.iops && *spec.iops < 0)
     throw Error(ErrorKind::Invalid, "iops must not be negative, got " + std::to_string(*spec.iops));
-  if (_settings.createDisable) {
+  const ServiceSettings s = settings();
+  if (s.createDisable) {
     log::info("{}: volume.create.disable is set; not creating {}", _name, spec.name);
     Volume v;
     v.name = spec.name;
@@ -106,31 +124,31 @@ Volume VolumeService::create(const CreateSpec &spec) {
     return v;
   }
   auto lock = lockVolume(spec.name);
-  const auto all = _driver->volumes(callDeadline());
-  for (const auto &v : all)
+  refreshCache();
+  for (const auto &v : _cache.all())
     if (v.name == spec.name)
       throw Error(ErrorKind::Exists, "volume '" + spec.name + "' already exists in service '" +
                                          _name + "' (ID " + v.id + ")");
 
   DriverCreateRequest request;
   request.name = spec.name;
-  request.type = spec.type.empty() ? _settings.defaultType : spec.type;
+  request.type = spec.type.empty() ? s.defaultType : spec.type;
   request.availabilityZone =
-      spec.availabilityZone.empty() ? _settings.defaultAvailabilityZone : spec.availabilityZone;
-  request.iops = spec.iops.value_or(_settings.defaultIops);
+      spec.availabilityZone.empty() ? s.defaultAvailabilityZone : spec.availabilityZone;
+  request.iops = spec.iops.value_or(s.defaultIops);
   request.encrypted = spec.encrypted;
   request.encryptionKey = spec.encryptionKey;
   if (!spec.fromSnapshot.empty()) request.fromSnapshotId = resolveSnapshot(spec.fromSnapshot).id;
-  if (!spec.fromVolume.empty()) request.fromVolumeId = resolve(spec.fromVolume, all).id;
+  if (!spec.fromVolume.empty()) request.fromVolumeId = lookup(spec.fromVolume).id;
   const bool hasSource = !request.fromSnapshotId.empty() || !request.fromVolumeId.empty();
   // A copy or restore takes its source's size unless one is asked for.
-  request.sizeGiB = spec.sizeGiB.value_or(hasSource ? 0 : _settings.defaultSizeGiB);
+  request.sizeGiB = spec.sizeGiB.value_or(hasSource ? 0 : s.defaultSizeGiB);
 
   Volume created = _driver->createVolume(request, callDeadline());
   log::info("{}: created volume {} ({}, {} GiB)", _name, created.name, created.id, created.sizeGiB);
   if (!spec.newFsType.empty()) {
     try {
-      _pipeline.format(created, instanceId(), spec.newFsType, spec.overwriteFs);
+      pipeline(s).format(created, instanceId(), spec.newFsType, spec.overwriteFs);
     } catch (const Error &e) {
       log::error("{}: formatting new volume {} failed, removing it: {}", _name, created.name,
                  e.what());
@@ -138,17 +156,20 @@ Volume VolumeService::create(const CreateSpec &spec) {
       throw;
     }
   }
+  _cache.put(created);
   return created;
 }
 
 void VolumeService::remove(const std::string &ref, bool force) {
-  if (_settings.removeDisable) {
+  const ServiceSettings s = settings();
+  if (s.removeDisable) {
     log::info("{}: volume.remove.disable is set; not removing {}", _name, ref);
     return;
   }
-  force = force || _settings.removeForce;
-  Volume v = resolve(ref, _driver->volumes(callDeadline()));
+  force = force || s.removeForce;
+  Volume v = lookup(ref);
   auto lock = lockVolume(v.name);
+  v = fresh(v);
   const auto users = _state.mounts(_name, v.id);
   if (!users.empty() && !force)
     throw Error(ErrorKind::Busy, "volume '" + v.name + "' is mounted (" +
@@ -159,46 +180,53 @@ void VolumeService::remove(const std::string &ref, bool force) {
                                      v.attachedInstanceId +
                                      "; detach it first or force the removal");
   if (!users.empty() || v.attachedInstanceId == instanceId()) {
-    _pipeline.unmount(v, instanceId());
+    pipeline(s).unmount(v, instanceId());
     _state.removeMounts(_name, v.id);
   }
   _driver->removeVolume(v.id, force, callDeadline());
   _state.removeAttachment(_name, v.id);
+  _cache.erase(v.id);
   log::info("{}: removed volume {} ({})", _name, v.name, v.id);
 }
 
 Volume VolumeService::attach(const std::string &ref, bool force) {
-  Volume v = resolve(ref, _driver->volumes(callDeadline()));
+  const ServiceSettings s = settings();
+  Volume v = lookup(ref);
   auto lock = lockVolume(v.name);
-  const std::string device = _pipeline.attach(v, instanceId(), force || _settings.preempt);
+  v = fresh(v);
+  const std::string device = pipeline(s).attach(v, instanceId(), force || s.preempt);
   v.attachedInstanceId = instanceId();
   v.attachedDevice = device;
+  _cache.put(v);
   return v;
 }
 
 void VolumeService::detach(const std::string &ref, bool force) {
-  Volume v = resolve(ref, _driver->volumes(callDeadline()));
+  const ServiceSettings s = settings();
+  Volume v = lookup(ref);
   auto lock = lockVolume(v.name);
+  v = fresh(v);
   const auto users = _state.mounts(_name, v.id);
   if (!users.empty() && !force)
     throw Error(ErrorKind::Busy, "volume '" + v.name + "' is mounted; unmount it first");
   if (!users.empty()) {
-    _pipeline.unmount(v, instanceId());
+    pipeline(s).unmount(v, instanceId());
     _state.removeMounts(_name, v.id);
-    return;
+  } else if (v.attached()) {
+    pipeline(s).detach(v, force);
   }
-  if (!v.attached()) return;
-  _pipeline.detach(v, force);
+  fresh(v);
 }
 
 std::string VolumeService::mount(const std::string &ref, const std::string &callerId,
                                  const MountOptions &options) {
+  const ServiceSettings s = settings();
   auto refLock = lockVolume(ref);
   Volume v;
   try {
-    v = resolve(ref, _driver->volumes(callDeadline()));
+    v = lookup(ref);
   } catch (const Error &e) {
-    if (e.kind() != ErrorKind::NotFound || !_settings.createImplicit) throw;
+    if (e.kind() != ErrorKind::NotFound || !s.createImplicit) throw;
     validateName(ref);
     log::info("{}: volume {} does not exist; creating it (volume.create.implicit)", _name, ref);
     CreateSpec spec;
@@ -209,48 +237,91 @@ std::string VolumeService::mount(const std::string &ref, const std::string &call
   }
   std::unique_lock<std::mutex> nameLock;
   if (toLower(v.name) != toLower(ref)) nameLock = lockVolume(v.name);
+  v = fresh(v);
 
   const std::string caller = callerId.empty() ? v.name : callerId;
   MountResult result;
   for (int64_t attempt = 0;; ++attempt) {
     try {
-      result = _pipeline.mount(v, instanceId(), options, _settings.preempt);
+      result = pipeline(s).mount(v, instanceId(), options, s.preempt);
       break;
     } catch (const Error &e) {
-      if (attempt >= _settings.mountRetryCount || e.kind() == ErrorKind::Invalid ||
+      if (attempt >= s.mountRetryCount || e.kind() == ErrorKind::Invalid ||
           e.kind() == ErrorKind::Busy)
         throw;
       log::warn("{}: mounting {} failed (attempt {}), retrying: {}", _name, v.name, attempt + 1,
                 e.what());
-      std::this_thread::sleep_for(std::chrono::milliseconds(_settings.mountRetryWaitMs));
-      v = resolve(v.id, _driver->volumes(callDeadline()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(s.mountRetryWaitMs));
+      v = fresh(v);
     }
   }
-  _state.addMount({_name, v.id, v.name, caller, result.mountPoint, result.device,
-                   static_cast<int64_t>(std::time(nullptr))});
+  _state.addMount({_name, v.id, v.name, caller, result.mountPoint, result.device, nowUnix()});
+  v.attachedInstanceId = instanceId();
+  v.attachedDevice = result.device;
+  v.mountPath = result.path;
+  _cache.put(v);
   log::info("{}: volume {} mounted at {} for {} ({} users)", _name, v.name, result.path, caller,
             _state.mountCount(_name, v.id));
   return result.path;
 }
 
 void VolumeService::unmount(const std::string &ref, const std::string &callerId) {
-  Volume v = resolve(ref, _driver->volumes(callDeadline()));
+  const ServiceSettings s = settings();
+  Volume v = lookup(ref);
   auto lock = lockVolume(v.name);
   const std::string caller = callerId.empty() ? v.name : callerId;
   if (!_state.removeMount(_name, v.id, caller))
     log::info("{}: unmount of {} by {} which had not mounted it", _name, v.name, caller);
   const int64_t remaining = _state.mountCount(_name, v.id);
-  if (remaining > 0 && !_settings.ignoreUsedCount) {
+  if (remaining > 0 && !s.ignoreUsedCount) {
     log::info("{}: volume {} still has {} users; leaving it mounted", _name, v.name, remaining);
     return;
   }
-  _pipeline.unmount(v, instanceId());
+  v = fresh(v);
+  pipeline(s).unmount(v, instanceId());
   _state.removeMounts(_name, v.id);
+  fresh(v);
 }
 
 std::string VolumeService::path(const std::string &ref) {
-  Volume v = inspect(ref);
-  return v.mountPath;
+  return lookup(ref).mountPath;
+}
+
+void VolumeService::reconcile() {
+  const std::string me = instanceId();
+  const ServiceSettings s = settings();
+  refreshCache();
+  std::set<std::string> inUse;
+  for (const auto &m : _state.allMounts()) {
+    if (m.service != _name) continue;
+    if (_os.isMountPoint(m.mountPoint)) {
+      log::info("reconcile {}: adopting the mount of {} at {} for caller {}", _name, m.volumeName,
+                m.mountPoint, m.callerId);
+      inUse.insert(m.volumeId);
+    } else {
+      log::info("reconcile {}: dropping the record of {} for caller {}: {} is no longer mounted",
+                _name, m.volumeName, m.callerId, m.mountPoint);
+      _state.removeMount(_name, m.volumeId, m.callerId);
+    }
+  }
+  for (const auto &a : _state.allAttachments()) {
+    if (a.service != _name || inUse.count(a.volumeId)) continue;
+    auto v = _cache.find(a.volumeId);
+    if (!v || v->attachedInstanceId != me) {
+      log::info("reconcile {}: forgetting attachment of {}: no longer attached here", _name,
+                a.volumeName);
+      _state.removeAttachment(_name, a.volumeId);
+      continue;
+    }
+    log::info("reconcile {}: detaching {} ({}): attached by us with no mount left", _name,
+              a.volumeName, a.device);
+    try {
+      pipeline(s).unmount(*v, me);
+    } catch (const Error &e) {
+      log::error("reconcile {}: detaching {} failed: {}", _name, a.volumeName, e.what());
+    }
+  }
+  refreshCache();
 }
 
 Snapshot VolumeService::resolveSnapshot(const std::string &ref) {
@@ -272,7 +343,7 @@ Snapshot VolumeService::resolveSnapshot(const std::string &ref) {
 
 std::vector<Snapshot> VolumeService::snapshots(const std::string &volumeRef) {
   std::string volumeId;
-  if (!volumeRef.empty()) volumeId = resolve(volumeRef, _driver->volumes(callDeadline())).id;
+  if (!volumeRef.empty()) volumeId = lookup(volumeRef).id;
   auto out = _driver->snapshots(volumeId, callDeadline());
   std::sort(out.begin(), out.end(),
             [](const Snapshot &a, const Snapshot &b) { return a.name < b.name; });
@@ -282,7 +353,7 @@ std::vector<Snapshot> VolumeService::snapshots(const std::string &volumeRef) {
 Snapshot VolumeService::createSnapshot(const std::string &volumeRef, const std::string &name,
                                        const std::string &description) {
   validateName(name, "snapshot name");
-  Volume v = resolve(volumeRef, _driver->volumes(callDeadline()));
+  Volume v = lookup(volumeRef);
   auto lock = lockVolume(v.name);
   Snapshot s = _driver->createSnapshot(v.id, name, description, callDeadline());
   log::info("{}: snapshot {} ({}) of volume {}", _name, s.name, s.id, v.name);

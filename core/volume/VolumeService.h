@@ -6,10 +6,12 @@
 #include "state/StateStore.h"
 #include "volume/ServiceSettings.h"
 #include "volume/Types.h"
+#include "volume/VolumeCache.h"
 
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,8 @@ namespace rexray {
 // One configured service (a driver instance plus its settings). The only
 // place that decides: name lookup, per-volume locking, refcounts (persisted
 // in the StateStore), preemption, ignoreUsedCount, create/remove policy.
+// Lookups go to the cache first and to the backend only when the cache does
+// not know the name; every mutation updates the cache.
 class VolumeService {
 public:
   VolumeService(std::string name, std::unique_ptr<DriverHandle> driver, ServiceSettings settings,
@@ -25,13 +29,17 @@ public:
 
   const std::string &name() const { return _name; }
   DriverHandle &driver() { return *_driver; }
-  const ServiceSettings &settings() const { return _settings; }
+  ServiceSettings settings() const;
+  // A configuration reload: operations that start later use these.
+  void updateSettings(const ServiceSettings &settings);
   // This host's identity as the driver knows it (cached after the first call).
   std::string instanceId();
 
+  // From the backend (refreshes the cache).
   std::vector<Volume> list();
   // Exact ID, then exact name, then case-insensitive name. Two matches is
-  // ErrorKind::Ambiguous naming both IDs; none is NotFound.
+  // ErrorKind::Ambiguous naming both IDs; none is NotFound. Fresh from the
+  // backend.
   Volume inspect(const std::string &ref);
   Volume create(const CreateSpec &spec);
   void remove(const std::string &ref, bool force);
@@ -46,6 +54,16 @@ public:
   // The mount path when mounted here, else "".
   std::string path(const std::string &ref);
 
+  // Answers from memory only, never waiting on the backend.
+  std::vector<Volume> cachedList() const { return _cache.all(); }
+  std::optional<Volume> cachedFind(const std::string &ref) const { return _cache.find(ref); }
+  bool cacheLoaded() const { return _cache.loaded(); }
+  void refreshCache();
+
+  // After a restart: adopt mounts still present, drop records of mounts that
+  // are gone, detach what we attached and no longer use. Logs each decision.
+  void reconcile();
+
   std::vector<Snapshot> snapshots(const std::string &volumeRef);
   Snapshot createSnapshot(const std::string &volumeRef, const std::string &name,
                           const std::string &description);
@@ -54,18 +72,23 @@ public:
                         const std::string &destRegion);
 
 private:
-  Volume resolve(const std::string &ref, const std::vector<Volume> &all) const;
+  // Cache first; on a miss, refresh from the backend and try again.
+  Volume lookup(const std::string &ref);
+  // The backend's current view of one volume; updates the cache.
+  Volume fresh(const Volume &volume);
   Snapshot resolveSnapshot(const std::string &ref);
   std::unique_lock<std::mutex> lockVolume(const std::string &key);
-  void decorate(Volume &volume, const std::vector<MountRecord> &mounts) const;
+  void decorate(Volume &volume, const ServiceSettings &settings) const;
+  MountPipeline pipeline(const ServiceSettings &settings);
   Deadline callDeadline() const;
 
   std::string _name;
   std::unique_ptr<DriverHandle> _driver;
+  mutable std::mutex _settingsGuard;
   ServiceSettings _settings;
   StateStore &_state;
   OsLayer &_os;
-  MountPipeline _pipeline;
+  VolumeCache _cache;
   std::mutex _locksGuard;
   std::map<std::string, std::shared_ptr<std::mutex>> _locks;
   std::mutex _instanceGuard;

@@ -1,0 +1,71 @@
+#include "volume/VolumeCache.h"
+
+#include "util/Error.h"
+#include "util/Names.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace rexray {
+
+void VolumeCache::replace(std::vector<Volume> volumes) {
+  std::map<std::string, Volume> byId;
+  for (auto &v : volumes) byId[v.id] = std::move(v);
+  std::unique_lock<std::shared_mutex> lock(_mutex);
+  _byId.swap(byId);
+  _loaded = true;
+}
+
+void VolumeCache::put(const Volume &volume) {
+  std::unique_lock<std::shared_mutex> lock(_mutex);
+  _byId[volume.id] = volume;
+}
+
+void VolumeCache::erase(const std::string &id) {
+  std::unique_lock<std::shared_mutex> lock(_mutex);
+  _byId.erase(id);
+}
+
+bool VolumeCache::loaded() const {
+  std::shared_lock<std::shared_mutex> lock(_mutex);
+  return _loaded;
+}
+
+std::vector<Volume> VolumeCache::all() const {
+  std::vector<Volume> out;
+  {
+    std::shared_lock<std::shared_mutex> lock(_mutex);
+    out.reserve(_byId.size());
+    for (const auto &entry : _byId) out.push_back(entry.second);
+  }
+  std::sort(out.begin(), out.end(), [](const Volume &a, const Volume &b) {
+    return a.name != b.name ? a.name < b.name : a.id < b.id;
+  });
+  return out;
+}
+
+std::optional<Volume> VolumeCache::find(const std::string &ref) const {
+  std::shared_lock<std::shared_mutex> lock(_mutex);
+  return findLocked(ref);
+}
+
+std::optional<Volume> VolumeCache::findLocked(const std::string &ref) const {
+  auto byId = _byId.find(ref);
+  if (byId != _byId.end()) return byId->second;
+  std::vector<const Volume *> exact, folded;
+  const std::string lowered = toLower(ref);
+  for (const auto &entry : _byId) {
+    const Volume &v = entry.second;
+    if (v.name == ref) exact.push_back(&v);
+    if (toLower(v.name) == lowered) folded.push_back(&v);
+  }
+  const auto &matches = !exact.empty() ? exact : folded;
+  if (matches.empty()) return std::nullopt;
+  if (matches.size() == 1) return *matches.front();
+  std::string ids;
+  for (const auto *v : matches) ids += (ids.empty() ? "" : ", ") + v->id;
+  throw Error(ErrorKind::Ambiguous, "volume name '" + ref + "' is ambiguous in service '" +
+                                        _service + "': it matches volumes " + ids + "; use an ID");
+}
+
+} // namespace rexray
