@@ -107,13 +107,14 @@ MountPipeline::Attached MountPipeline::ensureAttached(const Volume &volume,
   return {device, true};
 }
 
-void MountPipeline::formatIfNeeded(const std::string &device, const std::string &fsType,
-                                   bool overwrite) {
+std::string MountPipeline::formatIfNeeded(const std::string &device, const std::string &fsType,
+                                          bool overwrite) {
   const std::string found = _os.probeFilesystem(device);
-  if (!found.empty() && !overwrite) return;
+  if (!found.empty() && !overwrite) return found;
   log::info("formatting {} as {}{}", device, fsType,
             found.empty() ? "" : " (overwriting " + found + ")");
   _os.makeFilesystem(device, fsType);
+  return fsType;
 }
 
 std::string MountPipeline::attach(const Volume &volume, const std::string &instanceId, bool force) {
@@ -145,10 +146,9 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
           _settings.rootPath == "/" ? existing.front() : existing.front() + _settings.rootPath;
     }
     if (existing.empty()) {
-      formatIfNeeded(attached.device, fsType, options.overwriteFs);
-      const std::string found = _os.probeFilesystem(attached.device);
+      const std::string onDevice = formatIfNeeded(attached.device, fsType, options.overwriteFs);
       _os.makeDirectories(result.mountPoint, 0755);
-      _os.mount(attached.device, result.mountPoint, found.empty() ? fsType : found, "");
+      _os.mount(attached.device, result.mountPoint, onDevice, "");
       mountedNow = true;
       log::info("{}: mounted {} on {}", _driver.service(), attached.device, result.mountPoint);
     }

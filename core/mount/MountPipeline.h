@@ -52,7 +52,8 @@ private:
   Attached ensureAttached(const Volume &volume, const std::string &instanceId, bool force,
                           Deadline deadline);
   std::string waitForDevice(const Volume &volume, const std::string &token, Deadline deadline);
-  void formatIfNeeded(const std::string &device, const std::string &fsType, bool overwrite);
+  // Returns the file system now on the device.
+  std::string formatIfNeeded(const std::string &device, const std::string &fsType, bool overwrite);
   Deadline attachDeadline() const;
 
   DriverHandle &_driver;

@@ -178,6 +178,10 @@ StateStore::StateStore(const std::string &path) : _impl(std::make_unique<Impl>()
     _impl->session = std::make_unique<Poco::Data::Session>("SQLite", path);
     if (!existed) ::chmod(path.c_str(), 0600); // the -wal and -shm files copy this mode
     *_impl->session << "PRAGMA busy_timeout = 5000", now;
+    // In WAL mode NORMAL never corrupts the database and survives a crash of
+    // the process; only a power loss can drop the last commits, and the
+    // mounts they describe do not survive a power loss either.
+    *_impl->session << "PRAGMA synchronous = NORMAL", now;
     _impl->enableWal();
     _impl->migrate();
   } catch (const Poco::Exception &e) {

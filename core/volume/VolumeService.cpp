@@ -280,7 +280,10 @@ void VolumeService::unmount(const std::string &ref, const std::string &callerId)
   v = fresh(v);
   pipeline(s).unmount(v, instanceId());
   _state.removeMounts(_name, v.id);
-  fresh(v);
+  v.attachedInstanceId.clear();
+  v.attachedDevice.clear();
+  v.mountPath.clear();
+  _cache.put(v);
 }
 
 std::string VolumeService::path(const std::string &ref) {
