@@ -7,7 +7,8 @@
 
 namespace rexray::cli {
 
-// Builds the Runtime for commands that need one, from the global flags.
+// The Runtime for commands that need one, from the global flags.
+RuntimeOptions makeRuntimeOptions(const Invocation &inv);
 std::unique_ptr<Runtime> makeRuntime(const Invocation &inv);
 
 void addVolumeCommands(CommandLine &cli);

@@ -26,7 +26,7 @@ int version(Invocation &inv) {
 
 int env(Invocation &inv) {
   auto rt = makeRuntime(inv);
-  for (const auto &line : rt->config().environmentLines()) std::cout << line << "\n";
+  for (const auto &line : rt->config()->environmentLines()) std::cout << line << "\n";
   const Paths &p = rt->paths();
   std::cout << "REXRAY_HOME=" << p.home << "\n";
   return 0;

@@ -1,3 +1,4 @@
+#include "Backend.h"
 #include "Commands.h"
 #include "Output.h"
 
@@ -19,9 +20,8 @@ std::string required(const std::string &value, const std::string &what) {
 }
 
 int listSnapshots(Invocation &inv) {
-  auto rt = makeRuntime(inv);
-  auto &svc = rt->service(inv.service);
-  auto snapshots = svc.snapshots(argOr(inv, 0, "volumeID"));
+  auto svc = makeBackend(inv);
+  auto snapshots = svc->snapshots(argOr(inv, 0, "volumeID"));
   const std::string id = inv.get("snapshotID"), name = inv.get("snapshotName");
   std::vector<Snapshot> shown;
   for (const auto &s : snapshots)
@@ -31,34 +31,30 @@ int listSnapshots(Invocation &inv) {
 }
 
 int createSnapshot(Invocation &inv) {
-  auto rt = makeRuntime(inv);
-  auto &svc = rt->service(inv.service);
+  auto svc = makeBackend(inv);
   const std::string volume =
       required(argOr(inv, 0, "volumeID"), "the volume (VOLUME or --volumeid)");
   const std::string name =
       required(argOr(inv, 1, "snapshotName"), "the snapshot name (NAME or --snapshotname)");
-  Output(std::cout, inv.format).snapshot(svc.createSnapshot(volume, name, inv.get("description")));
+  Output(std::cout, inv.format).snapshot(svc->createSnapshot(volume, name, inv.get("description")));
   return 0;
 }
 
 int removeSnapshot(Invocation &inv) {
-  auto rt = makeRuntime(inv);
-  rt->service(inv.service)
-      .removeSnapshot(
-          required(argOr(inv, 0, "snapshotID"), "the snapshot (SNAPSHOT or --snapshotid)"));
+  makeBackend(inv)->removeSnapshot(
+      required(argOr(inv, 0, "snapshotID"), "the snapshot (SNAPSHOT or --snapshotid)"));
   return 0;
 }
 
 int copySnapshot(Invocation &inv) {
-  auto rt = makeRuntime(inv);
-  auto &svc = rt->service(inv.service);
+  auto svc = makeBackend(inv);
   std::string source = argOr(inv, 0, "snapshotID");
   if (source.empty()) source = inv.get("snapshotName");
   required(source, "the snapshot (SNAPSHOT or --snapshotid)");
   const std::string dest = required(argOr(inv, 1, "destinationSnapshotName"),
                                     "the new name (NAME or --destinationsnapshotname)");
   Output(std::cout, inv.format)
-      .snapshot(svc.copySnapshot(source, dest, inv.get("destinationRegion")));
+      .snapshot(svc->copySnapshot(source, dest, inv.get("destinationRegion")));
   return 0;
 }
 

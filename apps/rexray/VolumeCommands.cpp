@@ -1,3 +1,4 @@
+#include "Backend.h"
 #include "Commands.h"
 #include "Output.h"
 
@@ -44,15 +45,14 @@ const OptionSpec kVolumeId{{"volumeID", "volumeid"}, true, "the volume's ID (0.3
 const OptionSpec kForce{{"force"}, false, "do it even when the volume is in use"};
 
 int listVolumes(Invocation &inv) {
-  auto rt = makeRuntime(inv);
-  auto &svc = rt->service(inv.service);
+  auto svc = makeBackend(inv);
   std::vector<Volume> volumes;
   if (inv.args.empty() && !inv.has("volumeID") && !inv.has("volumeName")) {
-    volumes = svc.list();
+    volumes = svc->list();
   } else {
-    for (const auto &ref : volumeRefs(inv)) volumes.push_back(svc.inspect(ref));
+    for (const auto &ref : volumeRefs(inv)) volumes.push_back(svc->inspect(ref));
   }
-  Output out(std::cout, inv.format, svc.instanceId());
+  Output out(std::cout, inv.format, svc->instanceId());
   std::vector<Volume> shown;
   for (const auto &v : volumes) {
     const std::string st = out.status(v);
@@ -83,25 +83,22 @@ int createVolume(Invocation &inv) {
   spec.fromVolume = inv.get("volumeID");
   spec.newFsType = inv.get("fsType");
   spec.overwriteFs = inv.flag("overwriteFs");
-  auto rt = makeRuntime(inv);
-  auto &svc = rt->service(inv.service);
-  Volume v = svc.create(spec);
-  Output(std::cout, inv.format, svc.instanceId()).volume(v);
+  auto svc = makeBackend(inv);
+  Volume v = svc->create(spec);
+  Output(std::cout, inv.format, svc->instanceId()).volume(v);
   return 0;
 }
 
 int removeVolumes(Invocation &inv) {
-  auto rt = makeRuntime(inv);
-  auto &svc = rt->service(inv.service);
-  for (const auto &ref : volumeRefs(inv)) svc.remove(ref, inv.flag("force"));
+  auto svc = makeBackend(inv);
+  for (const auto &ref : volumeRefs(inv)) svc->remove(ref, inv.flag("force"));
   return 0;
 }
 
 int attachVolume(Invocation &inv) {
-  auto rt = makeRuntime(inv);
-  auto &svc = rt->service(inv.service);
-  Volume v = svc.attach(volumeRef(inv), inv.flag("force"));
-  Output out(std::cout, inv.format, svc.instanceId());
+  auto svc = makeBackend(inv);
+  Volume v = svc->attach(volumeRef(inv), inv.flag("force"));
+  Output out(std::cout, inv.format, svc->instanceId());
   if (inv.format == "table")
     std::cout << v.attachedDevice << "\n";
   else
@@ -110,30 +107,28 @@ int attachVolume(Invocation &inv) {
 }
 
 int detachVolume(Invocation &inv) {
-  auto rt = makeRuntime(inv);
-  rt->service(inv.service).detach(volumeRef(inv), inv.flag("force"));
+  makeBackend(inv)->detach(volumeRef(inv), inv.flag("force"));
   return 0;
 }
 
 int mountVolume(Invocation &inv) {
-  auto rt = makeRuntime(inv);
+  auto svc = makeBackend(inv);
   MountOptions options;
   options.fsType = inv.get("fsType");
   options.overwriteFs = inv.flag("overwriteFs");
-  const std::string path = rt->service(inv.service).mount(volumeRef(inv), "", options);
+  const std::string path = svc->mount(volumeRef(inv), options);
   Output(std::cout, inv.format).value("path", path);
   return 0;
 }
 
 int unmountVolume(Invocation &inv) {
-  auto rt = makeRuntime(inv);
-  rt->service(inv.service).unmount(volumeRef(inv), "");
+  makeBackend(inv)->unmount(volumeRef(inv));
   return 0;
 }
 
 int volumePath(Invocation &inv) {
-  auto rt = makeRuntime(inv);
-  Output(std::cout, inv.format).value("path", rt->service(inv.service).path(volumeRef(inv)));
+  auto svc = makeBackend(inv);
+  Output(std::cout, inv.format).value("path", svc->path(volumeRef(inv)));
   return 0;
 }
 

@@ -14,14 +14,18 @@ extern "C" const rxr_plugin_entry rxr_static_entry_vfs;
 
 namespace rexray::cli {
 
-std::unique_ptr<Runtime> makeRuntime(const Invocation &inv) {
+RuntimeOptions makeRuntimeOptions(const Invocation &inv) {
   RuntimeOptions options;
   options.configFiles = inv.configFiles;
   options.flags = inv.configFlags;
 #ifdef REXRAY_HAVE_VFS
   options.builtins.push_back(&rxr_static_entry_vfs);
 #endif
-  return std::make_unique<Runtime>(options);
+  return options;
+}
+
+std::unique_ptr<Runtime> makeRuntime(const Invocation &inv) {
+  return std::make_unique<Runtime>(makeRuntimeOptions(inv));
 }
 
 } // namespace rexray::cli

@@ -163,7 +163,12 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
       }
     }
     if (attached.attachedNow) {
-      _os.removeDirectory(mountPointFor(volume.name));
+      // Each undo step is tried on its own; the caller sees the original error.
+      try {
+        _os.removeDirectory(mountPointFor(volume.name));
+      } catch (const Error &e) {
+        log::error("rollback: removing {} failed: {}", mountPointFor(volume.name), e.what());
+      }
       try {
         detach(volume, false);
       } catch (const Error &e) {

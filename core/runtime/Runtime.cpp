@@ -8,36 +8,47 @@
 namespace rexray {
 namespace {
 
-Config loadConfig(const RuntimeOptions &options, const Paths &paths) {
+std::shared_ptr<const Config> loadConfig(const RuntimeOptions &options, const Paths &paths) {
   Config::Source source;
   if (options.searchDefaultConfigFiles) source.files = Config::defaultFiles(paths.etcDir);
   source.requiredFiles = options.configFiles;
   source.env = Config::processEnvironment();
   source.flags = options.flags;
-  return Config::load(source);
+  auto config = std::make_shared<const Config>(Config::load(source));
+  log::setLevel(log::parseLevel(config->string("rexray.logLevel", "warn")));
+  for (const auto &w : config->warnings()) log::warn("{}", w);
+  for (const auto &f : config->filesRead()) log::info("configuration read from {}", f);
+  return config;
 }
 
 } // namespace
 
 Runtime::Runtime(const RuntimeOptions &options)
-    : _paths(Paths::fromEnvironment()), _config(loadConfig(options, _paths)),
-      _serviceNames(_config.services()), _os(std::make_unique<LinuxOsLayer>()) {
-  log::setLevel(log::parseLevel(_config.string("rexray.logLevel", "warn")));
-  for (const auto &w : _config.warnings()) log::warn("{}", w);
-  for (const auto &f : _config.filesRead()) log::info("configuration read from {}", f);
-
+    : _options(options), _paths(Paths::fromEnvironment()), _config(loadConfig(options, _paths)),
+      _serviceNames(_config->services()), _os(std::make_unique<LinuxOsLayer>()) {
   _loader =
       std::make_unique<PluginLoader>([this](const std::string &driver, const std::string &key) {
-        return _config.driverValue(driver, driver, key);
+        return config()->driverValue(driver, driver, key);
       });
-  for (const auto *entry : options.builtins) _loader->addBuiltin(entry);
-  _loader->loadDirectory(PluginLoader::defaultPluginDir());
-  for (const auto &dir : _config.list("rexray.plugins.path")) _loader->loadDirectory(dir);
 }
 
 Runtime::~Runtime() {
   // Driver instances go before their plugins' deinit (in ~PluginLoader).
   _services.clear();
+}
+
+std::shared_ptr<const Config> Runtime::config() const {
+  std::lock_guard<std::mutex> guard(_configGuard);
+  return _config;
+}
+
+PluginLoader &Runtime::plugins() {
+  std::call_once(_pluginsLoaded, [this] {
+    for (const auto *entry : _options.builtins) _loader->addBuiltin(entry);
+    _loader->loadDirectory(PluginLoader::defaultPluginDir());
+    for (const auto &dir : config()->list("rexray.plugins.path")) _loader->loadDirectory(dir);
+  });
+  return *_loader;
 }
 
 StateStore &Runtime::state() {
@@ -56,7 +67,7 @@ VolumeService &Runtime::service(const std::string &requested) {
                 "service '" + name + "' is not configured (configured: " + known + ")");
   }
   // A service is named after its driver (rexray.storageDrivers lists drivers).
-  const PluginInfo *plugin = _loader->find(name);
+  const PluginInfo *plugin = plugins().find(name);
   if (!plugin) {
     std::string refused;
     for (const auto &p : _loader->plugins())
@@ -67,14 +78,27 @@ VolumeService &Runtime::service(const std::string &requested) {
   }
   auto driver = std::make_unique<DriverHandle>(
       *plugin, name, [this, name, driverName = plugin->name](const std::string &key) {
-        return _config.driverValue(name, driverName, key);
+        return config()->driverValue(name, driverName, key);
       });
-  auto settings = ServiceSettings::fromConfig(_config, _paths);
+  auto settings = ServiceSettings::fromConfig(*config(), _paths);
   auto service = std::make_unique<VolumeService>(name, std::move(driver), settings, state(), *_os);
   log::info("service {} started on driver {} {}", name, plugin->name, plugin->version);
   auto &stored = _services[name];
   stored = std::move(service);
   return *stored;
+}
+
+void Runtime::reload() {
+  auto fresh = loadConfig(_options, _paths);
+  const auto settings = ServiceSettings::fromConfig(*fresh, _paths);
+  {
+    std::lock_guard<std::mutex> guard(_configGuard);
+    _config = fresh;
+  }
+  for (auto &entry : _services) entry.second->updateSettings(settings);
+  if (fresh->services() != _serviceNames)
+    log::warn("the list of services changed; restart rexray to apply it");
+  log::info("configuration reloaded");
 }
 
 } // namespace rexray

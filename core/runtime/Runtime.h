@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,15 +25,17 @@ struct RuntimeOptions {
 
 // Everything a process needs to serve volumes: configuration, plugins, the
 // state store and one VolumeService per configured service. The CLI builds
-// one per command; the daemon keeps one.
+// one per command; the daemon keeps one. Plugins load (and run their init)
+// on first use, so a daemon can bind its sockets before any driver starts.
 class Runtime {
 public:
   explicit Runtime(const RuntimeOptions &options);
   ~Runtime();
 
-  const Config &config() const { return _config; }
+  // The configuration in force; a reload replaces it, so hold the pointer.
+  std::shared_ptr<const Config> config() const;
   const Paths &paths() const { return _paths; }
-  PluginLoader &plugins() { return *_loader; }
+  PluginLoader &plugins();
   StateStore &state();
   OsLayer &os() { return *_os; }
 
@@ -40,13 +43,20 @@ public:
   const std::vector<std::string> &serviceNames() const { return _serviceNames; }
   // The named service ("" = the default), started on first use. Throws
   // NotFound for an unknown service and the driver's error when it fails to
-  // start.
+  // start. Not for concurrent first use of one name.
   VolumeService &service(const std::string &name = "");
 
+  // Reads the configuration again (SIGHUP): the log level and each started
+  // service's settings change; drivers and the service list stay.
+  void reload();
+
 private:
+  RuntimeOptions _options;
   Paths _paths;
-  Config _config;
+  mutable std::mutex _configGuard;
+  std::shared_ptr<const Config> _config;
   std::vector<std::string> _serviceNames;
+  std::once_flag _pluginsLoaded;
   std::unique_ptr<PluginLoader> _loader;
   std::unique_ptr<StateStore> _state;
   std::unique_ptr<OsLayer> _os;

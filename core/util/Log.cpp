@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <iostream>
+#include <mutex>
 
 namespace rexray::log {
 namespace {
@@ -61,6 +62,7 @@ bool enabled(Level level) {
 }
 
 void setFile(const std::string &path) {
+  ensureChannel();
   if (path.empty()) {
     useChannel(new Poco::ConsoleChannel(std::cerr));
     return;

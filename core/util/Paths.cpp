@@ -19,7 +19,7 @@ Paths Paths::fromEnvironment() {
   const char *home = std::getenv("REXRAY_HOME");
   if (home && *home) {
     std::string h(home);
-    while (h.size() > 1 && h.back() == '/') h.pop_back();
+    while (!h.empty() && h.back() == '/') h.pop_back(); // "/" itself means no prefix
     return underHome(h);
   }
   return underHome("");

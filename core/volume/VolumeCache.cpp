@@ -49,6 +49,20 @@ std::optional<Volume> VolumeCache::find(const std::string &ref) const {
   return findLocked(ref);
 }
 
+std::optional<Volume> VolumeCache::findExact(const std::string &ref) const {
+  std::shared_lock<std::shared_mutex> lock(_mutex);
+  auto byId = _byId.find(ref);
+  if (byId != _byId.end()) return byId->second;
+  const Volume *match = nullptr;
+  for (const auto &entry : _byId) {
+    if (entry.second.name != ref) continue;
+    if (match) return std::nullopt; // two of that name: let the full lookup say so
+    match = &entry.second;
+  }
+  if (!match) return std::nullopt;
+  return *match;
+}
+
 std::optional<Volume> VolumeCache::findLocked(const std::string &ref) const {
   auto byId = _byId.find(ref);
   if (byId != _byId.end()) return byId->second;

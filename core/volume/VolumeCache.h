@@ -26,6 +26,9 @@ public:
   // Exact ID, then exact name, then case-insensitive name. Two matches throw
   // ErrorKind::Ambiguous naming both IDs; no match is nullopt.
   std::optional<Volume> find(const std::string &ref) const;
+  // Only an ID or a name matched to the letter (and unique): what a stale
+  // cache can answer without hiding a newer exact match elsewhere.
+  std::optional<Volume> findExact(const std::string &ref) const;
 
 private:
   std::optional<Volume> findLocked(const std::string &ref) const;

@@ -80,8 +80,9 @@ void VolumeService::refreshCache() {
 
 Volume VolumeService::lookup(const std::string &ref) {
   if (ref.empty()) throw Error(ErrorKind::Invalid, "a volume name or ID is required");
+  // A looser cached match could hide an exact one made since on another host.
   if (_cache.loaded())
-    if (auto v = _cache.find(ref)) return *v;
+    if (auto v = _cache.findExact(ref)) return *v;
   refreshCache();
   if (auto v = _cache.find(ref)) return *v;
   throw Error(ErrorKind::NotFound, "volume '" + ref + "' not found in service '" + _name + "'");
@@ -234,6 +235,9 @@ std::string VolumeService::mount(const std::string &ref, const std::string &call
     refLock.unlock(); // create takes the same lock
     v = create(spec);
     refLock.lock();
+    if (v.id.empty()) // volume.create.disable: nothing was made
+      throw Error(ErrorKind::NotFound, "volume '" + ref + "' not found in service '" + _name +
+                                           "' (volume.create.disable is set)");
   }
   std::unique_lock<std::mutex> nameLock;
   if (toLower(v.name) != toLower(ref)) nameLock = lockVolume(v.name);

@@ -1,0 +1,53 @@
+#include "api/ApiClient.h"
+
+#include "api/ApiErrors.h"
+#include "api/JsonCodec.h"
+#include "util/Error.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/StreamCopier.h>
+
+namespace rexray {
+
+ApiClient::ApiClient(std::string socketPath) : _socketPath(std::move(socketPath)) {}
+ApiClient::~ApiClient() = default;
+
+Poco::Dynamic::Var ApiClient::call(const std::string &method, const std::string &path,
+                                   const Poco::JSON::Object::Ptr &body) {
+  std::string reply;
+  int status = 0;
+  try {
+    if (!_session) {
+      Poco::Net::StreamSocket socket;
+      socket.connect(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, _socketPath));
+      _session = std::make_unique<Poco::Net::HTTPClientSession>(socket);
+      _session->setKeepAlive(true);
+      // Mounts may take Docker's full two minutes.
+      _session->setTimeout(Poco::Timespan(150, 0));
+    }
+    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setHost("rexray");
+    const std::string payload = body ? json::stringify(body) : "";
+    request.setContentType("application/json");
+    request.setContentLength(static_cast<std::streamsize>(payload.size()));
+    _session->sendRequest(request) << payload;
+    Poco::Net::HTTPResponse response;
+    std::istream &in = _session->receiveResponse(response);
+    Poco::StreamCopier::copyToString(in, reply);
+    status = response.getStatus();
+  } catch (const Poco::Exception &e) {
+    _session.reset();
+    throw Error(ErrorKind::Internal,
+                "cannot reach the rexray daemon at " + _socketPath + ": " + e.displayText());
+  }
+  if (status >= 300) throw api::errorFrom(status, reply);
+  Poco::JSON::Parser parser;
+  return parser.parse(reply);
+}
+
+} // namespace rexray

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Object.h>
+
+#include <memory>
+#include <string>
+
+namespace Poco::Net {
+class HTTPClientSession;
+}
+
+namespace rexray {
+
+// The CLI's side of the control API: one keep-alive connection on the
+// daemon's unix socket. Errors come back as the daemon's rexray::Error.
+class ApiClient {
+public:
+  explicit ApiClient(std::string socketPath);
+  ~ApiClient();
+
+  // Returns the parsed JSON reply (object or array).
+  Poco::Dynamic::Var call(const std::string &method, const std::string &path,
+                          const Poco::JSON::Object::Ptr &body = nullptr);
+
+private:
+  std::string _socketPath;
+  std::unique_ptr<Poco::Net::HTTPClientSession> _session;
+};
+
+} // namespace rexray

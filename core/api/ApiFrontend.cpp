@@ -1,0 +1,181 @@
+#include "api/ApiFrontend.h"
+
+#include "api/ApiErrors.h"
+#include "api/JsonCodec.h"
+#include "util/Error.h"
+#include "util/Log.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/StringTokenizer.h>
+#include <Poco/URI.h>
+
+namespace rexray {
+namespace {
+
+using Reply = ApiFrontend::Reply;
+
+Reply object(const Poco::JSON::Object::Ptr &o, int status = 200) {
+  return {status, json::stringify(o)};
+}
+
+Reply array(const Poco::JSON::Array::Ptr &a) {
+  std::ostringstream out;
+  a->stringify(out);
+  return {200, out.str()};
+}
+
+Reply empty() {
+  return {200, "{}"};
+}
+
+bool flagIn(const Poco::JSON::Object::Ptr &o, const char *key) {
+  return o->has(key) && !o->isNull(key) && o->getValue<bool>(key);
+}
+
+std::string stringIn(const Poco::JSON::Object::Ptr &o, const char *key) {
+  return o->has(key) && !o->isNull(key) ? o->getValue<std::string>(key) : "";
+}
+
+class Handler : public Poco::Net::HTTPRequestHandler {
+public:
+  explicit Handler(const ApiFrontend &api) : _api(api) {}
+  void handleRequest(Poco::Net::HTTPServerRequest &request,
+                     Poco::Net::HTTPServerResponse &response) override {
+    std::string body;
+    Poco::StreamCopier::copyToString(request.stream(), body);
+    ApiFrontend::Reply reply = _api.handle(request.getMethod(), request.getURI(), body);
+    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+    response.setContentType("application/json");
+    response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
+    response.send() << reply.body;
+  }
+
+private:
+  const ApiFrontend &_api;
+};
+
+} // namespace
+
+Poco::Net::HTTPRequestHandler *
+ApiFrontend::createRequestHandler(const Poco::Net::HTTPServerRequest &) {
+  return new Handler(*this);
+}
+
+ApiFrontend::Reply ApiFrontend::handle(const std::string &method, const std::string &uri,
+                                       const std::string &body) const {
+  try {
+    Poco::URI parsed(uri);
+    std::vector<std::string> parts;
+    parsed.getPathSegments(parts);
+    std::map<std::string, std::string> query;
+    for (const auto &[k, v] : parsed.getQueryParameters()) query[k] = v;
+    const Poco::JSON::Object::Ptr request = json::parseObject(body);
+    const size_t n = parts.size();
+    const auto is = [&](size_t count, const char *first) {
+      return n == count && parts[0] == first;
+    };
+
+    if (method == "GET" && is(1, "services")) {
+      Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+      for (const auto &s : _services.statuses()) {
+        auto o = json::orderedObject();
+        o->set("name", s.name);
+        o->set("state", stateName(s.state));
+        o->set("error", s.error);
+        if (s.state == ServiceDirectory::State::Ready) {
+          auto &svc = _services.get(s.name);
+          o->set("driver", svc.driver().plugin().name);
+          o->set("scope", svc.driver().scope());
+        }
+        out->add(o);
+      }
+      return array(out);
+    }
+    if (n < 2) throw Error(ErrorKind::NotFound, "no such API route: " + method + " " + uri);
+    VolumeService &svc = _services.get(parts[1]);
+
+    if (method == "GET" && is(2, "instance")) {
+      auto o = json::orderedObject();
+      o->set("instanceID", svc.instanceId());
+      return object(o);
+    }
+    if (parts[0] == "volumes") {
+      if (n == 2 && method == "GET") {
+        Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+        for (const auto &v : query.count("cached") ? svc.cachedList() : svc.list())
+          out->add(json::fromVolume(v));
+        return array(out);
+      }
+      if (n == 2 && method == "POST")
+        return object(json::fromVolume(svc.create(json::toCreateSpec(request))), 201);
+      const std::string &ref = n >= 3 ? parts[2] : "";
+      if (n == 3 && method == "GET") return object(json::fromVolume(svc.inspect(ref)));
+      if (n == 3 && method == "DELETE") {
+        svc.remove(ref, query.count("force") && query["force"] != "false");
+        return empty();
+      }
+      if (n == 4 && method == "GET" && parts[3] == "path") {
+        auto o = json::orderedObject();
+        o->set("path", svc.path(ref));
+        return object(o);
+      }
+      if (n == 4 && method == "POST") {
+        const std::string &action = parts[3];
+        if (action == "attach")
+          return object(json::fromVolume(svc.attach(ref, flagIn(request, "force"))));
+        if (action == "detach") {
+          svc.detach(ref, flagIn(request, "force"));
+          return empty();
+        }
+        if (action == "mount") {
+          MountOptions options;
+          options.fsType = stringIn(request, "fsType");
+          options.overwriteFs = flagIn(request, "overwriteFs");
+          auto o = json::orderedObject();
+          o->set("path", svc.mount(ref, stringIn(request, "callerID"), options));
+          return object(o);
+        }
+        if (action == "unmount") {
+          svc.unmount(ref, stringIn(request, "callerID"));
+          return empty();
+        }
+      }
+    }
+    if (parts[0] == "snapshots") {
+      if (n == 2 && method == "GET") {
+        Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+        for (const auto &s : svc.snapshots(query.count("volume") ? query["volume"] : ""))
+          out->add(json::fromSnapshot(s));
+        return array(out);
+      }
+      if (n == 2 && method == "POST")
+        return object(json::fromSnapshot(svc.createSnapshot(stringIn(request, "volume"),
+                                                            stringIn(request, "name"),
+                                                            stringIn(request, "description"))),
+                      201);
+      if (n == 3 && method == "DELETE") {
+        svc.removeSnapshot(parts[2]);
+        return empty();
+      }
+      if (n == 4 && method == "POST" && parts[3] == "copy")
+        return object(json::fromSnapshot(svc.copySnapshot(parts[2], stringIn(request, "name"),
+                                                          stringIn(request, "region"))),
+                      201);
+    }
+    throw Error(ErrorKind::NotFound, "no such API route: " + method + " " + uri);
+  } catch (const Error &e) {
+    return {api::statusFor(e.kind()), json::stringify(api::errorBody(e))};
+  } catch (const Poco::Exception &e) {
+    log::error("api {} {}: {}", method, uri, e.displayText());
+    return {500, json::stringify(api::errorBody(Error(ErrorKind::Internal, e.displayText())))};
+  } catch (const std::exception &e) {
+    log::error("api {} {}: {}", method, uri, e.what());
+    return {500, json::stringify(api::errorBody(Error(ErrorKind::Internal, e.what())))};
+  }
+}
+
+} // namespace rexray

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "volume/Types.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <string>
+
+namespace rexray::json {
+
+// The control API's wire format, shared by the server, the CLI client and
+// the CLI's JSON/YAML output, so all three agree field for field.
+Poco::JSON::Object::Ptr fromVolume(const Volume &volume);
+Volume toVolume(const Poco::JSON::Object::Ptr &object);
+Poco::JSON::Object::Ptr fromSnapshot(const Snapshot &snapshot);
+Snapshot toSnapshot(const Poco::JSON::Object::Ptr &object);
+Poco::JSON::Object::Ptr fromCreateSpec(const CreateSpec &spec);
+CreateSpec toCreateSpec(const Poco::JSON::Object::Ptr &object);
+
+// An object that keeps its keys in insertion order.
+Poco::JSON::Object::Ptr orderedObject();
+// Parses a request body; throws Error(Invalid) naming what is wrong.
+Poco::JSON::Object::Ptr parseObject(const std::string &body);
+std::string stringify(const Poco::JSON::Object::Ptr &object);
+
+// RFC 3339 in UTC ("2026-11-29T13:45:00Z"); "" for 0.
+std::string rfc3339(int64_t unixSeconds);
+int64_t parseRfc3339(const std::string &text); // 0 for ""
+
+} // namespace rexray::json

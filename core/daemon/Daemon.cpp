@@ -1,0 +1,161 @@
+#include "daemon/Daemon.h"
+
+#include "api/ApiFrontend.h"
+#include "api/DockerFrontend.h"
+#include "api/UnixHttpServer.h"
+#include "daemon/PidFile.h"
+#include "daemon/ServiceDirectory.h"
+#include "util/Error.h"
+#include "util/Log.h"
+
+#include <Poco/File.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
+namespace rexray {
+namespace {
+
+// How often the caches are refreshed from the backends in the background, so
+// that volumes made elsewhere show up without any request waiting on a backend.
+constexpr std::chrono::seconds kCacheRefreshInterval{30};
+
+sigset_t daemonSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+class Stopper {
+public:
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(_mutex);
+      _stopped = true;
+    }
+    _cv.notify_all();
+  }
+  // Returns false once stopped.
+  bool sleepFor(std::chrono::seconds d) {
+    std::unique_lock<std::mutex> lock(_mutex);
+    return !_cv.wait_for(lock, d, [&] { return _stopped; });
+  }
+
+private:
+  std::mutex _mutex;
+  std::condition_variable _cv;
+  bool _stopped = false;
+};
+
+void startServices(Runtime &runtime, ServiceDirectory &directory) {
+  for (const auto &name : runtime.serviceNames()) {
+    try {
+      VolumeService &service = runtime.service(name);
+      service.reconcile();
+      directory.markReady(name, service);
+      log::info("service {} ready on driver {} (instance {}, {} volumes)", name,
+                service.driver().plugin().name, service.instanceId(), service.cachedList().size());
+    } catch (const std::exception &e) {
+      log::error("service {} failed to start: {}", name, e.what());
+      directory.markFailed(name, e.what());
+    }
+  }
+}
+
+} // namespace
+
+Daemon::Daemon(DaemonOptions options) : _options(std::move(options)) {}
+
+int Daemon::run() {
+  // Before any thread exists, so that only sigwait below sees these.
+  const sigset_t signals = daemonSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::unique_ptr<Runtime> runtime;
+  std::unique_ptr<PidFile> pidFile;
+  std::unique_ptr<ServiceDirectory> directory;
+  std::vector<std::unique_ptr<UnixHttpServer>> servers;
+  try {
+    runtime = std::make_unique<Runtime>(_options.runtime);
+    const Paths &paths = runtime->paths();
+    if (!::isatty(STDERR_FILENO)) {
+      Poco::File(paths.logDir).createDirectories();
+      log::setFile(paths.logFilePath());
+    }
+    if (_options.writePidFile) {
+      pidFile = std::make_unique<PidFile>(paths.pidFilePath());
+      pidFile->acquire();
+    }
+    directory = std::make_unique<ServiceDirectory>(runtime->serviceNames());
+
+    // Sockets first: Docker gives a plugin about ten seconds to appear.
+    auto bindDocker = [&](const std::string &socketName, const std::string &service) {
+      Poco::Net::HTTPRequestHandlerFactory::Ptr factory = new DockerFrontend(*directory, service);
+      const std::string path = paths.dockerPluginsDir + "/" + socketName + ".sock";
+      servers.push_back(std::make_unique<UnixHttpServer>(path, factory));
+      log::info("docker volume plugin for service {} on {}", service, path);
+    };
+    bindDocker("rexray", directory->defaultName());
+    for (const auto &name : directory->names())
+      if (name != "rexray") bindDocker(name, name);
+    servers.push_back(std::make_unique<UnixHttpServer>(paths.controlSocketPath(),
+                                                       new ApiFrontend(*directory), 0660, 16));
+    log::info("control API on {}", paths.controlSocketPath());
+    for (auto &s : servers) s->start();
+  } catch (const std::exception &e) {
+    log::error("REX-Ray failed to start: {}", e.what());
+    if (_options.onReady) _options.onReady(e.what());
+    if (pidFile) pidFile->release();
+    return 1;
+  }
+  log::info("REX-Ray is ready (PID {})", ::getpid());
+  if (_options.onReady) _options.onReady("");
+
+  Stopper stopper;
+  std::thread starter([&] { startServices(*runtime, *directory); });
+  std::thread refresher([&] {
+    while (stopper.sleepFor(kCacheRefreshInterval)) {
+      for (VolumeService *service : directory->readyServices()) {
+        try {
+          service->refreshCache();
+        } catch (const std::exception &e) {
+          log::warn("refreshing the volume cache of {} failed: {}", service->name(), e.what());
+        }
+      }
+    }
+  });
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      try {
+        starter.join(); // services must exist before their settings change
+        starter = std::thread([] {});
+        runtime->reload();
+      } catch (const std::exception &e) {
+        log::error("reloading the configuration failed, keeping the old one: {}", e.what());
+      }
+      continue;
+    }
+    log::info("received {}; shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    break;
+  }
+  for (auto &s : servers) s->stop();
+  stopper.stop();
+  refresher.join();
+  starter.join();
+  if (pidFile) pidFile->release();
+  log::info("REX-Ray stopped");
+  return 0;
+}
+
+} // namespace rexray

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "volume/VolumeService.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace rexray {
+
+// The daemon's services by name, each starting, ready or failed. Front ends
+// are up before any driver initialises, so a request may arrive while its
+// service starts: it waits (bounded), and a service whose driver failed
+// answers every request with that failure.
+class ServiceDirectory {
+public:
+  enum class State { Starting, Ready, Failed };
+  struct Status {
+    std::string name;
+    State state;
+    std::string error;
+  };
+
+  explicit ServiceDirectory(std::vector<std::string> names);
+
+  void markReady(const std::string &name, VolumeService &service);
+  void markFailed(const std::string &name, const std::string &reason);
+
+  // Throws NotFound for an unknown name, the failure for a failed service,
+  // and Timeout when it is still starting after `wait`.
+  VolumeService &get(const std::string &name,
+                     std::chrono::milliseconds wait = std::chrono::seconds(60)) const;
+  const std::vector<std::string> &names() const { return _names; }
+  const std::string &defaultName() const { return _names.front(); }
+  std::vector<Status> statuses() const;
+  // Every service that is ready now.
+  std::vector<VolumeService *> readyServices() const;
+
+private:
+  struct Entry {
+    State state = State::Starting;
+    std::string error;
+    VolumeService *service = nullptr;
+  };
+  std::vector<std::string> _names;
+  mutable std::mutex _mutex;
+  mutable std::condition_variable _changed;
+  std::map<std::string, Entry> _entries;
+};
+
+const char *stateName(ServiceDirectory::State state);
+
+} // namespace rexray

@@ -1,0 +1,233 @@
+#include "core/FakeDriver.h"
+#include "core/FakeOsLayer.h"
+
+#include "mount/MountPipeline.h"
+#include "util/Error.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace rexray;
+using namespace rexray::testing;
+
+namespace {
+
+// The state a failed mount must leave: nothing mounted, nothing counted, the
+// volume detached again and no attachment record claiming otherwise.
+void checkRolledBack(FakeServiceRig &rig, const std::string &volumeId) {
+  INFO(rig.os.history());
+  CHECK(rig.os.table.empty());
+  CHECK(rig.state->mountCount("fake", volumeId) == 0);
+  CHECK_FALSE(rig.state->attachment("fake", volumeId));
+  auto detaches = rig.backend().detaches();
+  REQUIRE(detaches.size() == 1);
+  CHECK(detaches[0].first == volumeId);
+  CHECK(rig.backend().volume(volumeId)->attachedInstanceId.empty());
+}
+
+} // namespace
+
+// ---- formatting and the order of steps ------------------------------------
+
+TEST_CASE("MountPipeline: an empty device is formatted, mounted, then rootPath is made") {
+  FakeServiceRig rig;
+  rig.settings.fileMode = 0750;
+  rig.backend().addVolume("vol-1", "data");
+
+  SUBCASE("with the default fsType") {
+    CHECK(rig.service().mount("data", "a", {}) == "/x/data/data");
+    INFO(rig.os.history());
+    CHECK(rig.os.count("mkfs") == 1);
+    CHECK(rig.os.sawInOrder({"mkfs /dev/fake0 ext4", "mount /dev/fake0 /x/data ext4",
+                             "mkdir /x/data/data 0750", "chmod /x/data/data 0750"}));
+    CHECK(rig.os.directories.at("/x/data/data") == 0750);
+  }
+  SUBCASE("with a configured default fsType") {
+    rig.settings.defaultFsType = "xfs";
+    rig.service().mount("data", "a", {});
+    INFO(rig.os.history());
+    CHECK(rig.os.sawInOrder({"mkfs /dev/fake0 xfs", "mount /dev/fake0 /x/data xfs"}));
+  }
+  SUBCASE("with the caller's fsType") {
+    MountOptions options;
+    options.fsType = "btrfs";
+    rig.service().mount("data", "a", options);
+    INFO(rig.os.history());
+    CHECK(rig.os.sawInOrder({"mkfs /dev/fake0 btrfs", "mount /dev/fake0 /x/data btrfs"}));
+  }
+}
+
+TEST_CASE("MountPipeline: a device that has a file system is not formatted") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.os.setFilesystem("/dev/fake0", "xfs");
+  rig.service().mount("data", "a", {});
+  INFO(rig.os.history());
+  CHECK(rig.os.count("mkfs") == 0);
+  // Mounted as what is on it, not as the default ext4.
+  CHECK(rig.os.sawInOrder({"mount /dev/fake0 /x/data xfs"}));
+}
+
+TEST_CASE("MountPipeline: overwriteFs formats a device that has a file system") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.os.setFilesystem("/dev/fake0", "xfs");
+  MountOptions options;
+  options.overwriteFs = true;
+  rig.service().mount("data", "a", options);
+  INFO(rig.os.history());
+  CHECK(rig.os.sawInOrder({"mkfs /dev/fake0 ext4", "mount /dev/fake0 /x/data ext4"}));
+}
+
+TEST_CASE("MountPipeline: a device already mounted elsewhere is handed out, not mounted again") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data", 1, "this-host", "/dev/fake7");
+  MountEntry existing;
+  existing.source = "/dev/fake7";
+  existing.target = "/mnt/other";
+  existing.fsType = "ext4";
+  rig.os.table.push_back(existing);
+
+  CHECK(rig.service().mount("data", "a", {}) == "/mnt/other/data");
+  CHECK(rig.os.count("mount") == 0);
+  CHECK(rig.os.count("mkfs") == 0);
+  CHECK(rig.backend().calls("volume_attach") == 0);
+}
+
+// ---- paths ----------------------------------------------------------------
+
+TEST_CASE("MountPipeline: the mount point is <mount.path>/<name>, the path adds rootPath") {
+  FakeServiceRig rig;
+  auto handle = makeFakeHandle();
+  auto pipelineWith = [&](const std::string &rootPath) {
+    ServiceSettings settings;
+    settings.mountPath = "/var/lib/rexray/volumes";
+    settings.rootPath = rootPath;
+    return MountPipeline(*handle, rig.os, *rig.state, settings);
+  };
+
+  CHECK(pipelineWith("/data").mountPointFor("pg") == "/var/lib/rexray/volumes/pg");
+  CHECK(pipelineWith("/data").pathFor("pg") == "/var/lib/rexray/volumes/pg/data");
+  CHECK(pipelineWith("/a/b").pathFor("pg") == "/var/lib/rexray/volumes/pg/a/b");
+  CHECK(pipelineWith("/").mountPointFor("pg") == "/var/lib/rexray/volumes/pg");
+  CHECK(pipelineWith("/").pathFor("pg") == "/var/lib/rexray/volumes/pg");
+}
+
+TEST_CASE("MountPipeline: rootPath \"/\" hands out the mount point itself") {
+  FakeServiceRig rig;
+  rig.settings.rootPath = "/";
+  rig.backend().addVolume("vol-1", "data");
+  CHECK(rig.service().mount("data", "a", {}) == "/x/data");
+  INFO(rig.os.history());
+  CHECK(rig.os.sawInOrder(
+      {"mount /dev/fake0 /x/data ext4", "mkdir /x/data 0700", "chmod /x/data 0700"}));
+}
+
+TEST_CASE("MountPipeline: driven directly, mount and unmount round-trip") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  auto handle = makeFakeHandle();
+  MountPipeline pipeline(*handle, rig.os, *rig.state, rig.settings);
+
+  Volume v = handle->volume("vol-1", 0);
+  MountResult r = pipeline.mount(v, "this-host", {}, false);
+  CHECK(r.device == "/dev/fake0");
+  CHECK(r.mountPoint == "/x/data");
+  CHECK(r.path == "/x/data/data");
+  CHECK(rig.os.isMounted("/x/data"));
+  REQUIRE(rig.state->attachment("fake", "vol-1"));
+
+  v = handle->volume("vol-1", 0);
+  CHECK(pipeline.localDevice(v, "this-host") == "/dev/fake0");
+  pipeline.unmount(v, "this-host");
+  CHECK_FALSE(rig.os.isMounted("/x/data"));
+  CHECK_FALSE(rig.state->attachment("fake", "vol-1"));
+  CHECK(rig.backend().volume("vol-1")->attachedInstanceId.empty());
+}
+
+// ---- rollback -------------------------------------------------------------
+
+TEST_CASE("MountPipeline: a failing mount detaches again and rethrows the mount's error") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.os.failNext("mount");
+  auto e = caught([&] { rig.service().mount("data", "a", {}); });
+  REQUIRE(e.thrown);
+  CHECK(e.kind == ErrorKind::Internal);
+  CHECK(e.message == "injected");
+  checkRolledBack(rig, "vol-1");
+  CHECK(rig.os.count("unmount") == 0);
+  CHECK(rig.os.sawInOrder({"rmdir /x/data"}));
+}
+
+TEST_CASE("MountPipeline: failing to prepare rootPath after the mount unmounts and detaches") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  SUBCASE("mkdir fails") {
+    rig.os.failNext("mkdir", "/x/data/data");
+  }
+  SUBCASE("chmod fails") {
+    rig.os.failNext("chmod");
+  }
+
+  auto e = caught([&] { rig.service().mount("data", "a", {}); });
+  REQUIRE(e.thrown);
+  CHECK(e.kind == ErrorKind::Internal);
+  CHECK(e.message == "injected");
+  INFO(rig.os.history());
+  CHECK(rig.os.sawInOrder({"mount /dev/fake0 /x/data ext4", "unmount /x/data"}));
+  checkRolledBack(rig, "vol-1");
+}
+
+TEST_CASE("MountPipeline: wait_for_device failing detaches and keeps the driver's error") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.backend().failNext("wait_for_device", RXR_E_TIMEOUT, "device never showed up");
+  auto e = caught([&] { rig.service().mount("data", "a", {}); });
+  REQUIRE(e.thrown);
+  CHECK(e.kind == ErrorKind::Timeout);
+  CHECK(e.message.find("device never showed up") != std::string::npos);
+  CHECK(e.message.find("problem with device discovery") != std::string::npos);
+  CHECK(rig.os.calls.empty());
+  checkRolledBack(rig, "vol-1");
+}
+
+TEST_CASE("MountPipeline: a failing attach leaves nothing to undo") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.backend().failNext("volume_attach", RXR_E_BACKEND, "quota exceeded");
+  auto e = caught([&] { rig.service().mount("data", "a", {}); });
+  REQUIRE(e.thrown);
+  CHECK(e.kind == ErrorKind::Backend);
+  CHECK(e.message.find("quota exceeded") != std::string::npos);
+  CHECK(rig.backend().detaches().empty());
+  CHECK(rig.os.calls.empty());
+  CHECK_FALSE(rig.state->attachment("fake", "vol-1"));
+}
+
+TEST_CASE("MountPipeline: a second caller's failure does not unmount the first caller's volume") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.service().mount("data", "a", {});
+  rig.os.failNext("chmod");
+  auto e = caught([&] { rig.service().mount("data", "b", {}); });
+  REQUIRE(e.thrown);
+  CHECK(rig.os.isMounted("/x/data"));
+  CHECK(rig.backend().detaches().empty());
+  CHECK(rig.state->mountCount("fake", "vol-1") == 1);
+}
+
+// removeDirectory may throw (EACCES, EROFS, EBUSY); the rollback must still
+// detach and report why the mount failed, not why the cleanup did.
+TEST_CASE("MountPipeline: rollback still detaches when removing the mount directory fails") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.os.failNext("mount", "", ErrorKind::Internal, "mount failed");
+  rig.os.failNext("rmdir", "", ErrorKind::Internal, "rmdir failed");
+  auto e = caught([&] { rig.service().mount("data", "a", {}); });
+  REQUIRE(e.thrown);
+  CHECK(e.message == "mount failed");
+  checkRolledBack(rig, "vol-1");
+}

@@ -1,0 +1,495 @@
+#include "core/FakeDriver.h"
+#include "core/FakeOsLayer.h"
+
+#include "util/Error.h"
+#include "volume/VolumeService.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+// The one definition of the fake's entry; MountPipelineTest.cpp uses it too.
+RXR_DEFINE_DRIVER_ENTRY(rxr_test_entry_fake, rexray::testing::FakeDriver, "io.rexray.test.fake",
+                        "fake", "1.0.0", "tests", "in-memory", "block", RXR_FLAG_NONE);
+
+using namespace rexray;
+using namespace rexray::testing;
+
+namespace {
+
+CreateSpec named(const std::string &name) {
+  CreateSpec spec;
+  spec.name = name;
+  return spec;
+}
+
+std::vector<std::string> callers(StateStore &state, const std::string &volumeId) {
+  std::vector<std::string> out;
+  for (const auto &m : state.mounts("fake", volumeId)) out.push_back(m.callerId);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+} // namespace
+
+// ---- lookup ---------------------------------------------------------------
+
+TEST_CASE("VolumeService: lookup by exact ID, exact name, then case-insensitive name") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "pgdata");
+  rig.backend().addVolume("vol-2", "Logs");
+  auto &svc = rig.service();
+
+  CHECK(svc.inspect("vol-1").name == "pgdata");
+  CHECK(svc.inspect("pgdata").id == "vol-1");
+  CHECK(svc.inspect("PGDATA").id == "vol-1");
+  CHECK(svc.inspect("logs").id == "vol-2");
+  CHECK(svc.inspect("Logs").service == "fake");
+}
+
+TEST_CASE("VolumeService: two case-insensitive matches are Ambiguous and name both IDs") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-3", "Cache");
+  rig.backend().addVolume("vol-4", "CACHE");
+
+  auto e = caught([&] { rig.service().inspect("cache"); });
+  REQUIRE(e.thrown);
+  CHECK(e.kind == ErrorKind::Ambiguous);
+  CHECK(e.message.find("vol-3") != std::string::npos);
+  CHECK(e.message.find("vol-4") != std::string::npos);
+}
+
+TEST_CASE("VolumeService: an exact name wins over case-insensitive matches") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-3", "Cache");
+  rig.backend().addVolume("vol-4", "CACHE");
+  CHECK(rig.service().inspect("Cache").id == "vol-3");
+  CHECK(rig.service().inspect("CACHE").id == "vol-4");
+}
+
+TEST_CASE("VolumeService: NotFound names the volume and the service") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "pgdata");
+  auto e = caught([&] { rig.service().inspect("nope"); });
+  REQUIRE(e.thrown);
+  CHECK(e.kind == ErrorKind::NotFound);
+  CHECK(e.message.find("'nope'") != std::string::npos);
+  CHECK(e.message.find("'fake'") != std::string::npos);
+
+  auto empty = caught([&] { rig.service().inspect(""); });
+  CHECK(empty.kind == ErrorKind::Invalid);
+}
+
+TEST_CASE("VolumeService: a volume the cache does not know yet is still found") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "pgdata");
+  CHECK(rig.service().inspect("pgdata").id == "vol-1");
+  // Created by another host after this service loaded its view.
+  rig.backend().addVolume("vol-2", "logs");
+  CHECK(rig.service().inspect("LOGS").id == "vol-2");
+}
+
+// Lookups answer from the cache first. A case-insensitive hit there must not
+// hide an exact match the backend has gained since (another host created
+// "data" next to "Data"): mount would hand out the wrong volume's data.
+TEST_CASE("VolumeService: an exact name wins over a cached case-insensitive match") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "Data");
+  CHECK(rig.service().inspect("Data").id == "vol-1");
+  rig.backend().addVolume("vol-2", "data");
+  CHECK(rig.service().inspect("data").id == "vol-2");
+  CHECK(rig.service().mount("data", "a", {}) == "/x/data/data");
+  CHECK(rig.backend().volume("vol-2")->attachedInstanceId == "this-host");
+  CHECK(rig.backend().volume("vol-1")->attachedInstanceId.empty());
+}
+
+// ---- create ---------------------------------------------------------------
+
+TEST_CASE("VolumeService: create takes the size from the settings when none is given") {
+  FakeServiceRig rig;
+  SUBCASE("the built-in default is 16 GiB") {
+    Volume v = rig.service().create(named("a"));
+    CHECK(v.sizeGiB == 16);
+    REQUIRE(rig.backend().creates().size() == 1);
+    CHECK(rig.backend().creates()[0].sizeGiB == 16);
+  }
+  SUBCASE("a configured default") {
+    rig.settings.defaultSizeGiB = 7;
+    rig.service().create(named("a"));
+    CHECK(rig.backend().creates().at(0).sizeGiB == 7);
+  }
+}
+
+TEST_CASE("VolumeService: create passes an explicit size and falls back to type/zone/iops "
+          "defaults") {
+  FakeServiceRig rig;
+  rig.settings.defaultType = "gp3";
+  rig.settings.defaultAvailabilityZone = "zone-a";
+  rig.settings.defaultIops = 300;
+  CreateSpec spec = named("a");
+  spec.sizeGiB = 3;
+  Volume v = rig.service().create(spec);
+  CHECK(v.sizeGiB == 3);
+  auto request = rig.backend().creates().at(0);
+  CHECK(request.sizeGiB == 3);
+  CHECK(request.type == "gp3");
+  CHECK(request.availabilityZone == "zone-a");
+  CHECK(request.iops == 300);
+
+  CreateSpec own = named("b");
+  own.type = "io1";
+  own.iops = 50;
+  rig.service().create(own);
+  CHECK(rig.backend().creates().at(1).type == "io1");
+  CHECK(rig.backend().creates().at(1).iops == 50);
+}
+
+TEST_CASE("VolumeService: create refuses a size of 0 or less before calling the driver") {
+  FakeServiceRig rig;
+  for (int64_t size : {int64_t{0}, int64_t{-1}, int64_t{-16}}) {
+    CAPTURE(size);
+    CreateSpec spec = named("a");
+    spec.sizeGiB = size;
+    auto e = caught([&] { rig.service().create(spec); });
+    REQUIRE(e.thrown);
+    CHECK(e.kind == ErrorKind::Invalid);
+  }
+  CHECK(rig.backend().totalCalls() == 0);
+  CHECK(rig.backend().volumeCount() == 0);
+}
+
+TEST_CASE("VolumeService: create refuses unsafe names before calling the driver") {
+  FakeServiceRig rig;
+  const std::vector<std::string> bad = {"a/b",     "/abs",
+                                        "..",      "../etc",
+                                        "a/../b",  std::string("a\0b", 3),
+                                        "",        std::string(256, 'a'),
+                                        ".hidden", "with space",
+                                        "-dash",   "_under"};
+  for (const auto &name : bad) {
+    CAPTURE(name);
+    auto e = caught([&] { rig.service().create(named(name)); });
+    REQUIRE(e.thrown);
+    CHECK(e.kind == ErrorKind::Invalid);
+  }
+  CHECK(rig.backend().totalCalls() == 0);
+  CHECK(rig.backend().volumeCount() == 0);
+
+  // The boundary: 255 bytes is still a name.
+  CHECK_NOTHROW(rig.service().create(named(std::string(255, 'a'))));
+}
+
+TEST_CASE("VolumeService: create of an existing name is Exists and does not reach the driver") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "pgdata");
+  auto e = caught([&] { rig.service().create(named("pgdata")); });
+  REQUIRE(e.thrown);
+  CHECK(e.kind == ErrorKind::Exists);
+  CHECK(e.message.find("vol-1") != std::string::npos);
+  CHECK(rig.backend().calls("volume_create") == 0);
+}
+
+TEST_CASE("VolumeService: create resolves fromSnapshot and fromVolume to IDs") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-9", "source", 20);
+  rig.backend().addSnapshot("snap-1", "nightly", "vol-9", 8);
+  auto &svc = rig.service();
+
+  SUBCASE("snapshot by name") {
+    CreateSpec spec = named("restored");
+    spec.fromSnapshot = "nightly";
+    Volume v = svc.create(spec);
+    auto request = rig.backend().creates().at(0);
+    CHECK(request.fromSnapshotId == "snap-1");
+    CHECK(request.fromVolumeId.empty());
+    // No size asked for: the source's size, not the 16 GiB default.
+    CHECK(request.sizeGiB == 0);
+    CHECK(v.sizeGiB == 8);
+  }
+  SUBCASE("snapshot by ID") {
+    CreateSpec spec = named("restored");
+    spec.fromSnapshot = "snap-1";
+    svc.create(spec);
+    CHECK(rig.backend().creates().at(0).fromSnapshotId == "snap-1");
+  }
+  SUBCASE("volume by case-insensitive name") {
+    CreateSpec spec = named("copy");
+    spec.fromVolume = "SOURCE";
+    Volume v = svc.create(spec);
+    auto request = rig.backend().creates().at(0);
+    CHECK(request.fromVolumeId == "vol-9");
+    CHECK(request.sizeGiB == 0);
+    CHECK(v.sizeGiB == 20);
+  }
+  SUBCASE("an explicit size still wins over the source's") {
+    CreateSpec spec = named("copy");
+    spec.fromVolume = "source";
+    spec.sizeGiB = 40;
+    svc.create(spec);
+    CHECK(rig.backend().creates().at(0).sizeGiB == 40);
+  }
+  SUBCASE("an unknown source is NotFound and nothing is created") {
+    CreateSpec spec = named("restored");
+    spec.fromSnapshot = "weekly";
+    auto e = caught([&] { svc.create(spec); });
+    CHECK(e.kind == ErrorKind::NotFound);
+    CHECK(e.message.find("weekly") != std::string::npos);
+    CHECK(rig.backend().calls("volume_create") == 0);
+  }
+}
+
+TEST_CASE("VolumeService: create.disable succeeds without calling the driver") {
+  FakeServiceRig rig;
+  rig.settings.createDisable = true;
+  Volume v = rig.service().create(named("a"));
+  CHECK(v.name == "a");
+  CHECK(rig.backend().totalCalls() == 0);
+  CHECK(rig.backend().volumeCount() == 0);
+}
+
+// ---- mount / unmount refcounting ------------------------------------------
+
+TEST_CASE("VolumeService: two callers share one mount; the last unmount detaches") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  auto &svc = rig.service();
+  StateStore &state = *rig.state;
+
+  CHECK(svc.mount("data", "a", {}) == "/x/data/data");
+  CHECK(rig.os.count("mount") == 1);
+  CHECK(rig.backend().calls("volume_attach") == 1);
+  CHECK(state.mountCount("fake", "vol-1") == 1);
+  auto record = state.attachment("fake", "vol-1");
+  REQUIRE(record);
+  CHECK(record->device == "/dev/fake0");
+
+  CHECK(svc.mount("data", "b", {}) == "/x/data/data");
+  INFO(rig.os.history());
+  CHECK(rig.os.count("mount") == 1);
+  CHECK(rig.os.count("mkfs") == 1);
+  CHECK(rig.backend().calls("volume_attach") == 1);
+  CHECK(state.mountCount("fake", "vol-1") == 2);
+  CHECK(callers(state, "vol-1") == std::vector<std::string>{"a", "b"});
+  CHECK(svc.path("data") == "/x/data/data");
+
+  svc.unmount("data", "a");
+  CHECK(rig.os.isMounted("/x/data"));
+  CHECK(rig.os.count("unmount") == 0);
+  CHECK(rig.backend().detaches().empty());
+  CHECK(state.mountCount("fake", "vol-1") == 1);
+  CHECK(callers(state, "vol-1") == std::vector<std::string>{"b"});
+
+  svc.unmount("data", "b");
+  CHECK_FALSE(rig.os.isMounted("/x/data"));
+  CHECK(rig.os.sawInOrder({"unmount /x/data", "rmdir /x/data"}));
+  CHECK(rig.backend().detaches().size() == 1);
+  CHECK(state.mountCount("fake", "vol-1") == 0);
+  CHECK_FALSE(state.attachment("fake", "vol-1"));
+  CHECK(rig.backend().volume("vol-1")->attachedInstanceId.empty());
+  CHECK(svc.path("data").empty());
+}
+
+TEST_CASE("VolumeService: a caller that mounts twice counts once") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  auto &svc = rig.service();
+  svc.mount("data", "a", {});
+  svc.mount("data", "a", {});
+  CHECK(rig.state->mountCount("fake", "vol-1") == 1);
+  CHECK(rig.os.count("mount") == 1);
+
+  svc.unmount("data", "a");
+  CHECK_FALSE(rig.os.isMounted("/x/data"));
+  CHECK(rig.backend().detaches().size() == 1);
+}
+
+TEST_CASE("VolumeService: an empty callerId counts under the volume's name") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  auto &svc = rig.service();
+  // Looked up by another spelling: the record still carries the real name.
+  svc.mount("DATA", "", {});
+  CHECK(callers(*rig.state, "vol-1") == std::vector<std::string>{"data"});
+  svc.mount("data", "x", {});
+  CHECK(rig.state->mountCount("fake", "vol-1") == 2);
+
+  svc.unmount("data", "");
+  CHECK(callers(*rig.state, "vol-1") == std::vector<std::string>{"x"});
+  CHECK(rig.os.isMounted("/x/data"));
+  svc.unmount("data", "x");
+  CHECK_FALSE(rig.os.isMounted("/x/data"));
+}
+
+TEST_CASE("VolumeService: ignoreUsedCount unmounts on the first unmount") {
+  FakeServiceRig rig;
+  rig.settings.ignoreUsedCount = true;
+  rig.backend().addVolume("vol-1", "data");
+  auto &svc = rig.service();
+  svc.mount("data", "a", {});
+  svc.mount("data", "b", {});
+  CHECK(rig.state->mountCount("fake", "vol-1") == 2);
+
+  svc.unmount("data", "a");
+  CHECK_FALSE(rig.os.isMounted("/x/data"));
+  CHECK(rig.backend().detaches().size() == 1);
+  CHECK(rig.state->mountCount("fake", "vol-1") == 0);
+}
+
+TEST_CASE("VolumeService: refcounts survive a restart over the same state file") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.service().mount("data", "a", {});
+  rig.service().mount("data", "b", {});
+
+  auto &svc = rig.restart();
+  CHECK(rig.state->mountCount("fake", "vol-1") == 2);
+  // The restarted service finds the device through the stored attachment
+  // and does not mount a second time.
+  CHECK(svc.mount("data", "c", {}) == "/x/data/data");
+  CHECK(rig.os.count("mount") == 1);
+  CHECK(rig.backend().calls("volume_attach") == 1);
+
+  svc.unmount("data", "a");
+  svc.unmount("data", "c");
+  CHECK(rig.os.isMounted("/x/data"));
+  CHECK(rig.backend().detaches().empty());
+  svc.unmount("data", "b");
+  CHECK_FALSE(rig.os.isMounted("/x/data"));
+  CHECK(rig.backend().detaches().size() == 1);
+  CHECK(rig.state->mountCount("fake", "vol-1") == 0);
+}
+
+// ---- implicit create ------------------------------------------------------
+
+TEST_CASE("VolumeService: mounting an unknown name creates it with the defaults") {
+  FakeServiceRig rig;
+  CHECK(rig.service().mount("newvol", "a", {}) == "/x/newvol/data");
+  auto creates = rig.backend().creates();
+  REQUIRE(creates.size() == 1);
+  CHECK(creates[0].name == "newvol");
+  CHECK(creates[0].sizeGiB == 16);
+  REQUIRE(rig.backend().volumeNamed("newvol"));
+  CHECK(rig.backend().volumeNamed("newvol")->attachedInstanceId == "this-host");
+  CHECK(rig.os.isMounted("/x/newvol"));
+  CHECK(rig.state->mountCount("fake", rig.backend().volumeNamed("newvol")->id) == 1);
+}
+
+TEST_CASE("VolumeService: with create.implicit off an unknown name is NotFound") {
+  FakeServiceRig rig;
+  rig.settings.createImplicit = false;
+  auto e = caught([&] { rig.service().mount("newvol", "a", {}); });
+  REQUIRE(e.thrown);
+  CHECK(e.kind == ErrorKind::NotFound);
+  CHECK(e.message.find("newvol") != std::string::npos);
+  CHECK(rig.backend().calls("volume_create") == 0);
+  CHECK(rig.backend().calls("volume_attach") == 0);
+  CHECK(rig.os.calls.empty());
+}
+
+TEST_CASE("VolumeService: implicit create refuses an unsafe name") {
+  FakeServiceRig rig;
+  auto e = caught([&] { rig.service().mount("../etc", "a", {}); });
+  REQUIRE(e.thrown);
+  CHECK(e.kind == ErrorKind::Invalid);
+  CHECK(rig.backend().calls("volume_create") == 0);
+  CHECK(rig.os.calls.empty());
+}
+
+// With create.disable, create() returns a volume that does not exist (no
+// ID); mount must fail naming the volume, not go on to ask the driver about
+// an empty ID.
+TEST_CASE("VolumeService: implicit create under create.disable is NotFound naming the volume") {
+  FakeServiceRig rig;
+  rig.settings.createDisable = true;
+  auto e = caught([&] { rig.service().mount("newvol", "a", {}); });
+  REQUIRE(e.thrown);
+  INFO(e.message);
+  CHECK(e.kind == ErrorKind::NotFound);
+  CHECK(e.message.find("newvol") != std::string::npos);
+  CHECK(rig.backend().calls("volume_attach") == 0);
+  CHECK(rig.os.calls.empty());
+}
+
+// ---- preemption -----------------------------------------------------------
+
+TEST_CASE("VolumeService: a volume attached elsewhere needs preempt") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "shared", 1, "other-host", "/dev/xvdf");
+
+  SUBCASE("preempt off: Busy naming the other instance, nothing touched") {
+    auto e = caught([&] { rig.service().mount("shared", "a", {}); });
+    REQUIRE(e.thrown);
+    CHECK(e.kind == ErrorKind::Busy);
+    CHECK(e.message.find("other-host") != std::string::npos);
+    CHECK(rig.backend().calls("volume_attach") == 0);
+    CHECK(rig.backend().detaches().empty());
+    CHECK(rig.os.calls.empty());
+    CHECK(rig.state->mountCount("fake", "vol-1") == 0);
+    CHECK(rig.backend().volume("vol-1")->attachedInstanceId == "other-host");
+  }
+  SUBCASE("preempt on: the attach is forced") {
+    rig.settings.preempt = true;
+    CHECK(rig.service().mount("shared", "a", {}) == "/x/shared/data");
+    auto attaches = rig.backend().attaches();
+    REQUIRE(attaches.size() == 1);
+    CHECK(attaches[0].volumeId == "vol-1");
+    CHECK(attaches[0].force);
+    CHECK(rig.backend().volume("vol-1")->attachedInstanceId == "this-host");
+    CHECK(rig.os.isMounted("/x/shared"));
+  }
+}
+
+// ---- remove ---------------------------------------------------------------
+
+TEST_CASE("VolumeService: remove of a mounted volume is Busy unless forced") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.service().mount("data", "a", {});
+
+  SUBCASE("not forced") {
+    auto e = caught([&] { rig.service().remove("data", false); });
+    REQUIRE(e.thrown);
+    CHECK(e.kind == ErrorKind::Busy);
+    CHECK(e.message.find("data") != std::string::npos);
+    CHECK(rig.backend().volume("vol-1"));
+    CHECK(rig.backend().calls("volume_remove") == 0);
+    CHECK(rig.os.isMounted("/x/data"));
+    CHECK(rig.state->mountCount("fake", "vol-1") == 1);
+  }
+  SUBCASE("forced") {
+    rig.service().remove("data", true);
+    INFO(rig.os.history());
+    CHECK_FALSE(rig.os.isMounted("/x/data"));
+    CHECK(rig.os.count("unmount") == 1);
+    CHECK(rig.backend().detaches().size() == 1);
+    CHECK_FALSE(rig.backend().volume("vol-1"));
+    CHECK(rig.state->mountCount("fake", "vol-1") == 0);
+    CHECK_FALSE(rig.state->attachment("fake", "vol-1"));
+  }
+  SUBCASE("volume.remove.force forces it too") {
+    rig.settings.removeForce = true;
+    rig.restart().remove("data", false);
+    CHECK_FALSE(rig.os.isMounted("/x/data"));
+    CHECK_FALSE(rig.backend().volume("vol-1"));
+  }
+}
+
+TEST_CASE("VolumeService: remove of an idle volume only removes it") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.service().remove("DATA", false);
+  CHECK_FALSE(rig.backend().volume("vol-1"));
+  CHECK(rig.backend().detaches().empty());
+  CHECK(rig.os.count("unmount") == 0);
+}
+
+TEST_CASE("VolumeService: remove.disable removes nothing") {
+  FakeServiceRig rig;
+  rig.settings.removeDisable = true;
+  rig.backend().addVolume("vol-1", "data");
+  CHECK_NOTHROW(rig.service().remove("data", true));
+  CHECK(rig.backend().volume("vol-1"));
+  CHECK(rig.backend().calls("volume_remove") == 0);
+}
