@@ -9,7 +9,8 @@ CMAKE_ARGS ?=
 DEBIAN_PACKAGES := cmake make g++ pkg-config git \
 	libpoco-dev libyaml-cpp-dev libfmt-dev doctest-dev \
 	libblkid-dev libmount-dev libsqlite3-dev \
-	e2fsprogs xfsprogs util-linux kmod python3 clang-format
+	e2fsprogs xfsprogs util-linux kmod python3 clang-format \
+	docker.io busybox-static
 
 .PHONY: all deps build run test bench sanitize format clean
 
