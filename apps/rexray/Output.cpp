@@ -1,9 +1,7 @@
 #include "Output.h"
 
-#include <Poco/DateTime.h>
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
-#include <Poco/Timestamp.h>
+#include "api/JsonCodec.h"
+
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -11,10 +9,6 @@
 
 namespace rexray::cli {
 namespace {
-
-Poco::JSON::Object::Ptr ordered() {
-  return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-}
 
 void emitYaml(YAML::Emitter &e, const Poco::Dynamic::Var &v) {
   if (v.type() == typeid(Poco::JSON::Object::Ptr)) {
@@ -62,54 +56,24 @@ std::string table(const std::vector<std::string> &headers,
 
 } // namespace
 
-std::string formatTime(int64_t unixSeconds) {
-  if (unixSeconds <= 0) return "";
-  return Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(unixSeconds),
-                                         "%Y-%m-%dT%H:%M:%SZ");
-}
-
 std::string Output::status(const Volume &v) const {
   if (!v.attached()) return "available";
   return v.attachedInstanceId == _instanceId ? "attached" : "unavailable";
 }
 
+// The control API's fields, plus whether the volume is attached here.
 Poco::JSON::Object::Ptr Output::toJson(const Volume &v) const {
-  auto o = ordered();
-  o->set("id", v.id);
-  o->set("name", v.name);
-  o->set("type", v.type);
-  o->set("size", v.sizeGiB);
-  o->set("iops", v.iops);
-  o->set("availabilityZone", v.availabilityZone);
+  auto o = json::fromVolume(v);
   o->set("status", status(v));
-  o->set("backendStatus", v.status);
-  o->set("encrypted", v.encrypted);
-  o->set("service", v.service);
-  o->set("createdAt", formatTime(v.createdUnix));
-  o->set("attachedInstanceID", v.attachedInstanceId);
-  o->set("attachedDevice", v.attachedDevice);
-  o->set("path", v.mountPath);
-  auto fields = ordered();
-  for (const auto &f : v.fields) fields->set(f.first, f.second);
-  o->set("fields", fields);
   return o;
 }
 
 Poco::JSON::Object::Ptr Output::toJson(const Snapshot &s) const {
-  auto o = ordered();
-  o->set("id", s.id);
-  o->set("name", s.name);
-  o->set("volumeID", s.volumeId);
-  o->set("volumeSize", s.sizeGiB);
-  o->set("startTime", formatTime(s.startTimeUnix));
-  o->set("description", s.description);
-  o->set("status", s.status);
-  o->set("service", s.service);
-  return o;
+  return json::fromSnapshot(s);
 }
 
 Poco::JSON::Object::Ptr Output::toJson(const PluginInfo &p) const {
-  auto o = ordered();
+  auto o = json::orderedObject();
   o->set("name", p.name);
   o->set("id", p.id);
   o->set("version", p.version);
@@ -204,7 +168,7 @@ void Output::value(const std::string &key, const std::string &value) {
     if (!value.empty()) _out << value << "\n";
     return;
   }
-  auto o = ordered();
+  auto o = json::orderedObject();
   o->set(key, value);
   structured(o);
 }

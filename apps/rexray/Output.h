@@ -42,6 +42,4 @@ private:
   std::string _instanceId;
 };
 
-std::string formatTime(int64_t unixSeconds); // RFC 3339, UTC
-
 } // namespace rexray::cli
