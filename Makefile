@@ -39,6 +39,7 @@ test: deps build
 
 bench: deps build
 	bench/mount_cycle.sh $(BUILD)/bin/rexray
+	bench/docker_api.sh $(BUILD)/bin/rexray $(BUILD)/bin/docker_api_load
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 sanitize: deps

@@ -69,8 +69,16 @@ ApiFrontend::Reply ApiFrontend::handle(const std::string &method, const std::str
                                        const std::string &body) const {
   try {
     Poco::URI parsed(uri);
+    // Split the raw path before decoding, so that a name holding an encoded
+    // "/" stays one segment and reaches the name check.
     std::vector<std::string> parts;
-    parsed.getPathSegments(parts);
+    const std::string rawPath = uri.substr(0, uri.find_first_of("?#"));
+    for (const auto &raw :
+         Poco::StringTokenizer(rawPath, "/", Poco::StringTokenizer::TOK_IGNORE_EMPTY)) {
+      std::string segment;
+      Poco::URI::decode(raw, segment);
+      parts.push_back(segment);
+    }
     std::map<std::string, std::string> query;
     for (const auto &[k, v] : parsed.getQueryParameters()) query[k] = v;
     const Poco::JSON::Object::Ptr request = json::parseObject(body);

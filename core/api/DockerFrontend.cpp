@@ -6,7 +6,6 @@
 #include "util/Log.h"
 #include "util/Names.h"
 
-#include <Poco/JSON/Array.h>
 #include <Poco/JSONString.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerRequest.h>
@@ -30,31 +29,90 @@ DockerFrontend::Reply mountpoint(const std::string &path) {
   return ok("{\"Mountpoint\":" + quoted(path) + ",\"Err\":\"\"}");
 }
 
+// A request that does not decode into Docker's types (a Go client could not
+// have sent it): HTTP 400, like an undecodable body.
+class BadRequest : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string optionalString(const Poco::JSON::Object::Ptr &request, const std::string &key) {
+  if (!request->has(key) || request->isNull(key)) return "";
+  const Poco::Dynamic::Var value = request->get(key);
+  if (!value.isString()) throw BadRequest(key + " must be a JSON string");
+  return value.extract<std::string>();
+}
+
 std::string requiredName(const Poco::JSON::Object::Ptr &request) {
   if (!request->has("Name") || request->isNull("Name"))
     throw Error(ErrorKind::Invalid, "the request has no Name");
-  std::string name = request->getValue<std::string>("Name");
+  std::string name = optionalString(request, "Name");
   validateName(name);
   return name;
 }
 
-std::string optionalString(const Poco::JSON::Object::Ptr &request, const char *key) {
-  return request->has(key) && !request->isNull(key) ? request->getValue<std::string>(key) : "";
+// Opts is null or an object of strings (Go's map[string]string).
+std::map<std::string, std::string> createOptions(const Poco::JSON::Object::Ptr &request) {
+  std::map<std::string, std::string> options;
+  if (!request->has("Opts") || request->isNull("Opts")) return options;
+  const auto opts = request->getObject("Opts");
+  if (!opts) throw BadRequest("Opts must be a JSON object of strings");
+  for (const auto &key : opts->getNames()) {
+    if (!opts->isNull(key) && !opts->get(key).isString())
+      throw BadRequest("option " + key + " must be a JSON string");
+    options[key] = optionalString(opts, key);
+  }
+  return options;
 }
 
-Poco::JSON::Object::Ptr statusOf(const Volume &v) {
-  auto status = json::orderedObject();
-  status->set("id", v.id);
-  status->set("size", v.sizeGiB);
-  status->set("type", v.type);
-  status->set("iops", v.iops);
-  status->set("availabilityZone", v.availabilityZone);
-  status->set("status", v.status);
-  status->set("encrypted", v.encrypted);
-  status->set("attachedInstanceID", v.attachedInstanceId);
-  status->set("service", v.service);
-  for (const auto &f : v.fields) status->set(f.first, f.second);
-  return status;
+// Get and List are Docker's hottest calls (every `docker volume ls` and
+// `inspect`); their replies are written directly rather than through
+// Poco::JSON::Object, which costs more than the lookup they answer.
+void appendMember(std::string &out, const char *key, const std::string &value) {
+  out += '"';
+  out += key;
+  out += "\":";
+  out += quoted(value);
+  out += ',';
+}
+
+void appendMember(std::string &out, const char *key, int64_t value) {
+  out += '"';
+  out += key;
+  out += "\":";
+  out += std::to_string(value);
+  out += ',';
+}
+
+std::string getReply(const Volume &v) {
+  std::string out = "{\"Volume\":{";
+  appendMember(out, "Name", v.name);
+  appendMember(out, "Mountpoint", v.mountPath);
+  if (v.createdUnix > 0) appendMember(out, "CreatedAt", json::rfc3339(v.createdUnix));
+  out += "\"Status\":{";
+  appendMember(out, "id", v.id);
+  appendMember(out, "size", v.sizeGiB);
+  appendMember(out, "type", v.type);
+  appendMember(out, "iops", v.iops);
+  appendMember(out, "availabilityZone", v.availabilityZone);
+  appendMember(out, "status", v.status);
+  out += v.encrypted ? "\"encrypted\":true," : "\"encrypted\":false,";
+  appendMember(out, "attachedInstanceID", v.attachedInstanceId);
+  for (const auto &f : v.fields) appendMember(out, f.first.c_str(), f.second);
+  appendMember(out, "service", v.service);
+  out.back() = '}';
+  out += "},\"Err\":\"\"}";
+  return out;
+}
+
+std::string listReply(const std::vector<Volume> &volumes) {
+  std::string out = "{\"Volumes\":[";
+  for (const auto &v : volumes) {
+    out += "{\"Name\":" + quoted(v.name) + ",\"Mountpoint\":" + quoted(v.mountPath) + "},";
+  }
+  if (!volumes.empty()) out.pop_back();
+  out += "],\"Err\":\"\"}";
+  return out;
 }
 
 class Handler : public Poco::Net::HTTPRequestHandler {
@@ -110,29 +168,9 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path,
       if (!v)
         throw Error(ErrorKind::NotFound,
                     "volume '" + name + "' not found in service '" + _service + "'");
-      auto volume = json::orderedObject();
-      volume->set("Name", v->name);
-      volume->set("Mountpoint", v->mountPath);
-      if (v->createdUnix > 0) volume->set("CreatedAt", json::rfc3339(v->createdUnix));
-      volume->set("Status", statusOf(*v));
-      auto reply = json::orderedObject();
-      reply->set("Volume", volume);
-      reply->set("Err", "");
-      return ok(json::stringify(reply));
+      return ok(getReply(*v));
     }
-    if (path == "/VolumeDriver.List") {
-      Poco::JSON::Array::Ptr volumes = new Poco::JSON::Array;
-      for (const auto &v : _services.get(_service).cachedList()) {
-        auto entry = json::orderedObject();
-        entry->set("Name", v.name);
-        entry->set("Mountpoint", v.mountPath);
-        volumes->add(entry);
-      }
-      auto reply = json::orderedObject();
-      reply->set("Volumes", volumes);
-      reply->set("Err", "");
-      return ok(json::stringify(reply));
-    }
+    if (path == "/VolumeDriver.List") return ok(listReply(_services.get(_service).cachedList()));
     if (path == "/VolumeDriver.Mount") {
       const std::string name = requiredName(request);
       const std::string id = optionalString(request, "ID");
@@ -145,10 +183,7 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path,
     }
     if (path == "/VolumeDriver.Create") {
       const std::string name = requiredName(request);
-      std::map<std::string, std::string> options;
-      if (auto opts = request->getObject("Opts"))
-        for (const auto &key : opts->getNames()) options[key] = opts->get(key).toString();
-      CreateSpec spec = parseDockerCreateOptions(name, options);
+      CreateSpec spec = parseDockerCreateOptions(name, createOptions(request));
       VolumeService &service = _services.get(_service);
       // Docker creates before every first use of a name; an existing volume is
       // success, as in REX-Ray.
@@ -167,6 +202,8 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path,
       return ok("{\"Err\":\"\"}");
     }
     return {404, "{\"Err\":" + quoted("unknown method " + path) + "}"};
+  } catch (const BadRequest &e) {
+    return {400, "{\"Err\":" + quoted(e.what()) + "}"};
   } catch (const Error &e) {
     log::info("docker {} {}: {}", _service, path, e.what());
     return {500, "{\"Err\":" + quoted(e.what()) + "}"};

@@ -149,7 +149,13 @@ int Daemon::run() {
     log::info("received {}; shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     break;
   }
-  for (auto &s : servers) s->stop();
+  {
+    // Each server's accept loop notices a stop only at its next poll; stop
+    // them side by side rather than one after another.
+    std::vector<std::thread> stopping;
+    for (auto &s : servers) stopping.emplace_back([&s] { s->stop(); });
+    for (auto &t : stopping) t.join();
+  }
   stopper.stop();
   refresher.join();
   starter.join();
