@@ -66,14 +66,18 @@ VolumeService &Runtime::service(const std::string &requested) {
     throw Error(ErrorKind::NotFound,
                 "service '" + name + "' is not configured (configured: " + known + ")");
   }
-  // A service is named after its driver (rexray.storageDrivers lists drivers).
-  const PluginInfo *plugin = plugins().find(name);
+  // A service is named after its driver (rexray.storageDrivers lists
+  // drivers), unless `<service>.driver` names another; REX-Ray's old names for
+  // the EBS driver still work.
+  std::string driverName = config()->driverValue(name, name, "driver").value_or(name);
+  if (driverName == "ec2" || driverName == "aws") driverName = "ebs";
+  const PluginInfo *plugin = plugins().find(driverName);
   if (!plugin) {
     std::string refused;
     for (const auto &p : _loader->plugins())
       if (!p.loaded) refused += (refused.empty() ? "" : "; ") + p.path + ": " + p.refusal;
     throw Error(ErrorKind::NotFound,
-                "service '" + name + "': no plugin provides the driver '" + name + "'" +
+                "service '" + name + "': no plugin provides the driver '" + driverName + "'" +
                     (refused.empty() ? "" : " (refused plugins: " + refused + ")"));
   }
   auto driver = std::make_unique<DriverHandle>(
