@@ -8,22 +8,37 @@
 
 namespace rexray {
 
-void VolumeCache::replace(std::vector<Volume> volumes) {
-  std::map<std::string, Volume> byId;
-  for (auto &v : volumes) byId[v.id] = std::move(v);
+uint64_t VolumeCache::version() const {
+  std::shared_lock<std::shared_mutex> lock(_mutex);
+  return _version;
+}
+
+void VolumeCache::replace(std::vector<Volume> volumes, uint64_t readStartedAt) {
   std::unique_lock<std::shared_mutex> lock(_mutex);
+  std::map<std::string, Entry> byId;
+  for (auto &v : volumes) {
+    auto erased = _erased.find(v.id);
+    if (erased != _erased.end() && erased->second > readStartedAt) continue;
+    std::string id = v.id; // the assignment's right side is evaluated first
+    byId[id] = Entry{std::move(v), readStartedAt};
+  }
+  for (auto &[id, entry] : _byId)
+    if (entry.version > readStartedAt) byId[id] = entry; // newer than the list
   _byId.swap(byId);
+  _erased.clear(); // every erase is now reflected in _byId or predates a later list
   _loaded = true;
 }
 
 void VolumeCache::put(const Volume &volume) {
   std::unique_lock<std::shared_mutex> lock(_mutex);
-  _byId[volume.id] = volume;
+  _byId[volume.id] = Entry{volume, ++_version};
+  _erased.erase(volume.id);
 }
 
 void VolumeCache::erase(const std::string &id) {
   std::unique_lock<std::shared_mutex> lock(_mutex);
   _byId.erase(id);
+  _erased[id] = ++_version;
 }
 
 bool VolumeCache::loaded() const {
@@ -36,7 +51,7 @@ std::vector<Volume> VolumeCache::all() const {
   {
     std::shared_lock<std::shared_mutex> lock(_mutex);
     out.reserve(_byId.size());
-    for (const auto &entry : _byId) out.push_back(entry.second);
+    for (const auto &entry : _byId) out.push_back(entry.second.volume);
   }
   std::sort(out.begin(), out.end(), [](const Volume &a, const Volume &b) {
     return a.name != b.name ? a.name < b.name : a.id < b.id;
@@ -52,12 +67,12 @@ std::optional<Volume> VolumeCache::find(const std::string &ref) const {
 std::optional<Volume> VolumeCache::findExact(const std::string &ref) const {
   std::shared_lock<std::shared_mutex> lock(_mutex);
   auto byId = _byId.find(ref);
-  if (byId != _byId.end()) return byId->second;
+  if (byId != _byId.end()) return byId->second.volume;
   const Volume *match = nullptr;
   for (const auto &entry : _byId) {
-    if (entry.second.name != ref) continue;
+    if (entry.second.volume.name != ref) continue;
     if (match) return std::nullopt; // two of that name: let the full lookup say so
-    match = &entry.second;
+    match = &entry.second.volume;
   }
   if (!match) return std::nullopt;
   return *match;
@@ -65,11 +80,11 @@ std::optional<Volume> VolumeCache::findExact(const std::string &ref) const {
 
 std::optional<Volume> VolumeCache::findLocked(const std::string &ref) const {
   auto byId = _byId.find(ref);
-  if (byId != _byId.end()) return byId->second;
+  if (byId != _byId.end()) return byId->second.volume;
   std::vector<const Volume *> exact, folded;
   const std::string lowered = toLower(ref);
   for (const auto &entry : _byId) {
-    const Volume &v = entry.second;
+    const Volume &v = entry.second.volume;
     if (v.name == ref) exact.push_back(&v);
     if (toLower(v.name) == lowered) folded.push_back(&v);
   }

@@ -2,6 +2,7 @@
 
 #include "volume/Types.h"
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <shared_mutex>
@@ -17,7 +18,11 @@ class VolumeCache {
 public:
   explicit VolumeCache(std::string service) : _service(std::move(service)) {}
 
-  void replace(std::vector<Volume> volumes);
+  // A full refresh races with single updates: read version() before asking
+  // the backend, and replace() keeps every put or erase made since, so a
+  // slow list never undoes a newer mount or remove.
+  uint64_t version() const;
+  void replace(std::vector<Volume> volumes, uint64_t readStartedAt);
   void put(const Volume &volume);
   void erase(const std::string &id);
   bool loaded() const;
@@ -36,7 +41,13 @@ private:
   std::string _service;
   mutable std::shared_mutex _mutex;
   bool _loaded = false;
-  std::map<std::string, Volume> _byId;
+  uint64_t _version = 0;
+  struct Entry {
+    Volume volume;
+    uint64_t version;
+  };
+  std::map<std::string, Entry> _byId;
+  std::map<std::string, uint64_t> _erased; // id -> version of its erase
 };
 
 } // namespace rexray

@@ -68,6 +68,7 @@ void VolumeService::decorate(Volume &volume, const ServiceSettings &settings) co
 }
 
 void VolumeService::refreshCache() {
+  const uint64_t startedAt = _cache.version();
   auto volumes = _driver->volumes(callDeadline());
   std::set<std::string> mounted;
   for (const auto &m : _state.allMounts())
@@ -75,7 +76,7 @@ void VolumeService::refreshCache() {
   const auto s = settings();
   for (auto &v : volumes)
     if (mounted.count(v.id)) v.mountPath = MountPipeline(*_driver, _os, _state, s).pathFor(v.name);
-  _cache.replace(std::move(volumes));
+  _cache.replace(std::move(volumes), startedAt);
 }
 
 Volume VolumeService::lookup(const std::string &ref) {
