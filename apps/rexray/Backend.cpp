@@ -132,8 +132,10 @@ private:
     Poco::URI::encode(s, "/?#%&=+ ", out);
     return out;
   }
-  std::string volumes(const std::string &ref = "") const {
-    return "/volumes/" + esc(_service) + (ref.empty() ? "" : "/" + esc(ref));
+  std::string volumes() const { return "/volumes/" + esc(_service); }
+  std::string volumes(const std::string &ref) const {
+    if (ref.empty()) throw Error(ErrorKind::Invalid, "a volume name or ID is required");
+    return volumes() + "/" + esc(ref);
   }
   static Poco::JSON::Object::Ptr forceBody(bool force) {
     auto body = json::orderedObject();

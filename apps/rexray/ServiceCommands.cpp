@@ -40,10 +40,9 @@ private:
 };
 
 int runForeground(Invocation &inv) {
-  if (!inv.configFlags.count("rexray.logLevel") && !std::getenv("REXRAY_LOGLEVEL"))
-    inv.configFlags["rexray.logLevel"] = "info";
   DaemonOptions options;
   options.runtime = makeRuntimeOptions(inv);
+  options.runtime.defaultLogLevel = "info"; // a daemon says what it started
   options.writePidFile = !inv.flag("nopid");
   int readyFd = -1;
   if (const char *fd = std::getenv(kReadyFdVariable)) {

@@ -98,7 +98,8 @@ std::string getReply(const Volume &v) {
   appendMember(out, "status", v.status);
   out += v.encrypted ? "\"encrypted\":true," : "\"encrypted\":false,";
   appendMember(out, "attachedInstanceID", v.attachedInstanceId);
-  for (const auto &f : v.fields) appendMember(out, f.first.c_str(), f.second);
+  for (const auto &f : v.fields) // a plugin's keys: escape them too
+    out += quoted(f.first) + ":" + quoted(f.second) + ",";
   appendMember(out, "service", v.service);
   out.back() = '}';
   out += "},\"Err\":\"\"}";

@@ -15,7 +15,7 @@ std::shared_ptr<const Config> loadConfig(const RuntimeOptions &options, const Pa
   source.env = Config::processEnvironment();
   source.flags = options.flags;
   auto config = std::make_shared<const Config>(Config::load(source));
-  log::setLevel(log::parseLevel(config->string("rexray.logLevel", "warn")));
+  log::setLevel(log::parseLevel(config->string("rexray.logLevel", options.defaultLogLevel)));
   for (const auto &w : config->warnings()) log::warn("{}", w);
   for (const auto &f : config->filesRead()) log::info("configuration read from {}", f);
   return config;

@@ -21,6 +21,8 @@ struct RuntimeOptions {
   std::map<std::string, std::string> flags;       // config flags, key -> value
   std::vector<const rxr_plugin_entry *> builtins; // drivers linked into the binary
   bool searchDefaultConfigFiles = true;
+  // When no file, variable or flag sets rexray.logLevel (the daemon says info).
+  std::string defaultLogLevel = "warn";
 };
 
 // Everything a process needs to serve volumes: configuration, plugins, the

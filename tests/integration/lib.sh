@@ -23,7 +23,10 @@ cleanup() {
   rm -rf "$REXRAY_HOME"
   exit $status
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# An interrupted run must fail: exit with the signal status, cleanup runs on EXIT.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 rexray() { "$REXRAY" "$@"; }
 
