@@ -220,33 +220,51 @@ std::optional<VfsDriver::VolumeRecord> VfsDriver::loadVolume(const std::string &
   return r;
 }
 
-VfsDriver::VolumeRecord VfsDriver::requireVolume(const std::string &id) const {
-  std::optional<VolumeRecord> r;
+// The one record named by id, with a clear error when it is missing or
+// unreadable. `kind` is "volume" or "snapshot".
+template <typename Load>
+auto VfsDriver::requireRecord(const char *kind, const std::string &id, Load load) const ->
+    typename decltype(load())::value_type {
+  decltype(load()) r;
   try {
-    r = loadVolume(id);
+    r = load();
   } catch (const std::system_error &e) {
-    throw Error(RXR_E_BACKEND, "vfs: cannot read volume " + quoted(id) + ": " + e.what(),
+    throw Error(RXR_E_BACKEND,
+                std::string("vfs: cannot read ") + kind + " " + quoted(id) + ": " + e.what(),
                 e.code().value());
   } catch (const std::runtime_error &e) {
-    throw Error(RXR_E_BACKEND,
-                "vfs: metadata of volume " + quoted(id) + " is corrupt: " + e.what());
+    throw Error(RXR_E_BACKEND, std::string("vfs: metadata of ") + kind + " " + quoted(id) +
+                                   " is corrupt: " + e.what());
   }
-  if (!r) throw Error(RXR_E_NOT_FOUND, "vfs: volume " + quoted(id) + " not found");
+  if (!r)
+    throw Error(RXR_E_NOT_FOUND, std::string("vfs: ") + kind + " " + quoted(id) + " not found");
   return *r;
 }
 
-std::vector<VfsDriver::VolumeRecord> VfsDriver::loadVolumes() const {
-  std::vector<VolumeRecord> out;
+// Every record in dir; one unreadable file must not hide all the others.
+template <typename Load>
+auto VfsDriver::loadRecords(const char *kind, const std::string &dir, const char *suffix,
+                            Load load) const
+    -> std::vector<typename decltype(load(std::string()))::value_type> {
+  std::vector<typename decltype(load(std::string()))::value_type> out;
   for (const auto &id :
-       translate("cannot list volumes", [&] { return idsIn(volumesDir(), ".json"); })) {
+       translate(std::string("cannot list ") + kind + "s", [&] { return idsIn(dir, suffix); })) {
     try {
-      if (auto r = loadVolume(id)) out.push_back(std::move(*r));
+      if (auto r = load(id)) out.push_back(std::move(*r));
     } catch (const std::exception &e) {
-      // One bad file must not hide every other volume.
-      host().warn("vfs: skipping volume " + quoted(id) + ": " + e.what());
+      host().warn(std::string("vfs: skipping ") + kind + " " + quoted(id) + ": " + e.what());
     }
   }
   return out;
+}
+
+VfsDriver::VolumeRecord VfsDriver::requireVolume(const std::string &id) const {
+  return requireRecord("volume", id, [&] { return loadVolume(id); });
+}
+
+std::vector<VfsDriver::VolumeRecord> VfsDriver::loadVolumes() const {
+  return loadRecords("volume", volumesDir(), ".json",
+                     [&](const std::string &id) { return loadVolume(id); });
 }
 
 void VfsDriver::storeVolume(const VolumeRecord &r) const {
@@ -282,31 +300,12 @@ std::optional<VfsDriver::SnapshotRecord> VfsDriver::loadSnapshot(const std::stri
 }
 
 VfsDriver::SnapshotRecord VfsDriver::requireSnapshot(const std::string &id) const {
-  std::optional<SnapshotRecord> r;
-  try {
-    r = loadSnapshot(id);
-  } catch (const std::system_error &e) {
-    throw Error(RXR_E_BACKEND, "vfs: cannot read snapshot " + quoted(id) + ": " + e.what(),
-                e.code().value());
-  } catch (const std::runtime_error &e) {
-    throw Error(RXR_E_BACKEND,
-                "vfs: metadata of snapshot " + quoted(id) + " is corrupt: " + e.what());
-  }
-  if (!r) throw Error(RXR_E_NOT_FOUND, "vfs: snapshot " + quoted(id) + " not found");
-  return *r;
+  return requireRecord("snapshot", id, [&] { return loadSnapshot(id); });
 }
 
 std::vector<VfsDriver::SnapshotRecord> VfsDriver::loadSnapshots() const {
-  std::vector<SnapshotRecord> out;
-  for (const auto &id :
-       translate("cannot list snapshots", [&] { return idsIn(snapshotsDir(), ".meta"); })) {
-    try {
-      if (auto r = loadSnapshot(id)) out.push_back(std::move(*r));
-    } catch (const std::exception &e) {
-      host().warn("vfs: skipping snapshot " + quoted(id) + ": " + e.what());
-    }
-  }
-  return out;
+  return loadRecords("snapshot", snapshotsDir(), ".meta",
+                     [&](const std::string &id) { return loadSnapshot(id); });
 }
 
 void VfsDriver::storeSnapshot(const SnapshotRecord &r) const {

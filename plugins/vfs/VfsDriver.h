@@ -76,6 +76,12 @@ private:
   void ensureLayout() const;
   std::string newId(const std::string &prefix) const;
 
+  template <typename Load>
+  auto requireRecord(const char *kind, const std::string &id, Load load) const ->
+      typename decltype(load())::value_type;
+  template <typename Load>
+  auto loadRecords(const char *kind, const std::string &dir, const char *suffix, Load load) const
+      -> std::vector<typename decltype(load(std::string()))::value_type>;
   std::optional<VolumeRecord> loadVolume(const std::string &id) const;
   VolumeRecord requireVolume(const std::string &id) const;
   std::vector<VolumeRecord> loadVolumes() const;

@@ -17,90 +17,24 @@ exits non-zero when any check failed.
 
 import json
 import os
-import re
 import select
 import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dockerd_harness as harness  # noqa: E402
+from testkit import Report, diag, parse_rfc3339, poll  # noqa: E402
 
 IMAGE = "rexray-e2e-busybox"
 VOLUME = "test"
 START_BANNER = "Starting REX-Ray...SUCCESS!"
 
 
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, what, cond, detail=""):
-        if cond:
-            self.passed += 1
-            print("ok - %s" % what, flush=True)
-        else:
-            self.failed += 1
-            detail = " ".join(str(detail).split())
-            if len(detail) > 600:
-                detail = detail[:600] + "..."
-            print("FAIL - %s%s" % (what, ": " + detail if detail else ""), flush=True)
-        return bool(cond)
-
-    def skip_as_failed(self, names, why):
-        for name in names:
-            self.check(name, False, why)
-
-    def finish(self):
-        print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
-        return 0 if self.failed == 0 else 1
-
-
-def diag(text):
-    for line in str(text).splitlines():
-        print("# " + line, flush=True)
-
-
 def out_of(r):
     return "exit %s; stdout: %s; stderr: %s" % (r.returncode, r.stdout.strip(), r.stderr.strip())
-
-
-def poll(fn, timeout, interval=0.2):
-    """fn() until truthy or timeout; returns the last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v or time.monotonic() > deadline:
-            return v
-        time.sleep(interval)
-
-
-RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
-
-
-def parse_rfc3339(s):
-    """A datetime, or None when s is not RFC 3339 (strict, as Go's time.RFC3339)."""
-    m = RFC3339.match(s or "")
-    if not m:
-        return None
-    try:
-        dt = datetime.strptime(m.group(1) + "T" + m.group(2), "%Y-%m-%dT%H:%M:%S")
-    except ValueError:
-        return None
-    zone = m.group(4)
-    if zone in ("Z", "z"):
-        tz = timezone.utc
-    else:
-        hours, minutes = int(zone[1:3]), int(zone[4:6])
-        if hours > 23 or minutes > 59:
-            return None
-        off = timedelta(hours=hours, minutes=minutes)
-        tz = timezone(off if zone[0] == "+" else -off)
-    return dt.replace(tzinfo=tz)
 
 
 class E2E:

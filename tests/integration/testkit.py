@@ -1,0 +1,86 @@
+"""Shared by the Python integration tests: TAP-like reporting, strict RFC 3339
+parsing, and HTTP/1.1 over a unix socket (how Docker talks to a plugin)."""
+import http.client
+import re
+import socket
+import time
+from datetime import datetime, timedelta, timezone
+
+
+class Report:
+    """One `ok - …`/`FAIL - …` line per check, then `N passed, M failed`."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, what, cond, detail=""):
+        if cond:
+            self.passed += 1
+            print("ok - %s" % what, flush=True)
+        else:
+            self.failed += 1
+            detail = " ".join(str(detail).split())
+            if len(detail) > 700:
+                detail = detail[:700] + "..."
+            print("FAIL - %s%s" % (what, ": " + detail if detail else ""), flush=True)
+        return bool(cond)
+
+    def skip_as_failed(self, names, why):
+        for name in names:
+            self.check(name, False, why)
+
+    def finish(self):
+        print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
+        return 0 if self.failed == 0 else 1
+
+
+def diag(text):
+    for line in str(text).splitlines():
+        print("# " + line, flush=True)
+
+
+def poll(fn, timeout, interval=0.2):
+    """fn() until truthy or timeout; returns the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(interval)
+
+
+RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def parse_rfc3339(s):
+    """A datetime, or None when s is not RFC 3339 (strict, as Go's time.RFC3339)."""
+    m = RFC3339.match(s if isinstance(s, str) else "")
+    if not m:
+        return None
+    try:
+        dt = datetime.strptime(m.group(1) + "T" + m.group(2), "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return None
+    zone = m.group(4)
+    if zone in ("Z", "z"):
+        return dt.replace(tzinfo=timezone.utc)
+    hours, minutes = int(zone[1:3]), int(zone[4:6])
+    if hours > 23 or minutes > 59:
+        return None
+    off = timedelta(hours=hours, minutes=minutes)
+    return dt.replace(tzinfo=timezone(off if zone[0] == "+" else -off))
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """HTTP/1.1 over a unix socket, as Docker's plugin client."""
+
+    def __init__(self, path, timeout=130):
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(self.timeout)
+        s.connect(self.unix_path)
+        self.sock = s
