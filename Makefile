@@ -10,7 +10,7 @@ DEBIAN_PACKAGES := cmake make g++ pkg-config git \
 	libpoco-dev libyaml-cpp-dev libfmt-dev doctest-dev \
 	libblkid-dev libmount-dev libsqlite3-dev \
 	e2fsprogs xfsprogs util-linux kmod python3 clang-format \
-	docker.io busybox-static
+	docker.io busybox-static python3-zeep
 
 .PHONY: all deps build run test bench sanitize format clean
 
