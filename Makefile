@@ -24,6 +24,9 @@ deps:
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: all Debian packages present"; fi
+	@# moto (the EC2 emulator the ebs tests run against) comes with the python3 on PATH
+	@# on these machines; elsewhere pip installs it (PyPI must be reachable then).
+	@python3 -c 'import moto, botocore' 2>/dev/null || python3 -m pip install --quiet 'moto[server]' awscli
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DREXRAY_SANITIZE=$(SANITIZE) $(CMAKE_ARGS)
