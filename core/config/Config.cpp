@@ -156,12 +156,14 @@ const std::vector<DriverKeys> &driverTable() {
                                                "nvmeBinPath",
                                                "metadataEndpoint",
                                                "deviceRoot",
+                                               "sysfsRoot",
+                                               "throughput",
                                                "profile"};
   static const std::vector<DriverKeys> table = {
       {"vfs", {"root"}},
       {"virtualbox",
        {"endpoint", "volumePath", "localMachineNameOrId", "username", "password", "tls",
-        "controllerName", "diskIDPath"}},
+        "controllerName", "diskIDPath", "mediumFormat"}},
       {"ebs", ebs},
       {"ec2", ebs},
       {"aws", ebs},

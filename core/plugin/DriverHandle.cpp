@@ -152,7 +152,10 @@ template <typename Fn> void DriverHandle::invoke(const char *op, Deadline deadli
   if (st == RXR_OK) return;
   std::string message = text(call.error.message);
   if (message.empty()) message = std::string(op) + " failed with status " + std::to_string(st);
-  throw Error(kindOf(st), service() + ": " + message);
+  // Name the service once, whether or not the driver already did.
+  const bool named = message.rfind(service() + ": ", 0) == 0 ||
+                     message.rfind(_plugin.name + ": ", 0) == 0;
+  throw Error(kindOf(st), named ? message : service() + ": " + message);
 }
 
 template <typename Fn>
