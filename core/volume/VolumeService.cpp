@@ -68,6 +68,32 @@ void VolumeService::decorate(Volume &volume, const ServiceSettings &settings) co
 }
 
 void VolumeService::refreshCache() {
+  // Single flight: callers that miss the cache together (50 Docker Gets of
+  // new names) share one backend list instead of making one each.
+  std::unique_lock<std::mutex> lock(_refreshGuard);
+  if (_refreshing) {
+    const uint64_t joined = _refreshes;
+    _refreshDone.wait(lock, [&] { return _refreshes != joined; });
+    if (_refreshFailure) std::rethrow_exception(_refreshFailure);
+    return;
+  }
+  _refreshing = true;
+  lock.unlock();
+  std::exception_ptr failure;
+  try {
+    listIntoCache();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  lock.lock();
+  _refreshing = false;
+  _refreshFailure = failure;
+  ++_refreshes;
+  _refreshDone.notify_all();
+  if (failure) std::rethrow_exception(failure);
+}
+
+void VolumeService::listIntoCache() {
   const uint64_t startedAt = _cache.version();
   auto volumes = _driver->volumes(callDeadline());
   std::set<std::string> mounted;

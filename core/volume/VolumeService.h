@@ -8,6 +8,8 @@
 #include "volume/Types.h"
 #include "volume/VolumeCache.h"
 
+#include <condition_variable>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -76,6 +78,7 @@ private:
   Volume lookup(const std::string &ref);
   // The backend's current view of one volume; updates the cache.
   Volume fresh(const Volume &volume);
+  void listIntoCache();
   Snapshot resolveSnapshot(const std::string &ref);
   std::unique_lock<std::mutex> lockVolume(const std::string &key);
   void decorate(Volume &volume, const ServiceSettings &settings) const;
@@ -89,6 +92,11 @@ private:
   StateStore &_state;
   OsLayer &_os;
   VolumeCache _cache;
+  std::mutex _refreshGuard;
+  std::condition_variable _refreshDone;
+  bool _refreshing = false;
+  uint64_t _refreshes = 0;
+  std::exception_ptr _refreshFailure;
   std::mutex _locksGuard;
   std::map<std::string, std::shared_ptr<std::mutex>> _locks;
   std::mutex _instanceGuard;

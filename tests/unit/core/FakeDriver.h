@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -20,6 +21,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -57,6 +59,12 @@ public:
     _nextVolume = 1;
     _nextDevice = 0;
     _instanceId = "this-host";
+    _listDelay = std::chrono::milliseconds(0);
+  }
+  // A slow backend: volumes_list takes this long (outside the lock).
+  void setListDelay(std::chrono::milliseconds delay) {
+    std::lock_guard<std::mutex> g(_m);
+    _listDelay = delay;
   }
 
   void addVolume(const std::string &id, const std::string &name, int64_t sizeGiB = 1,
@@ -139,6 +147,12 @@ public:
     return _instanceId;
   }
   std::vector<sdk::Volume> volumes() {
+    std::chrono::milliseconds delay;
+    {
+      std::lock_guard<std::mutex> g(_m);
+      delay = _listDelay;
+    }
+    std::this_thread::sleep_for(delay);
     auto g = enter("volumes_list");
     std::vector<sdk::Volume> out;
     for (const auto &kv : _volumes) out.push_back(kv.second);
@@ -236,6 +250,7 @@ private:
   std::vector<sdk::Snapshot> _snapshots;
   std::map<std::string, int> _calls;
   std::map<std::string, std::pair<rxr_status, std::string>> _faults;
+  std::chrono::milliseconds _listDelay{0};
   std::vector<sdk::AttachOptions> _attaches;
   std::vector<std::pair<std::string, bool>> _detaches, _removes;
   std::vector<sdk::CreateOptions> _creates;

@@ -6,6 +6,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -492,4 +495,23 @@ TEST_CASE("VolumeService: remove.disable removes nothing") {
   CHECK_NOTHROW(rig.service().remove("data", true));
   CHECK(rig.backend().volume("vol-1"));
   CHECK(rig.backend().calls("volume_remove") == 0);
+}
+
+// 50 Docker Gets of names the cache does not know arrive together: they must
+// share one backend list, not make fifty (REX-Ray's 52-second `volume ls`).
+TEST_CASE("VolumeService: concurrent cache misses share one backend list") {
+  FakeServiceRig rig;
+  for (int i = 0; i < 20; ++i)
+    rig.backend().addVolume("vol-" + std::to_string(i), "v" + std::to_string(i));
+  rig.backend().setListDelay(std::chrono::milliseconds(200));
+  std::vector<std::thread> callers;
+  std::atomic<int> found{0};
+  for (int i = 0; i < 20; ++i)
+    callers.emplace_back([&, i] {
+      if (rig.service().path("v" + std::to_string(i)).empty()) ++found;
+    });
+  for (auto &t : callers) t.join();
+  CHECK(found == 20);
+  CHECK(rig.backend().calls("volumes_list") <= 2);
+  rig.backend().setListDelay(std::chrono::milliseconds(0));
 }
