@@ -503,12 +503,13 @@ TEST_CASE("VolumeService: concurrent cache misses share one backend list") {
   FakeServiceRig rig;
   for (int i = 0; i < 20; ++i)
     rig.backend().addVolume("vol-" + std::to_string(i), "v" + std::to_string(i));
+  VolumeService &service = rig.service(); // built once, before the threads
   rig.backend().setListDelay(std::chrono::milliseconds(200));
   std::vector<std::thread> callers;
   std::atomic<int> found{0};
   for (int i = 0; i < 20; ++i)
     callers.emplace_back([&, i] {
-      if (rig.service().path("v" + std::to_string(i)).empty()) ++found;
+      if (service.path("v" + std::to_string(i)).empty()) ++found;
     });
   for (auto &t : callers) t.join();
   CHECK(found == 20);
