@@ -105,17 +105,20 @@ void VolumeService::listIntoCache() {
   _cache.replace(std::move(volumes), startedAt);
 }
 
-Volume VolumeService::lookup(const std::string &ref) {
+Volume VolumeService::lookup(const std::string &ref, bool *listedNow) {
   if (ref.empty()) throw Error(ErrorKind::Invalid, "a volume name or ID is required");
+  if (listedNow) *listedNow = false;
   // A looser cached match could hide an exact one made since on another host.
   if (_cache.loaded())
     if (auto v = _cache.findExact(ref)) return *v;
   refreshCache();
+  if (listedNow) *listedNow = true;
   if (auto v = _cache.find(ref)) return *v;
   throw Error(ErrorKind::NotFound, "volume '" + ref + "' not found in service '" + _name + "'");
 }
 
-Volume VolumeService::fresh(const Volume &volume) {
+Volume VolumeService::fresh(const Volume &volume, bool listedNow) {
+  if (listedNow) return volume; // the backend was just asked
   try {
     Volume v = _driver->volume(volume.id, callDeadline());
     decorate(v, settings());
@@ -133,7 +136,9 @@ std::vector<Volume> VolumeService::list() {
 }
 
 Volume VolumeService::inspect(const std::string &ref) {
-  return fresh(lookup(ref));
+  bool listed = false;
+  Volume v = lookup(ref, &listed);
+  return fresh(v, listed);
 }
 
 Volume VolumeService::create(const CreateSpec &spec) {
@@ -195,9 +200,10 @@ void VolumeService::remove(const std::string &ref, bool force) {
     return;
   }
   force = force || s.removeForce;
-  Volume v = lookup(ref);
+  bool listed = false;
+  Volume v = lookup(ref, &listed);
   auto lock = lockVolume(v.name);
-  v = fresh(v);
+  v = fresh(v, listed);
   const auto users = _state.mounts(_name, v.id);
   if (!users.empty() && !force)
     throw Error(ErrorKind::Busy, "volume '" + v.name + "' is mounted (" +
@@ -219,9 +225,10 @@ void VolumeService::remove(const std::string &ref, bool force) {
 
 Volume VolumeService::attach(const std::string &ref, bool force) {
   const ServiceSettings s = settings();
-  Volume v = lookup(ref);
+  bool listed = false;
+  Volume v = lookup(ref, &listed);
   auto lock = lockVolume(v.name);
-  v = fresh(v);
+  v = fresh(v, listed);
   const std::string device = pipeline(s).attach(v, instanceId(), force || s.preempt);
   v.attachedInstanceId = instanceId();
   v.attachedDevice = device;
@@ -231,9 +238,10 @@ Volume VolumeService::attach(const std::string &ref, bool force) {
 
 void VolumeService::detach(const std::string &ref, bool force) {
   const ServiceSettings s = settings();
-  Volume v = lookup(ref);
+  bool listed = false;
+  Volume v = lookup(ref, &listed);
   auto lock = lockVolume(v.name);
-  v = fresh(v);
+  v = fresh(v, listed);
   const auto users = _state.mounts(_name, v.id);
   if (!users.empty() && !force)
     throw Error(ErrorKind::Busy, "volume '" + v.name + "' is mounted; unmount it first");
@@ -251,8 +259,9 @@ std::string VolumeService::mount(const std::string &ref, const std::string &call
   const ServiceSettings s = settings();
   auto refLock = lockVolume(ref);
   Volume v;
+  bool listed = false;
   try {
-    v = lookup(ref);
+    v = lookup(ref, &listed);
   } catch (const Error &e) {
     if (e.kind() != ErrorKind::NotFound || !s.createImplicit) throw;
     validateName(ref);
@@ -261,6 +270,7 @@ std::string VolumeService::mount(const std::string &ref, const std::string &call
     spec.name = ref;
     refLock.unlock(); // create takes the same lock
     v = create(spec);
+    listed = true; // the driver just described it
     refLock.lock();
     if (v.id.empty()) // volume.create.disable: nothing was made
       throw Error(ErrorKind::NotFound, "volume '" + ref + "' not found in service '" + _name +
@@ -268,7 +278,7 @@ std::string VolumeService::mount(const std::string &ref, const std::string &call
   }
   std::unique_lock<std::mutex> nameLock;
   if (toLower(v.name) != toLower(ref)) nameLock = lockVolume(v.name);
-  v = fresh(v);
+  v = fresh(v, listed);
 
   const std::string caller = callerId.empty() ? v.name : callerId;
   MountResult result;
@@ -298,7 +308,8 @@ std::string VolumeService::mount(const std::string &ref, const std::string &call
 
 void VolumeService::unmount(const std::string &ref, const std::string &callerId) {
   const ServiceSettings s = settings();
-  Volume v = lookup(ref);
+  bool listed = false;
+  Volume v = lookup(ref, &listed);
   auto lock = lockVolume(v.name);
   const std::string caller = callerId.empty() ? v.name : callerId;
   if (!_state.removeMount(_name, v.id, caller))
@@ -308,7 +319,7 @@ void VolumeService::unmount(const std::string &ref, const std::string &callerId)
     log::info("{}: volume {} still has {} users; leaving it mounted", _name, v.name, remaining);
     return;
   }
-  v = fresh(v);
+  v = fresh(v, listed);
   pipeline(s).unmount(v, instanceId());
   _state.removeMounts(_name, v.id);
   v.attachedInstanceId.clear();

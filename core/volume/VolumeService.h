@@ -75,9 +75,11 @@ public:
 
 private:
   // Cache first; on a miss, refresh from the backend and try again.
-  Volume lookup(const std::string &ref);
-  // The backend's current view of one volume; updates the cache.
-  Volume fresh(const Volume &volume);
+  // *listedNow tells whether the answer comes from that refresh.
+  Volume lookup(const std::string &ref, bool *listedNow = nullptr);
+  // The backend's current view of one volume (unless it was listedNow);
+  // updates the cache.
+  Volume fresh(const Volume &volume, bool listedNow = false);
   void listIntoCache();
   Snapshot resolveSnapshot(const std::string &ref);
   std::unique_lock<std::mutex> lockVolume(const std::string &key);
