@@ -43,6 +43,7 @@ test: deps build
 bench: deps build
 	bench/mount_cycle.sh $(BUILD)/bin/rexray
 	bench/docker_api.sh $(BUILD)/bin/rexray $(BUILD)/bin/docker_api_load
+	if [ -e $(BUILD)/lib/rexray/plugins/librexray-ebs.so ]; then python3 bench/ebs_calls.py $(BUILD)/bin/rexray; fi
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 sanitize: deps

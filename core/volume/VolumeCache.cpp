@@ -20,7 +20,7 @@ void VolumeCache::replace(std::vector<Volume> volumes, uint64_t readStartedAt) {
     auto erased = _erased.find(v.id);
     if (erased != _erased.end() && erased->second > readStartedAt) continue;
     std::string id = v.id; // the assignment's right side is evaluated first
-    byId[id] = Entry{std::move(v), readStartedAt};
+    byId[id] = Entry{std::move(v), readStartedAt, std::chrono::steady_clock::now()};
   }
   for (auto &[id, entry] : _byId)
     if (entry.version > readStartedAt) byId[id] = entry; // newer than the list
@@ -31,7 +31,7 @@ void VolumeCache::replace(std::vector<Volume> volumes, uint64_t readStartedAt) {
 
 void VolumeCache::put(const Volume &volume) {
   std::unique_lock<std::shared_mutex> lock(_mutex);
-  _byId[volume.id] = Entry{volume, ++_version};
+  _byId[volume.id] = Entry{volume, ++_version, std::chrono::steady_clock::now()};
   _erased.erase(volume.id);
 }
 
@@ -62,6 +62,13 @@ std::vector<Volume> VolumeCache::all() const {
 std::optional<Volume> VolumeCache::find(const std::string &ref) const {
   std::shared_lock<std::shared_mutex> lock(_mutex);
   return findLocked(ref);
+}
+
+std::optional<std::chrono::steady_clock::duration> VolumeCache::age(const std::string &id) const {
+  std::shared_lock<std::shared_mutex> lock(_mutex);
+  auto it = _byId.find(id);
+  if (it == _byId.end()) return std::nullopt;
+  return std::chrono::steady_clock::now() - it->second.learnedAt;
 }
 
 std::optional<Volume> VolumeCache::findExact(const std::string &ref) const {

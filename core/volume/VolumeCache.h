@@ -2,6 +2,7 @@
 
 #include "volume/Types.h"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -34,6 +35,9 @@ public:
   // Only an ID or a name matched to the letter (and unique): what a stale
   // cache can answer without hiding a newer exact match elsewhere.
   std::optional<Volume> findExact(const std::string &ref) const;
+  // How long ago this volume's entry was last learned (listed, described or
+  // changed by us); nullopt when unknown.
+  std::optional<std::chrono::steady_clock::duration> age(const std::string &id) const;
 
 private:
   std::optional<Volume> findLocked(const std::string &ref) const;
@@ -45,6 +49,7 @@ private:
   struct Entry {
     Volume volume;
     uint64_t version;
+    std::chrono::steady_clock::time_point learnedAt;
   };
   std::map<std::string, Entry> _byId;
   std::map<std::string, uint64_t> _erased; // id -> version of its erase

@@ -14,6 +14,8 @@ namespace {
 
 // Backend calls that are not attach/mount get Docker's shorter limit.
 constexpr std::chrono::milliseconds kCallTimeout{60000};
+// What the backend told us this recently is taken as current.
+constexpr std::chrono::milliseconds kFreshFor{1000};
 
 int64_t nowUnix() {
   return static_cast<int64_t>(std::time(nullptr));
@@ -119,6 +121,15 @@ Volume VolumeService::lookup(const std::string &ref, bool *listedNow) {
 
 Volume VolumeService::fresh(const Volume &volume, bool listedNow) {
   if (listedNow) return volume; // the backend was just asked
+  // Fifty lookups arriving together need not each ask the backend again what
+  // it said a moment ago; a decision on stale state still meets the
+  // backend's own check (an attach of a volume in use fails there).
+  if (auto age = _cache.age(volume.id); age && *age < kFreshFor)
+    if (auto cached = _cache.findExact(volume.id)) return *cached;
+  return describe(volume);
+}
+
+Volume VolumeService::describe(const Volume &volume) {
   try {
     Volume v = _driver->volume(volume.id, callDeadline());
     decorate(v, settings());
@@ -251,7 +262,7 @@ void VolumeService::detach(const std::string &ref, bool force) {
   } else if (v.attached()) {
     pipeline(s).detach(v, force);
   }
-  fresh(v);
+  describe(v);
 }
 
 std::string VolumeService::mount(const std::string &ref, const std::string &callerId,
@@ -293,7 +304,7 @@ std::string VolumeService::mount(const std::string &ref, const std::string &call
       log::warn("{}: mounting {} failed (attempt {}), retrying: {}", _name, v.name, attempt + 1,
                 e.what());
       std::this_thread::sleep_for(std::chrono::milliseconds(s.mountRetryWaitMs));
-      v = fresh(v);
+      v = describe(v);
     }
   }
   _state.addMount({_name, v.id, v.name, caller, result.mountPoint, result.device, nowUnix()});

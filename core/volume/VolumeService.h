@@ -80,6 +80,8 @@ private:
   // The backend's current view of one volume (unless it was listedNow);
   // updates the cache.
   Volume fresh(const Volume &volume, bool listedNow = false);
+  // Always asks the backend; updates the cache.
+  Volume describe(const Volume &volume);
   void listIntoCache();
   Snapshot resolveSnapshot(const std::string &ref);
   std::unique_lock<std::mutex> lockVolume(const std::string &key);
