@@ -27,7 +27,8 @@ from datetime import datetime, timezone
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testkit import Report, UnixHTTPConnection, diag, parse_rfc3339  # noqa: E402
+from testkit import (Report, UnixHTTPConnection, diag, loop_backing_files, mount_of,  # noqa: E402
+                     mounts, parse_rfc3339)
 
 CONTENT_TYPE = "application/vnd.docker.plugins.v1+json"
 START_BANNER = "Starting REX-Ray...SUCCESS!"
@@ -81,43 +82,6 @@ def call(sock, method, body=None):
 
 
 # ---------------------------------------------------------------- the host
-
-def mounts():
-    """[(device, mountpoint, fstype)] from /proc/self/mounts."""
-    out = []
-    with open("/proc/self/mounts") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) >= 3:
-                mp = parts[1].encode().decode("unicode_escape")  # \040 and friends
-                out.append((parts[0], mp, parts[2]))
-    return out
-
-
-def mount_of(mountpoint):
-    for dev, mp, fs in mounts():
-        if mp == mountpoint:
-            return dev, fs
-    return None
-
-
-def loop_backing_files():
-    """{"/dev/loopN": backing file} for every bound loop device."""
-    out = {}
-    try:
-        names = os.listdir("/sys/block")
-    except OSError:
-        return out
-    for name in names:
-        if not name.startswith("loop"):
-            continue
-        try:
-            with open("/sys/block/%s/loop/backing_file" % name) as f:
-                out["/dev/" + name] = f.read().strip()
-        except OSError:
-            pass
-    return out
-
 
 def loops_of(image):
     return [d for d, b in loop_backing_files().items() if b == image or b == image + " (deleted)"]

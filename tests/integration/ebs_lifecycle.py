@@ -49,7 +49,8 @@ import urllib.request
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from testkit import Report, UnixHTTPConnection, diag, poll  # noqa: E402
+from testkit import (Report, UnixHTTPConnection, diag, loop_backing_files,  # noqa: E402
+                     mounts, poll)
 
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 STACK = os.path.join(REPO, "tests", "emulators", "ec2", "stack.py")
@@ -62,30 +63,8 @@ NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 # ---------------------------------------------------------------- the host
 
-def mounts():
-    out = []
-    with open("/proc/self/mounts") as f:
-        for line in f:
-            p = line.split()
-            if len(p) >= 3:
-                out.append((p[0], p[1].encode().decode("unicode_escape"), p[2]))
-    return out
-
-
 def is_mounted(mp):
     return any(m == mp for _, m, _ in mounts())
-
-
-def loop_backing_files():
-    out = {}
-    for name in os.listdir("/sys/block"):
-        if name.startswith("loop"):
-            try:
-                with open("/sys/block/%s/loop/backing_file" % name) as f:
-                    out["/dev/" + name] = f.read().strip()
-            except OSError:
-                pass
-    return out
 
 
 def backing_of_mount(mp):

@@ -1,6 +1,7 @@
 """Shared by the Python integration tests: TAP-like reporting, strict RFC 3339
 parsing, and HTTP/1.1 over a unix socket (how Docker talks to a plugin)."""
 import http.client
+import os
 import re
 import socket
 import time
@@ -84,3 +85,42 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         s.settimeout(self.timeout)
         s.connect(self.unix_path)
         self.sock = s
+
+
+def mounts():
+    """[(device, mountpoint, fstype)] from /proc/self/mounts."""
+    out = []
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 3:
+                mp = parts[1].encode().decode("unicode_escape")  # \040 and friends
+                out.append((parts[0], mp, parts[2]))
+    return out
+
+
+def mount_of(mountpoint):
+    """(device, fstype) mounted at mountpoint, or None."""
+    for dev, mp, fs in mounts():
+        if mp == mountpoint:
+            return dev, fs
+    return None
+
+
+def loop_backing_files():
+    """{"/dev/loopN": backing file} for every bound loop device."""
+    out = {}
+    try:
+        names = os.listdir("/sys/block")
+    except OSError:
+        return out
+    for name in names:
+        if not name.startswith("loop"):
+            continue
+        try:
+            with open("/sys/block/%s/loop/backing_file" % name) as f:
+                b = f.read().strip()
+        except OSError:
+            continue
+        out["/dev/" + name] = b[:-len(" (deleted)")] if b.endswith(" (deleted)") else b
+    return out

@@ -49,7 +49,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from testkit import Report, UnixHTTPConnection, diag, poll  # noqa: E402
+from testkit import (Report, UnixHTTPConnection, diag, loop_backing_files, mount_of,  # noqa: E402
+                     mounts, poll)
 
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 EMULATOR = os.path.join(REPO, "tests", "emulators", "vboxweb", "server.py")
@@ -60,38 +61,6 @@ NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 # ---------------------------------------------------------------- the host
-
-def mounts():
-    """[(device, mountpoint, fstype)] from /proc/self/mounts."""
-    out = []
-    with open("/proc/self/mounts") as f:
-        for line in f:
-            p = line.split()
-            if len(p) >= 3:
-                out.append((p[0], p[1].replace("\\040", " "), p[2]))
-    return out
-
-
-def mount_of(mountpoint):
-    for dev, mp, fs in mounts():
-        if mp == mountpoint:
-            return dev, fs
-    return None
-
-
-def loop_backing_files():
-    out = {}
-    for name in os.listdir("/sys/block"):
-        if not name.startswith("loop"):
-            continue
-        try:
-            with open("/sys/block/%s/loop/backing_file" % name) as f:
-                b = f.read().strip()
-        except OSError:
-            continue
-        out["/dev/" + name] = b[:-len(" (deleted)")] if b.endswith(" (deleted)") else b
-    return out
-
 
 def one_line(text):
     return len([l for l in text.splitlines() if l.strip()]) == 1

@@ -30,7 +30,7 @@ lookupFrom(std::map<std::string, std::string> m) {
 
 TEST_CASE("ebs settings: defaults and every key") {
   const auto d = EbsSettings::load(lookupFrom({}));
-  CHECK(d.metadataEndpoint == "http://169.254.169.254");
+  CHECK(d.metadataEndpoint == "http://169.254.169.254"); // the default; tests never use it
   CHECK(d.endpoint.empty());
   CHECK(d.endpointFor("eu-west-1") == "https://ec2.eu-west-1.amazonaws.com");
   CHECK(d.maxRetries == 10);
