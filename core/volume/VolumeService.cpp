@@ -311,7 +311,7 @@ std::string VolumeService::mount(const std::string &ref, const std::string &call
   v.attachedInstanceId = instanceId();
   v.attachedDevice = result.device;
   v.mountPath = result.path;
-  _cache.put(v);
+  learn(v);
   log::info("{}: volume {} mounted at {} for {} ({} users)", _name, v.name, result.path, caller,
             _state.mountCount(_name, v.id));
   return result.path;
@@ -336,7 +336,18 @@ void VolumeService::unmount(const std::string &ref, const std::string &callerId)
   v.attachedInstanceId.clear();
   v.attachedDevice.clear();
   v.mountPath.clear();
-  _cache.put(v);
+  learn(v);
+}
+
+void VolumeService::learn(const Volume &expected) {
+  // The backend's own words (its status text, its device name) after a
+  // change, so Docker's Get shows them; what we expect if it cannot say.
+  try {
+    describe(expected);
+  } catch (const Error &e) {
+    log::warn("{}: cannot describe {} after a change: {}", _name, expected.name, e.what());
+    _cache.put(expected);
+  }
 }
 
 std::string VolumeService::path(const std::string &ref) {

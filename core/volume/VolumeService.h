@@ -82,6 +82,8 @@ private:
   Volume fresh(const Volume &volume, bool listedNow = false);
   // Always asks the backend; updates the cache.
   Volume describe(const Volume &volume);
+  // After a mount or unmount: the cache gets the backend's view.
+  void learn(const Volume &expected);
   void listIntoCache();
   Snapshot resolveSnapshot(const std::string &ref);
   std::unique_lock<std::mutex> lockVolume(const std::string &key);
