@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include <unistd.h>
+
 namespace rexray {
 namespace {
 
@@ -42,13 +44,42 @@ std::shared_ptr<const Config> Runtime::config() const {
   return _config;
 }
 
-PluginLoader &Runtime::plugins() {
-  std::call_once(_pluginsLoaded, [this] {
+std::vector<std::string> Runtime::pluginDirs() const {
+  std::vector<std::string> dirs = {PluginLoader::defaultPluginDir()};
+  for (const auto &dir : config()->list("rexray.plugins.path")) dirs.push_back(dir);
+  return dirs;
+}
+
+void Runtime::addBuiltins() {
+  std::call_once(_builtinsAdded, [this] {
     for (const auto *entry : _options.builtins) _loader->addBuiltin(entry);
-    _loader->loadDirectory(PluginLoader::defaultPluginDir());
-    for (const auto &dir : config()->list("rexray.plugins.path")) _loader->loadDirectory(dir);
+  });
+}
+
+PluginLoader &Runtime::plugins() {
+  addBuiltins();
+  std::call_once(_pluginsLoaded, [this] {
+    for (const auto &dir : pluginDirs()) _loader->loadDirectory(dir);
   });
   return *_loader;
+}
+
+const PluginInfo *Runtime::pluginFor(const std::string &driver) {
+  // Load only what the configured services use: every plugin mapped into a
+  // CLI process costs its start (the ebs plugin brings OpenSSL) and the
+  // daemon's memory. A plugin's file is librexray-<driver>.so by convention;
+  // anything else is found by loading every plugin.
+  addBuiltins();
+  if (const PluginInfo *builtin = _loader->find(driver)) return builtin;
+  for (const auto &dir : pluginDirs()) {
+    const std::string file = dir + "/librexray-" + driver + ".so";
+    if (::access(file.c_str(), F_OK) != 0) continue;
+    bool seen = false;
+    for (const auto &p : _loader->plugins()) seen = seen || p.path == file;
+    if (!seen) _loader->loadFile(file);
+    if (const PluginInfo *found = _loader->find(driver)) return found;
+  }
+  return plugins().find(driver);
 }
 
 StateStore &Runtime::state() {
@@ -71,7 +102,7 @@ VolumeService &Runtime::service(const std::string &requested) {
   // the EBS driver still work.
   std::string driverName = config()->driverValue(name, name, "driver").value_or(name);
   if (driverName == "ec2" || driverName == "aws") driverName = "ebs";
-  const PluginInfo *plugin = plugins().find(driverName);
+  const PluginInfo *plugin = pluginFor(driverName);
   if (!plugin) {
     std::string refused;
     for (const auto &p : _loader->plugins())

@@ -37,6 +37,7 @@ public:
   // The configuration in force; a reload replaces it, so hold the pointer.
   std::shared_ptr<const Config> config() const;
   const Paths &paths() const { return _paths; }
+  // Every plugin found (for `rexray plugins ls`).
   PluginLoader &plugins();
   StateStore &state();
   OsLayer &os() { return *_os; }
@@ -53,11 +54,17 @@ public:
   void reload();
 
 private:
+  std::vector<std::string> pluginDirs() const;
+  void addBuiltins();
+  // The plugin for one driver, loading as few files as it can.
+  const PluginInfo *pluginFor(const std::string &driver);
+
   RuntimeOptions _options;
   Paths _paths;
   mutable std::mutex _configGuard;
   std::shared_ptr<const Config> _config;
   std::vector<std::string> _serviceNames;
+  std::once_flag _builtinsAdded;
   std::once_flag _pluginsLoaded;
   std::unique_ptr<PluginLoader> _loader;
   std::unique_ptr<StateStore> _state;
