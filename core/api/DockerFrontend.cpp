@@ -185,17 +185,7 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path,
     if (path == "/VolumeDriver.Create") {
       const std::string name = requiredName(request);
       CreateSpec spec = parseDockerCreateOptions(name, createOptions(request));
-      VolumeService &service = _services.get(_service);
-      // Docker creates before every first use of a name; an existing volume is
-      // success, as in REX-Ray.
-      auto existing = service.cachedFind(name);
-      if (!existing || existing->name != name) {
-        try {
-          service.create(spec);
-        } catch (const Error &e) {
-          if (e.kind() != ErrorKind::Exists) throw;
-        }
-      }
+      _services.get(_service).ensure(spec);
       return ok("{\"Err\":\"\"}");
     }
     if (path == "/VolumeDriver.Remove") {

@@ -204,6 +204,18 @@ Volume VolumeService::create(const CreateSpec &spec) {
   return created;
 }
 
+Volume VolumeService::ensure(const CreateSpec &spec) {
+  if (auto existing = _cache.findExact(spec.name); existing && existing->name == spec.name)
+    return *existing;
+  try {
+    return create(spec);
+  } catch (const Error &e) {
+    if (e.kind() != ErrorKind::Exists) throw;
+    if (auto existing = _cache.findExact(spec.name)) return *existing;
+    throw;
+  }
+}
+
 void VolumeService::remove(const std::string &ref, bool force) {
   const ServiceSettings s = settings();
   if (s.removeDisable) {

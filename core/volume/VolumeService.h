@@ -44,6 +44,9 @@ public:
   // backend.
   Volume inspect(const std::string &ref);
   Volume create(const CreateSpec &spec);
+  // Create unless a volume of exactly that name exists, which is returned
+  // instead: Docker creates before every first use of a name (as REX-Ray).
+  Volume ensure(const CreateSpec &spec);
   void remove(const std::string &ref, bool force);
   // Returns the volume with the local device in attachedDevice.
   Volume attach(const std::string &ref, bool force);

@@ -516,3 +516,16 @@ TEST_CASE("VolumeService: concurrent cache misses share one backend list") {
   CHECK(rig.backend().calls("volumes_list") <= 2);
   rig.backend().setListDelay(std::chrono::milliseconds(0));
 }
+
+// Docker sends Create before every first use of a name.
+TEST_CASE("VolumeService: ensure returns an existing volume and creates a missing one") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-existing", "data", 3);
+  CreateSpec spec;
+  spec.name = "data";
+  CHECK(rig.service().ensure(spec).id == "vol-existing");
+  CHECK(rig.backend().calls("volume_create") == 0);
+  spec.name = "Data"; // another name to the letter: Docker names are case-sensitive
+  CHECK(rig.service().ensure(spec).id != "vol-existing");
+  CHECK(rig.backend().calls("volume_create") == 1);
+}
