@@ -78,10 +78,6 @@ MountPipeline::Attached MountPipeline::ensureAttached(const Volume &volume,
     std::string device = localDevice(volume, instanceId);
     if (!device.empty()) return {device, false};
   }
-  if (volume.attached() && volume.attachedInstanceId != instanceId && !force)
-    throw Error(ErrorKind::Busy, "volume '" + volume.name + "' is attached to instance " +
-                                     volume.attachedInstanceId +
-                                     "; set volume.mount.preempt to take it over");
   std::string nextDevice;
   try {
     nextDevice = _driver.nextDevice(deadline);

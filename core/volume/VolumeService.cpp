@@ -204,6 +204,13 @@ Volume VolumeService::create(const CreateSpec &spec) {
   return created;
 }
 
+void VolumeService::refuseIfAttachedElsewhere(const Volume &volume, bool preempt) {
+  if (preempt || !volume.attached() || volume.attachedInstanceId == instanceId()) return;
+  throw Error(ErrorKind::Busy, "volume '" + volume.name + "' is attached to instance " +
+                                   volume.attachedInstanceId +
+                                   "; set volume.mount.preempt to take it over");
+}
+
 Volume VolumeService::ensure(const CreateSpec &spec) {
   if (auto existing = _cache.findExact(spec.name); existing && existing->name == spec.name)
     return *existing;
@@ -252,7 +259,9 @@ Volume VolumeService::attach(const std::string &ref, bool force) {
   Volume v = lookup(ref, &listed);
   auto lock = lockVolume(v.name);
   v = fresh(v, listed);
-  const std::string device = pipeline(s).attach(v, instanceId(), force || s.preempt);
+  const bool preempt = force || s.preempt;
+  refuseIfAttachedElsewhere(v, preempt);
+  const std::string device = pipeline(s).attach(v, instanceId(), preempt);
   v.attachedInstanceId = instanceId();
   v.attachedDevice = device;
   _cache.put(v);
@@ -307,6 +316,7 @@ std::string VolumeService::mount(const std::string &ref, const std::string &call
   MountResult result;
   for (int64_t attempt = 0;; ++attempt) {
     try {
+      refuseIfAttachedElsewhere(v, s.preempt);
       result = pipeline(s).mount(v, instanceId(), options, s.preempt);
       break;
     } catch (const Error &e) {

@@ -85,6 +85,9 @@ private:
   Volume fresh(const Volume &volume, bool listedNow = false);
   // Always asks the backend; updates the cache.
   Volume describe(const Volume &volume);
+  // Preemption is a policy: without it, a volume attached to another
+  // instance is a clear error naming that instance.
+  void refuseIfAttachedElsewhere(const Volume &volume, bool preempt);
   // After a mount or unmount: the cache gets the backend's view.
   void learn(const Volume &expected);
   void listIntoCache();
