@@ -39,4 +39,12 @@ static inline rxr_status test_instance_id(rxr_driver *d, rxr_call *call, char *b
   return test_copy("test-instance", buf, cap, needed);
 }
 
+/* The smallest driver table: create, destroy and instance_id; every other op
+ * NULL ("unsupported"). */
+#define TEST_MINIMAL_VTABLE                                                                        \
+  {                                                                                                \
+    .struct_size = sizeof(rxr_driver_vtable), .create = test_create, .destroy = test_destroy,      \
+    .instance_id = test_instance_id                                                                \
+  }
+
 #endif

@@ -10,22 +10,7 @@ static rxr_status failing_init(const rxr_host *host, rxr_call *call) {
   return RXR_E_INVALID;
 }
 
-static const rxr_driver_vtable table = {sizeof(rxr_driver_vtable),
-                                        test_create,
-                                        test_destroy,
-                                        test_instance_id,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL};
+static const rxr_driver_vtable table = TEST_MINIMAL_VTABLE;
 
 RXR_EXPORT const rxr_plugin_entry rxr_plugin_entry_v1 = {sizeof(rxr_plugin_entry),
                                                          RXR_ABI_MAJOR,

@@ -1,22 +1,7 @@
 /* Exports the v1 symbol but claims ABI major 2: refused by its abi_major. */
 #include "common.h"
 
-static const rxr_driver_vtable table = {sizeof(rxr_driver_vtable),
-                                        test_create,
-                                        test_destroy,
-                                        test_instance_id,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL,
-                                        NULL};
+static const rxr_driver_vtable table = TEST_MINIMAL_VTABLE;
 
 RXR_EXPORT const rxr_plugin_entry rxr_plugin_entry_v1 = {sizeof(rxr_plugin_entry),
                                                          2,

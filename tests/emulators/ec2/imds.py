@@ -12,22 +12,19 @@ Serves the "this host" instance created in moto.  Knobs (see Imds.set_knobs):
 import http.server
 import json
 import secrets
-import socketserver
 import threading
 import time
+
+from loopback import LoopbackService
 
 
 def rfc3339(t):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    block_on_close = False
+class Imds(LoopbackService):
+    thread_name = "imds"
 
-
-class Imds:
     def __init__(self, instance, credentials, port=0, log=None):
         """instance: dict with instance_id, region, availability_zone, account_id,
         image_id, instance_type, private_ip, launch_time, root_device, role_name.
@@ -45,23 +42,6 @@ class Imds:
         self.thread = None
 
     # ---- lifecycle
-    def start(self):
-        handler = self._make_handler()
-        self.server = _Server(("127.0.0.1", self.port), handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, name="imds",
-                                       kwargs={"poll_interval": 0.2}, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        srv, self.server = self.server, None
-        if srv is not None:
-            srv.shutdown()
-            srv.server_close()
-        if self.thread is not None:
-            self.thread.join(5)
-            self.thread = None
 
     @property
     def endpoint(self):

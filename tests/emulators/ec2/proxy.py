@@ -19,8 +19,8 @@ import http.server
 import json
 import re
 import secrets
-import socketserver
 import threading
+
 import time
 import urllib.parse
 import uuid
@@ -28,6 +28,7 @@ import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape as xml_escape
 
 import sigv4
+from loopback import LoopbackService
 
 DEFAULT_VERSION = "2016-11-15"
 
@@ -341,14 +342,9 @@ def _xml_field(body, name):
 # ---------------------------------------------------------------------------
 
 
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    block_on_close = False
-    request_queue_size = 128
+class Proxy(LoopbackService):
+    thread_name = "ec2-proxy"
 
-
-class Proxy:
     def __init__(self, stack, port=0):
         self.stack = stack
         self.moto_host = "127.0.0.1"
@@ -371,22 +367,6 @@ class Proxy:
         self._zones = {}
 
     # ---- lifecycle
-    def start(self):
-        self.server = _Server(("127.0.0.1", self.port), self._make_handler())
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, name="ec2-proxy",
-                                       kwargs={"poll_interval": 0.2}, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        srv, self.server = self.server, None
-        if srv is not None:
-            srv.shutdown()
-            srv.server_close()
-        if self.thread is not None:
-            self.thread.join(5)
-            self.thread = None
 
     # ---- moto helpers (direct, uncounted)
     def moto(self, region):
@@ -648,7 +628,6 @@ class Proxy:
         return status, out
 
     def do_DeleteVolume(self, ctx, params):
-        region, validate = ctx.region, ctx.validate
         with self.attach_lock:
             status, out = self.forward(ctx)
             if status == 200 and params.get("VolumeId"):
@@ -659,7 +638,6 @@ class Proxy:
         return status, out
 
     def do_CreateSnapshot(self, ctx, params):
-        region, validate = ctx.region, ctx.validate
         status, out = self.forward(ctx)
         if status == 200:
             sid = _xml_field(out, "snapshotId")
@@ -670,7 +648,7 @@ class Proxy:
         return status, out
 
     def do_CopySnapshot(self, ctx, params):
-        region, validate = ctx.region, ctx.validate
+        validate = ctx.validate
         if validate and not params.get("SourceRegion"):
             raise Ec2Error("MissingParameter", "The request must contain the parameter SourceRegion")
         if validate and not params.get("SourceSnapshotId"):
@@ -688,7 +666,6 @@ class Proxy:
         return status, out
 
     def do_DeleteSnapshot(self, ctx, params):
-        region, validate = ctx.region, ctx.validate
         status, out = self.forward(ctx)
         if status == 200 and params.get("SnapshotId"):
             self.hotplug.remove_backing(params["SnapshotId"])
@@ -743,7 +720,7 @@ class Proxy:
             return status, out
 
     def do_DetachVolume(self, ctx, params):
-        region, validate = ctx.region, ctx.validate
+        region = ctx.region
         vid = params.get("VolumeId")
         if not vid:
             raise Ec2Error("MissingParameter", "The request must contain the parameter VolumeId")

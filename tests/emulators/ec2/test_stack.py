@@ -8,7 +8,6 @@ Needs root (loop devices, mount).  Prints "N passed, M failed"; exit status 1 on
 
 import datetime
 import glob
-import hashlib
 import json
 import os
 import random
@@ -898,7 +897,6 @@ def _wait_json(d, proc, timeout=60):
 
 def _use_and_mount(info):
     """attach a volume, mkfs + mount it under the state dir (cleanup must undo that)."""
-    from stack import Ec2Stack as _  # noqa: F401
     import botocore.session
     c = botocore.session.Session().create_client("ec2", region_name="us-east-1", endpoint_url=info["ec2_endpoint"],
                                                  aws_access_key_id=info["access_key"],
