@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testkit import (Report, UnixHTTPConnection, diag, loop_backing_files, mount_of,  # noqa: E402
+from testkit import (DaemonControl, Report, UnixHTTPConnection, diag, loop_backing_files, mount_of,  # noqa: E402
                      mounts, parse_rfc3339)
 
 CONTENT_TYPE = "application/vnd.docker.plugins.v1+json"
@@ -112,7 +112,7 @@ def hermetic_env(home, extra=None):
     return env
 
 
-class Daemon:
+class Daemon(DaemonControl):
     def __init__(self, rexray, home):
         self.rexray = rexray
         self.home = home
@@ -139,42 +139,6 @@ class Daemon:
         # starting, which the front end waits for.
         return self.pid
 
-    def alive(self):
-        if not self.pid:
-            return False
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        try:  # a zombie of ours is not alive
-            with open("/proc/%d/stat" % self.pid) as f:
-                return f.read().split(")")[-1].split()[0] != "Z"
-        except OSError:
-            return False
-
-    def stop(self):
-        if not self.pid:
-            return
-        try:
-            self.cli("stop", timeout=70)
-        except Exception:  # noqa: BLE001 - fall through to SIGKILL
-            pass
-        deadline = time.monotonic() + 10
-        while self.alive() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if self.alive():
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-        self.pid = None
-
-    def log_tail(self, n=30):
-        try:
-            with open(self.log) as f:
-                return "".join(f.readlines()[-n:])
-        except OSError:
-            return "(no log)"
 
 
 def cleanup(daemon, home):

@@ -3,6 +3,7 @@ parsing, and HTTP/1.1 over a unix socket (how Docker talks to a plugin)."""
 import http.client
 import os
 import re
+import signal
 import socket
 import time
 from datetime import datetime, timedelta, timezone
@@ -124,3 +125,45 @@ def loop_backing_files():
             continue
         out["/dev/" + name] = b[:-len(" (deleted)")] if b.endswith(" (deleted)") else b
     return out
+
+
+def process_alive(pid):
+    """True while pid runs (a zombie does not count)."""
+    if not pid:
+        return False
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+class DaemonControl:
+    """Stopping and inspecting a rexray daemon, for a test helper class that
+    has .pid, .log (the daemon's log file) and .cli(*args, timeout=...)."""
+
+    def alive(self):
+        return process_alive(self.pid)
+
+    def stop(self):
+        """`rexray stop`, then SIGKILL if it is still there after 10 s."""
+        if not self.pid:
+            return
+        try:
+            self.cli("stop", timeout=70)
+        except Exception:  # noqa: BLE001 - fall through to SIGKILL
+            pass
+        poll(lambda: not self.alive(), 10, 0.05)
+        if self.alive():
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.pid = None
+
+    def log_tail(self, n=30):
+        try:
+            with open(self.log) as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return "(no log)"

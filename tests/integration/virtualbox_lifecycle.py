@@ -49,7 +49,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from testkit import (Report, UnixHTTPConnection, diag, loop_backing_files, mount_of,  # noqa: E402
+from testkit import (DaemonControl, Report, UnixHTTPConnection, diag, loop_backing_files, mount_of,  # noqa: E402
                      mounts, poll)
 
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -211,7 +211,7 @@ def config_yaml(info, machine=True, extra=""):
     return "\n".join(lines) + "\n" + extra
 
 
-class Rexray:
+class Rexray(DaemonControl):
     def __init__(self, binary, home, config):
         self.binary = binary
         self.home = home
@@ -243,37 +243,6 @@ class Rexray:
         if r.returncode != 0 or START_BANNER not in r.stdout or not m:
             raise RuntimeError("rexray start: exit %s; %s %s" % (r.returncode, r.stdout, r.stderr))
         self.pid = int(m.group(1))
-
-    def alive(self):
-        if not self.pid:
-            return False
-        try:
-            with open("/proc/%d/stat" % self.pid) as f:
-                return f.read().split(")")[-1].split()[0] != "Z"
-        except OSError:
-            return False
-
-    def stop(self):
-        if not self.pid:
-            return
-        try:
-            self.cli("stop", timeout=70)
-        except Exception:  # noqa: BLE001
-            pass
-        poll(lambda: not self.alive(), 10, 0.05)
-        if self.alive():
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-        self.pid = None
-
-    def log_tail(self, n=30):
-        try:
-            with open(self.log) as f:
-                return "".join(f.readlines()[-n:])
-        except OSError:
-            return "(no log)"
 
     def docker(self, method, body=None):
         conn = UnixHTTPConnection(self.sock)
