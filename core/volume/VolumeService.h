@@ -62,7 +62,6 @@ public:
   // Answers from memory only, never waiting on the backend.
   std::vector<Volume> cachedList() const { return _cache.all(); }
   std::optional<Volume> cachedFind(const std::string &ref) const { return _cache.find(ref); }
-  bool cacheLoaded() const { return _cache.loaded(); }
   void refreshCache();
 
   // After a restart: adopt mounts still present, drop records of mounts that
