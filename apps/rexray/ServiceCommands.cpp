@@ -125,15 +125,16 @@ int startBackground(const Invocation &inv) {
               << "      rexray stop\n";
     return 0;
   }
+  // The daemon exits after a failure: wait for it, so that no `status` run
+  // right after this sees it still running.
+  for (int i = 0; i < 500 && ::waitpid(child, nullptr, WNOHANG) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   std::string reason = line.rfind("FAILED ", 0) == 0 ? line.substr(7) : "";
   while (!reason.empty() && reason.back() == '\n') reason.pop_back();
-  if (reason.empty()) {
-    int status = 0;
-    if (::waitpid(child, &status, WNOHANG) == child)
-      reason = "the daemon exited with status " + std::to_string(WEXITSTATUS(status));
-    else
-      reason = "the daemon did not become ready in time; see " + paths.logFilePath();
-  }
+  if (reason.empty())
+    reason = isRexrayProcess(child)
+                 ? "the daemon did not become ready in time; see " + paths.logFilePath()
+                 : "the daemon exited before it was ready; see " + paths.logFilePath();
   std::cout << "FAILED!\n\n  " << reason << "\n";
   return 1;
 }

@@ -112,8 +112,10 @@ int Daemon::run() {
     for (auto &s : servers) s->start();
   } catch (const std::exception &e) {
     log::error("REX-Ray failed to start: {}", e.what());
-    if (_options.onReady) _options.onReady(e.what());
+    // Clean up before saying so: whoever waits for the answer may look next.
+    servers.clear();
     if (pidFile) pidFile->release();
+    if (_options.onReady) _options.onReady(e.what());
     return 1;
   }
   log::info("REX-Ray is ready (PID {})", ::getpid());
