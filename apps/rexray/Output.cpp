@@ -79,11 +79,35 @@ Poco::JSON::Object::Ptr Output::toJson(const PluginInfo &p) const {
   o->set("version", p.version);
   o->set("vendor", p.vendor);
   o->set("description", p.description);
-  o->set("features", p.features);
+  o->set("features", fmt::format("{}", fmt::join(p.features, ",")));
+  o->set("aliases", fmt::format("{}", fmt::join(p.aliases, ",")));
   o->set("abi", fmt::format("{}.{}", p.abiMajor, p.abiMinor));
   o->set("serialized", (p.flags & RXR_FLAG_SERIALIZE) != 0);
   o->set("path", p.path);
   o->set("status", p.refusal.empty() ? std::string("loaded") : "refused: " + p.refusal);
+  o->set("operations", fmt::format("{}", fmt::join(p.operations, ",")));
+  Poco::JSON::Array::Ptr keys = new Poco::JSON::Array;
+  for (const auto &k : p.configKeys) {
+    auto key = json::orderedObject();
+    key->set("key", k.key);
+    key->set("type", valueTypeName(k.type));
+    key->set("default",
+             k.defaultValue ? Poco::Dynamic::Var(*k.defaultValue) : Poco::Dynamic::Var());
+    key->set("secret", k.secret);
+    key->set("aliases", fmt::format("{}", fmt::join(k.aliases, ",")));
+    key->set("description", k.description);
+    keys->add(key);
+  }
+  o->set("configuration", keys);
+  Poco::JSON::Array::Ptr options = new Poco::JSON::Array;
+  for (const auto &opt : p.createOptions) {
+    auto option = json::orderedObject();
+    option->set("name", opt.name);
+    option->set("type", valueTypeName(opt.type));
+    option->set("description", opt.description);
+    options->add(option);
+  }
+  o->set("createOptions", options);
   return o;
 }
 
@@ -159,8 +183,27 @@ void Output::plugin(const PluginInfo &p) {
     return;
   }
   auto o = toJson(p);
-  for (const auto &key : o->getNames())
+  for (const auto &key : o->getNames()) {
+    if (key == "configuration" || key == "createOptions") continue;
     _out << fmt::format("{:<12} {}\n", key + ":", o->get(key).convert<std::string>());
+  }
+  if (!p.configKeys.empty()) {
+    _out << "\nconfiguration (section " << p.name << "):\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto &k : p.configKeys)
+      rows.push_back(
+          {k.key + (k.aliases.empty() ? "" : fmt::format(" ({})", fmt::join(k.aliases, ", "))),
+           valueTypeName(k.type), k.secret ? "(secret)" : k.defaultValue.value_or("-"),
+           k.description});
+    _out << table({"Key", "Type", "Default", "Description"}, rows);
+  }
+  if (!p.createOptions.empty()) {
+    _out << "\ncreate options:\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto &opt : p.createOptions)
+      rows.push_back({opt.name, valueTypeName(opt.type), opt.description});
+    _out << table({"Option", "Type", "Description"}, rows);
+  }
 }
 
 void Output::value(const std::string &key, const std::string &value) {

@@ -101,13 +101,14 @@ struct SnapshotCollector {
 
 Deadline deadlineIn(std::chrono::milliseconds fromNow) {
   using namespace std::chrono;
-  return duration_cast<milliseconds>((system_clock::now() + fromNow).time_since_epoch()).count();
+  return duration_cast<milliseconds>((steady_clock::now() + fromNow).time_since_epoch()).count();
 }
 
 DriverHandle::DriverHandle(const PluginInfo &plugin, const std::string &service,
-                           HostContext::ConfigLookup config)
+                           HostContext::ConfigLookup config, DriverInstanceSetup setup)
     : _plugin(plugin),
-      _host(std::make_unique<HostContext>(service, plugin.name, std::move(config))),
+      _host(std::make_unique<HostContext>(service, plugin, std::move(config),
+                                          std::move(setup.stateDir), std::move(setup.secrets))),
       _vtable(plugin.entry ? plugin.entry->driver : nullptr) {
   if (!_vtable) throw Error(ErrorKind::Internal, "plugin '" + plugin.name + "' is not loaded");
   rxr_call call = HostContext::makeCall(0);
@@ -115,7 +116,7 @@ DriverHandle::DriverHandle(const PluginInfo &plugin, const std::string &service,
   if (st != RXR_OK || !_driver)
     throw Error(st == RXR_OK ? ErrorKind::Internal : kindOf(st),
                 service + ": driver " + plugin.name +
-                    " failed to start: " + text(call.error.message));
+                    " failed to start: " + _host->scrub(text(call.error.message)));
 }
 
 DriverHandle::~DriverHandle() {
@@ -140,7 +141,7 @@ template <typename Fn> void DriverHandle::invoke(const char *op, Deadline deadli
     if (deadline == 0) {
       lock.lock();
     } else {
-      const auto until = std::chrono::system_clock::time_point(std::chrono::milliseconds(deadline));
+      const auto until = std::chrono::steady_clock::time_point(std::chrono::milliseconds(deadline));
       if (!lock.try_lock_until(until))
         throw Error(ErrorKind::Timeout, service() + ": " + op +
                                             ": timed out waiting for the driver, which "
@@ -149,48 +150,51 @@ template <typename Fn> void DriverHandle::invoke(const char *op, Deadline deadli
   }
   rxr_call call = HostContext::makeCall(deadline);
   rxr_status st = fn(&call);
-  if (st == RXR_OK) return;
-  std::string message = text(call.error.message);
-  if (message.empty()) message = std::string(op) + " failed with status " + std::to_string(st);
+  if (st != RXR_OK) fail(op, st, call);
+}
+
+void DriverHandle::fail(const char *op, rxr_status status, const rxr_call &call) const {
+  std::string message = _host->scrub(text(call.error.message));
+  if (message.empty()) message = std::string(op) + " failed with status " + std::to_string(status);
   // Name the service once, whether or not the driver already did.
-  const bool named = message.rfind(service() + ": ", 0) == 0 ||
-                     message.rfind(_plugin.name + ": ", 0) == 0;
-  throw Error(kindOf(st), named ? message : service() + ": " + message);
+  const bool named =
+      message.rfind(service() + ": ", 0) == 0 || message.rfind(_plugin.name + ": ", 0) == 0;
+  throw Error(kindOf(status), named ? message : service() + ": " + message);
 }
 
 template <typename Fn>
 std::string DriverHandle::invokeString(const char *op, Deadline deadline, Fn &&fn) {
-  // Generous, so that a driver op with side effects (attach) is rarely
-  // repeated for want of room.
-  std::string buf(4096, '\0');
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    size_t needed = 0;
-    try {
-      invoke(op, deadline, [&](rxr_call *c) { return fn(c, buf.data(), buf.size(), &needed); });
-      return std::string(buf.c_str());
-    } catch (const Error &) {
-      if (attempt == 0 && needed > buf.size()) {
-        buf.assign(needed, '\0');
-        continue;
-      }
-      throw;
-    }
-  }
-  throw Error(ErrorKind::Internal, service() + ": " + op + " keeps asking for a larger buffer");
+  // The driver hands the string to a sink that copies it, whatever its
+  // length: an op with side effects (attach) runs exactly once.
+  struct Result {
+    std::string value;
+    int emitted = 0;
+  } result;
+  const rxr_string_sink sink = {&result, [](void *ctx, const char *value) -> rxr_status {
+                                  auto *r = static_cast<Result *>(ctx);
+                                  if (!value) return RXR_E_INVALID;
+                                  r->value = value;
+                                  ++r->emitted;
+                                  return RXR_OK;
+                                }};
+  invoke(op, deadline, [&](rxr_call *c) { return fn(c, &sink); });
+  if (result.emitted != 1)
+    throw Error(ErrorKind::Internal, service() + ": " + op + " returned " +
+                                         std::to_string(result.emitted) +
+                                         " results instead of one");
+  return result.value;
 }
 
 std::string DriverHandle::instanceId(Deadline deadline) {
   auto fn = RXR_SLOT(instance_id);
-  return invokeString("instance_id", deadline, [&](rxr_call *c, char *b, size_t cap, size_t *n) {
-    return fn(_driver, c, b, cap, n);
-  });
+  return invokeString("instance_id", deadline,
+                      [&](rxr_call *c, const rxr_string_sink *out) { return fn(_driver, c, out); });
 }
 
 std::string DriverHandle::nextDevice(Deadline deadline) {
   auto fn = RXR_SLOT(next_device);
-  return invokeString("next_device", deadline, [&](rxr_call *c, char *b, size_t cap, size_t *n) {
-    return fn(_driver, c, b, cap, n);
-  });
+  return invokeString("next_device", deadline,
+                      [&](rxr_call *c, const rxr_string_sink *out) { return fn(_driver, c, out); });
 }
 
 std::vector<Volume> DriverHandle::volumes(Deadline deadline) {
@@ -224,6 +228,10 @@ Volume DriverHandle::createVolume(const DriverCreateRequest &r, Deadline deadlin
   opts.encryption_key = r.encryptionKey.c_str();
   opts.from_snapshot_id = r.fromSnapshotId.c_str();
   opts.from_volume_id = r.fromVolumeId.c_str();
+  std::vector<rxr_kv> extra;
+  for (const auto &[key, value] : r.extra) extra.push_back({key.c_str(), value.c_str()});
+  opts.extra = extra.data();
+  opts.extra_count = extra.size();
   VolumeCollector out{{}, service()};
   const rxr_volume_sink sink = out.sink();
   invoke("volume_create", deadline, [&](rxr_call *c) { return fn(_driver, c, &opts, &sink); });
@@ -246,8 +254,8 @@ std::string DriverHandle::attachVolume(const std::string &id, const std::string 
   opts.volume_id = id.c_str();
   opts.next_device = nextDevice.c_str();
   opts.force = force ? 1 : 0;
-  return invokeString("volume_attach", deadline, [&](rxr_call *c, char *b, size_t cap, size_t *n) {
-    return fn(_driver, c, &opts, b, cap, n);
+  return invokeString("volume_attach", deadline, [&](rxr_call *c, const rxr_string_sink *out) {
+    return fn(_driver, c, &opts, out);
   });
 }
 
@@ -269,10 +277,9 @@ bool DriverHandle::supportsWaitForDevice() const {
 std::string DriverHandle::waitForDevice(const std::string &volumeId, const std::string &token,
                                         Deadline deadline) {
   auto fn = RXR_SLOT(wait_for_device);
-  return invokeString("wait_for_device", deadline,
-                      [&](rxr_call *c, char *b, size_t cap, size_t *n) {
-                        return fn(_driver, c, volumeId.c_str(), token.c_str(), b, cap, n);
-                      });
+  return invokeString("wait_for_device", deadline, [&](rxr_call *c, const rxr_string_sink *out) {
+    return fn(_driver, c, volumeId.c_str(), token.c_str(), out);
+  });
 }
 
 std::vector<Snapshot> DriverHandle::snapshots(const std::string &volumeId, Deadline deadline) {

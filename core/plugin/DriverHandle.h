@@ -12,7 +12,7 @@
 
 namespace rexray {
 
-// Absolute deadline in unix milliseconds; 0 = none.
+// Absolute deadline in CLOCK_MONOTONIC milliseconds (the ABI's form); 0 = none.
 using Deadline = int64_t;
 Deadline deadlineIn(std::chrono::milliseconds fromNow);
 
@@ -21,6 +21,14 @@ struct DriverCreateRequest {
   int64_t sizeGiB = 0;
   int64_t iops = 0;
   bool encrypted = false;
+  // The driver's own declared create options (name as declared, value).
+  std::vector<std::pair<std::string, std::string>> extra;
+};
+
+// What the host gives one driver instance besides its configuration.
+struct DriverInstanceSetup {
+  std::string stateDir;             // <state dir>/<service>
+  std::vector<std::string> secrets; // values to scrub from its logs and errors
 };
 
 // One driver instance behind the C ABI. Turns rxr_status + rxr_error into
@@ -30,7 +38,7 @@ struct DriverCreateRequest {
 class DriverHandle {
 public:
   DriverHandle(const PluginInfo &plugin, const std::string &service,
-               HostContext::ConfigLookup config);
+               HostContext::ConfigLookup config, DriverInstanceSetup setup = {});
   ~DriverHandle();
   DriverHandle(const DriverHandle &) = delete;
   DriverHandle &operator=(const DriverHandle &) = delete;
@@ -65,6 +73,7 @@ private:
   template <typename Slot> Slot slot(size_t offset, const char *op) const;
   template <typename Fn> void invoke(const char *op, Deadline deadline, Fn &&fn);
   template <typename Fn> std::string invokeString(const char *op, Deadline deadline, Fn &&fn);
+  [[noreturn]] void fail(const char *op, rxr_status status, const rxr_call &call) const;
 
   PluginInfo _plugin;
   std::unique_ptr<HostContext> _host;

@@ -2,6 +2,9 @@
 
 #include "util/Log.h"
 
+#include <Poco/String.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -27,8 +30,13 @@ thread_local std::string currentRequestId;
 
 } // namespace
 
-HostContext::HostContext(std::string service, std::string driver, ConfigLookup config)
-    : _service(std::move(service)), _driver(std::move(driver)), _config(std::move(config)) {
+HostContext::HostContext(std::string service, const PluginInfo &plugin, ConfigLookup config,
+                         std::string stateDir, std::vector<std::string> secrets)
+    : _service(std::move(service)), _driver(plugin.name), _keys(plugin.configKeys),
+      _config(std::move(config)), _stateDir(std::move(stateDir)), _secrets(std::move(secrets)) {
+  // Longest first, so that a secret containing another is scrubbed whole.
+  std::sort(_secrets.begin(), _secrets.end(),
+            [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
   _host.struct_size = sizeof(rxr_host);
   _host.abi_minor = RXR_ABI_MINOR;
   _host.host_data = this;
@@ -36,16 +44,42 @@ HostContext::HostContext(std::string service, std::string driver, ConfigLookup c
   _host.log_enabled = &HostContext::logEnabled;
   _host.config_get = &HostContext::configGet;
   _host.get_extension = &HostContext::getExtension;
+  _host.state_dir = _stateDir.empty() ? nullptr : _stateDir.c_str();
 }
 
-rxr_call HostContext::makeCall(int64_t deadlineUnixMs) {
+rxr_call HostContext::makeCall(int64_t deadlineMonoMs) {
   static std::atomic<uint64_t> counter{0};
   currentRequestId = "req-" + std::to_string(++counter);
   rxr_call call{};
   call.struct_size = sizeof call;
-  call.deadline_unix_ms = deadlineUnixMs;
+  call.deadline_mono_ms = deadlineMonoMs;
   call.request_id = currentRequestId.c_str();
   return call;
+}
+
+std::string HostContext::scrub(std::string text) const {
+  for (const auto &secret : _secrets) {
+    if (secret.empty()) continue;
+    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
+      text.replace(at, secret.size(), "******");
+  }
+  return text;
+}
+
+std::optional<std::string> HostContext::configValue(const std::string &key) const {
+  // A plugin that declares its keys may only read those: an undeclared key
+  // would escape validation, redaction and `rexray env`.
+  const PluginConfigKey *declared = nullptr;
+  for (const auto &k : _keys)
+    if (Poco::icompare(k.key, key) == 0) declared = &k;
+  if (!declared && !_keys.empty()) {
+    log::warn("[{}/{}] the driver read configuration key '{}', which it does not declare", _service,
+              _driver, key);
+    return std::nullopt;
+  }
+  auto value = _config ? _config(declared ? declared->key : key) : std::nullopt;
+  if (!value && declared) value = declared->defaultValue;
+  return value;
 }
 
 void HostContext::log(const rxr_host *host, rxr_log_level level, const char *message) {
@@ -53,7 +87,7 @@ void HostContext::log(const rxr_host *host, rxr_log_level level, const char *mes
   const log::Level l = toLevel(level);
   if (!log::enabled(l)) return;
   log::write(l, "[" + ctx._service + "/" + ctx._driver + " " + currentRequestId + "] " +
-                    (message ? message : ""));
+                    ctx.scrub(message ? message : ""));
 }
 
 int HostContext::logEnabled(const rxr_host *, rxr_log_level level) {
@@ -66,7 +100,7 @@ rxr_status HostContext::configGet(const rxr_host *host, const char *key, char *b
   const auto &ctx = self(host);
   std::optional<std::string> value;
   try {
-    value = ctx._config ? ctx._config(key) : std::nullopt;
+    value = ctx.configValue(key);
   } catch (...) {
     return RXR_E_INVALID; // a bad value surfaces when core reads it itself
   }

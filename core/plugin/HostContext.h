@@ -1,20 +1,27 @@
 #pragma once
 
+#include "plugin/PluginLoader.h"
+
 #include <rexray/sdk/driver.h>
 
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rexray {
 
-// The services table handed to one driver instance. It must outlive every
-// call into that instance, so DriverHandle owns it.
+// The services table handed to one driver instance (or to a plugin's init).
+// It must outlive every call into that instance, so DriverHandle owns it.
 class HostContext {
 public:
   using ConfigLookup = std::function<std::optional<std::string>(const std::string &key)>;
 
-  HostContext(std::string service, std::string driver, ConfigLookup config);
+  // `plugin` supplies the declared keys (defaults, what may be asked for);
+  // `stateDir` "" = none (init); `secrets` are values scrubbed from the
+  // driver's log lines and error messages.
+  HostContext(std::string service, const PluginInfo &plugin, ConfigLookup config,
+              std::string stateDir = {}, std::vector<std::string> secrets = {});
   HostContext(const HostContext &) = delete;
   HostContext &operator=(const HostContext &) = delete;
 
@@ -22,8 +29,15 @@ public:
   const std::string &service() const { return _service; }
   const std::string &driver() const { return _driver; }
 
-  // A fresh call record with a request id and the given deadline (0 = none).
-  static rxr_call makeCall(int64_t deadlineUnixMs);
+  // A fresh call record with a request id and the given deadline
+  // (CLOCK_MONOTONIC milliseconds, 0 = none).
+  static rxr_call makeCall(int64_t deadlineMonoMs);
+
+  // `text` with every secret value of this instance replaced by "******".
+  std::string scrub(std::string text) const;
+  // A configuration value as the driver sees it: the configured value, else
+  // the declared default.
+  std::optional<std::string> configValue(const std::string &key) const;
 
 private:
   static void log(const rxr_host *host, rxr_log_level level, const char *message);
@@ -34,7 +48,10 @@ private:
 
   rxr_host _host{};
   std::string _service, _driver;
+  std::vector<PluginConfigKey> _keys;
   ConfigLookup _config;
+  std::string _stateDir;
+  std::vector<std::string> _secrets;
 };
 
 } // namespace rexray

@@ -45,7 +45,7 @@ std::shared_ptr<const Config> Runtime::config() const {
 }
 
 std::vector<std::string> Runtime::pluginDirs() const {
-  std::vector<std::string> dirs = {PluginLoader::defaultPluginDir()};
+  std::vector<std::string> dirs = PluginLoader::defaultPluginDirs();
   for (const auto &dir : config()->list("rexray.plugins.path")) dirs.push_back(dir);
   return dirs;
 }
@@ -100,21 +100,26 @@ VolumeService &Runtime::service(const std::string &requested) {
   // A service is named after its driver (rexray.storageDrivers lists
   // drivers), unless `<service>.driver` names another; REX-Ray's old names for
   // the EBS driver still work.
-  std::string driverName = config()->driverValue(name, name, "driver").value_or(name);
-  if (driverName == "ec2" || driverName == "aws") driverName = "ebs";
+  // A plugin may also answer to aliases it declares (ebs: ec2, aws).
+  const std::string driverName = config()->driverValue(name, name, "driver").value_or(name);
   const PluginInfo *plugin = pluginFor(driverName);
   if (!plugin) {
-    std::string refused;
+    std::string refused, searched;
     for (const auto &p : _loader->plugins())
       if (!p.loaded) refused += (refused.empty() ? "" : "; ") + p.path + ": " + p.refusal;
-    throw Error(ErrorKind::NotFound,
-                "service '" + name + "': no plugin provides the driver '" + driverName + "'" +
-                    (refused.empty() ? "" : " (refused plugins: " + refused + ")"));
+    for (const auto &dir : pluginDirs()) searched += (searched.empty() ? "" : ", ") + dir;
+    throw Error(ErrorKind::NotFound, "service '" + name + "': no plugin provides the driver '" +
+                                         driverName + "' (searched " + searched + ")" +
+                                         (refused.empty() ? "" : "; refused plugins: " + refused));
   }
+  DriverInstanceSetup setup;
+  setup.stateDir = _paths.driverStateDir(name);
   auto driver = std::make_unique<DriverHandle>(
-      *plugin, name, [this, name, driverName = plugin->name](const std::string &key) {
+      *plugin, name,
+      [this, name, driverName = plugin->name](const std::string &key) {
         return config()->driverValue(name, driverName, key);
-      });
+      },
+      std::move(setup));
   auto settings = ServiceSettings::fromConfig(*config(), _paths);
   auto service = std::make_unique<VolumeService>(name, std::move(driver), settings, state(), *_os);
   log::info("service {} started on driver {} {}", name, plugin->name, plugin->version);

@@ -43,8 +43,8 @@ void DescribeBatcher::runBatch(std::unique_lock<std::mutex> &lock) {
     auto w = _pending.front();
     _pending.pop_front();
     if (std::find(ids.begin(), ids.end(), w->id) == ids.end()) ids.push_back(w->id);
-    if (w->deadlineUnixMs == 0) unbounded = true;
-    deadline = std::max(deadline, w->deadlineUnixMs);
+    if (w->deadlineMonoMs == 0) unbounded = true;
+    deadline = std::max(deadline, w->deadlineMonoMs);
     batch.push_back(std::move(w));
   }
   ++_batches;
@@ -53,7 +53,7 @@ void DescribeBatcher::runBatch(std::unique_lock<std::mutex> &lock) {
   // The request lives as long as the most patient member needs it.
   rxr_call raw{};
   raw.struct_size = sizeof raw;
-  raw.deadline_unix_ms = unbounded ? 0 : deadline;
+  raw.deadline_mono_ms = unbounded ? 0 : deadline;
   raw.request_id = "";
   std::vector<Ec2Volume> found;
   std::exception_ptr error;
@@ -77,7 +77,7 @@ void DescribeBatcher::runBatch(std::unique_lock<std::mutex> &lock) {
 std::optional<Ec2Volume> DescribeBatcher::get(const sdk::Call &call, const std::string &id) {
   auto me = std::make_shared<Waiter>();
   me->id = id;
-  me->deadlineUnixMs = call.deadlineUnixMs();
+  me->deadlineMonoMs = call.deadlineMonoMs();
   std::unique_lock<std::mutex> lock(_mu);
   _pending.push_back(me);
   while (!me->done) {
@@ -86,10 +86,10 @@ std::optional<Ec2Volume> DescribeBatcher::get(const sdk::Call &call, const std::
       runBatch(lock);
       continue;
     }
-    if (me->deadlineUnixMs == 0) {
+    if (me->deadlineMonoMs == 0) {
       _cv.wait(lock);
     } else {
-      const int64_t left = me->deadlineUnixMs - text::nowUnixMs();
+      const int64_t left = me->deadlineMonoMs - sdk::monotonicNowMs();
       if (left <= 0) {
         auto it = std::find(_pending.begin(), _pending.end(), me);
         if (it != _pending.end()) _pending.erase(it);

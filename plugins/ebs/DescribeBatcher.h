@@ -41,7 +41,7 @@ public:
 private:
   struct Waiter {
     std::string id;
-    int64_t deadlineUnixMs = 0;
+    int64_t deadlineMonoMs = 0;
     bool done = false;
     std::optional<Ec2Volume> result;
     std::exception_ptr error;

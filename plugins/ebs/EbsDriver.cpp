@@ -27,8 +27,9 @@ constexpr int64_t kMaxVolumePollMs = 10000; // one status poll sleeps at most th
 constexpr int64_t kMaxSnapshotPollMs = 2000;
 constexpr int64_t kPresignExpirySeconds = 300;
 
+// Monotonic: every use is an interval or a comparison with the call's deadline.
 int64_t now() {
-  return text::nowUnixMs();
+  return sdk::monotonicNowMs();
 }
 
 void sleepMs(int64_t ms) {
@@ -394,7 +395,7 @@ EbsDriver::waitVolume(const sdk::Call &call, const std::string &id, const std::s
                       int64_t stopAtMs, const std::function<bool()> &shortcut) {
   const int64_t start = now();
   int64_t stop = start + _settings.statusTimeoutMs;
-  if (call.deadlineUnixMs() > 0) stop = std::min(stop, call.deadlineUnixMs());
+  if (call.hasDeadline()) stop = std::min(stop, call.deadlineMonoMs());
   if (stopAtMs > 0) stop = std::min(stop, stopAtMs);
   int64_t delay = _settings.statusInitialDelayMs;
   std::optional<Ec2Volume> last;
@@ -425,7 +426,7 @@ Ec2Snapshot EbsDriver::waitSnapshot(const sdk::Call &call, Ec2Client &client, co
   const int64_t start = now();
   int64_t stop = start + _settings.statusTimeoutMs;
   // Leave a second to report back before the host's deadline.
-  if (call.deadlineUnixMs() > 0) stop = std::min(stop, call.deadlineUnixMs() - 1000);
+  if (call.hasDeadline()) stop = std::min(stop, call.deadlineMonoMs() - 1000);
   int64_t delay = _settings.statusInitialDelayMs;
   std::optional<Ec2Snapshot> last;
   for (;;) {
@@ -548,9 +549,13 @@ sdk::Volume EbsDriver::createVolume(const sdk::Call &call, const sdk::CreateOpti
     throw Error(RXR_E_INVALID,
                 "ebs: iops only applies to volume types io1, io2 and gp3" +
                     std::string(type.empty() ? " (no volumeType was given)" : ", not " + type));
+  // The host passes only the options Plugin.cpp declares, type-checked.
   int64_t throughput = 0;
+  std::string kmsKeyOption;
   for (const auto &[key, value] : o.extra) {
-    if (text::lower(key) == "throughput") {
+    if (text::lower(key) == "kmskeyid") {
+      kmsKeyOption = text::trim(value);
+    } else if (text::lower(key) == "throughput") {
       auto n = text::parseInt(value);
       if (!n || *n <= 0)
         throw Error(RXR_E_INVALID,
@@ -559,13 +564,15 @@ sdk::Volume EbsDriver::createVolume(const sdk::Call &call, const sdk::CreateOpti
         throw Error(RXR_E_INVALID, "ebs: option throughput only applies to volume type gp3");
       throughput = *n;
     } else {
-      throw Error(RXR_E_INVALID, "ebs: unknown create option " + q(key) + " (known: throughput)");
+      throw Error(RXR_E_INVALID,
+                  "ebs: unknown create option " + q(key) + " (known: throughput, kmsKeyID)");
     }
   }
   if (throughput == 0 && type == "gp3") throughput = _settings.throughput;
-  const bool encrypted = o.encrypted || !o.encryptionKey.empty();
+  const std::string requestedKey = !o.encryptionKey.empty() ? o.encryptionKey : kmsKeyOption;
+  const bool encrypted = o.encrypted || !requestedKey.empty();
   const std::string kmsKey =
-      !o.encryptionKey.empty() ? o.encryptionKey : (encrypted ? _settings.kmsKeyId : "");
+      !requestedKey.empty() ? requestedKey : (encrypted ? _settings.kmsKeyId : "");
 
   const Self me = self(call);
   const std::string zone = o.availabilityZone.empty() ? me.availabilityZone : o.availabilityZone;
@@ -843,7 +850,7 @@ std::string EbsDriver::attachVolume(const sdk::Call &call, const sdk::AttachOpti
       if (!o.force)
         throw Error(RXR_E_BUSY, "ebs: volume " + id + " is attached to instance " + a->instanceId +
                                     " as " + a->device + " (" + a->status +
-                                    "); set volume.mount.preempt (or force) to take it over");
+                                    "); attach with force to take it over");
       forceDetachFromOther(call, v, *a);
       v = settled(waitVolume(call, id, "detach from instance " + a->instanceId, detached));
       continue;
@@ -883,7 +890,7 @@ std::string EbsDriver::attachVolume(const sdk::Call &call, const sdk::AttachOpti
     // clear error, not a hang.
     const int64_t remaining = call.remainingMs();
     const int64_t reserve = std::clamp<int64_t>(remaining / 7, 300, 3000);
-    const int64_t stopAt = call.deadlineUnixMs() > 0 ? call.deadlineUnixMs() - reserve : 0;
+    const int64_t stopAt = call.hasDeadline() ? call.deadlineMonoMs() - reserve : 0;
     const int64_t start = now();
     try {
       waitVolume(
@@ -963,8 +970,7 @@ std::string EbsDriver::waitForDevice(const sdk::Call &call, const std::string &v
     throw Error(RXR_E_INVALID,
                 "ebs: cannot identify a device without the volume id (token " + q(token) + ")");
   const int64_t start = now();
-  const int64_t stop =
-      call.deadlineUnixMs() > 0 ? call.deadlineUnixMs() : start + kDefaultDeviceWaitMs;
+  const int64_t stop = call.hasDeadline() ? call.deadlineMonoMs() : start + kDefaultDeviceWaitMs;
   for (;;) {
     if (auto found = _locator.locate(vol, device)) {
       host().debug("ebs: volume " + vol + " is " + found->path + " (by " + found->how + ")");

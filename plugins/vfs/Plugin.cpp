@@ -2,6 +2,22 @@
 // default), so its entry has its own name instead of rxr_plugin_entry_v1.
 #include "VfsDriver.h"
 
-RXR_DEFINE_DRIVER_ENTRY(rxr_static_entry_vfs, rexray::vfs::VfsDriver, "io.rexray.vfs", "vfs",
-                        "1.0.0", "rexray", "Sparse files on loop devices (local block storage)",
-                        "block,snapshots,local", RXR_FLAG_NONE);
+namespace {
+
+constexpr const char *kFeatures[] = {"block", "snapshots", "local", nullptr};
+
+constexpr rxr_config_key kKeys[] = {
+    rexray::sdk::key("root", RXR_TYPE_STRING, nullptr,
+                     "directory for images and metadata (default: the service's state "
+                     "directory, <state dir>/<service>)"),
+};
+
+constexpr auto kPlugin = rexray::sdk::Plugin("io.rexray.vfs", "vfs", "1.1.0")
+                             .vendor("rexray")
+                             .description("Sparse files on loop devices (local block storage)")
+                             .features(kFeatures)
+                             .configKeys(kKeys);
+
+} // namespace
+
+RXR_DEFINE_DRIVER_ENTRY(rxr_static_entry_vfs, rexray::vfs::VfsDriver, kPlugin);

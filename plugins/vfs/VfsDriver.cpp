@@ -99,11 +99,11 @@ std::vector<std::string> idsIn(const std::string &dir, const std::string &suffix
 }
 
 std::string resolveRoot(const sdk::Host &host) {
+  // The host owns where state lives; the driver never reads the environment.
   std::string root = host.config("root", "");
-  if (root.empty()) {
-    const char *home = std::getenv("REXRAY_HOME");
-    root = home && *home ? std::string(home) + "/var/lib/rexray/vfs" : "/var/lib/rexray/vfs";
-  }
+  if (root.empty()) root = host.stateDir();
+  if (root.empty())
+    throw sdk::Error(RXR_E_INVALID, "vfs.root is not set and the host gave no state directory");
   // Loop devices report absolute backing paths; ours must compare equal.
   if (root[0] != '/') {
     char cwd[PATH_MAX];
@@ -540,7 +540,7 @@ std::string VfsDriver::waitForDevice(const sdk::Call &call, const std::string &v
                                    quoted(volumeId) + " is not a loop device");
   const std::string image = volumeImagePath(volumeId);
   using Clock = std::chrono::steady_clock;
-  const int64_t budgetMs = call.deadlineUnixMs() == 0 ? kDefaultWaitMs : call.remainingMs();
+  const int64_t budgetMs = !call.hasDeadline() ? kDefaultWaitMs : call.remainingMs();
   const auto giveUp = Clock::now() + std::chrono::milliseconds(std::max<int64_t>(budgetMs, 0));
   for (;;) {
     if (token.empty()) {

@@ -28,7 +28,7 @@ public:
   VfsDriver(const sdk::Host &host, std::string service);
 
   // Absolute directory holding volumes/ and snapshots/: config key "root",
-  // else $REXRAY_HOME/var/lib/rexray/vfs, else /var/lib/rexray/vfs. Nothing is
+  // else the state directory the host gives this instance. Nothing is
   // created there until the first volume or snapshot is.
   const std::string &root() const { return _root; }
   std::string volumeImagePath(const std::string &volumeId) const;

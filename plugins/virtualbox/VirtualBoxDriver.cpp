@@ -591,7 +591,7 @@ std::string VirtualBoxDriver::attachVolume(const sdk::Call &call, const sdk::Att
       if (!opts.force)
         throw Error(RXR_E_BUSY, "volume " + quoted(m.entry.name) + " (" + m.id +
                                     ") is attached to machine " + attachedList(m, d) +
-                                    "; attach with force (volume.mount.preempt) to take it over");
+                                    "; attach with force to take it over");
       for (const auto &other : others) {
         log(RXR_LOG_INFO, "preempting volume " + quoted(m.entry.name) + " from machine " +
                               machineLabel(other, d));

@@ -12,7 +12,7 @@ PIN(rxr_error, message, 4);
 static_assert(sizeof(rxr_error) == 516, "rxr_error size");
 
 PIN(rxr_call, struct_size, 0);
-PIN(rxr_call, deadline_unix_ms, 8);
+PIN(rxr_call, deadline_mono_ms, 8);
 PIN(rxr_call, request_id, 16);
 PIN(rxr_call, error, 24);
 
@@ -58,6 +58,24 @@ PIN(rxr_host, log, 16);
 PIN(rxr_host, log_enabled, 24);
 PIN(rxr_host, config_get, 32);
 PIN(rxr_host, get_extension, 40);
+PIN(rxr_host, state_dir, 48);
+static_assert(sizeof(rxr_host) == 56, "rxr_host size");
+
+PIN(rxr_string_sink, ctx, 0);
+PIN(rxr_string_sink, emit, 8);
+
+PIN(rxr_config_key, type, 4);
+PIN(rxr_config_key, key, 8);
+PIN(rxr_config_key, default_value, 16);
+PIN(rxr_config_key, description, 24);
+PIN(rxr_config_key, aliases, 32);
+PIN(rxr_config_key, flags, 40);
+static_assert(sizeof(rxr_config_key) == 48, "rxr_config_key size");
+
+PIN(rxr_create_option, type, 4);
+PIN(rxr_create_option, name, 8);
+PIN(rxr_create_option, description, 16);
+static_assert(sizeof(rxr_create_option) == 24, "rxr_create_option size");
 
 PIN(rxr_driver_vtable, create, 8);
 PIN(rxr_driver_vtable, destroy, 16);
@@ -88,7 +106,12 @@ PIN(rxr_plugin_entry, features, 56);
 PIN(rxr_plugin_entry, init, 64);
 PIN(rxr_plugin_entry, deinit, 72);
 PIN(rxr_plugin_entry, driver, 80);
-static_assert(sizeof(rxr_plugin_entry) == 88, "rxr_plugin_entry size");
+PIN(rxr_plugin_entry, aliases, 88);
+PIN(rxr_plugin_entry, config_keys, 96);
+PIN(rxr_plugin_entry, config_key_count, 104);
+PIN(rxr_plugin_entry, create_options, 112);
+PIN(rxr_plugin_entry, create_option_count, 120);
+static_assert(sizeof(rxr_plugin_entry) == 128, "rxr_plugin_entry size");
 
 int main() {
   std::puts("C++17 header and layout ok");

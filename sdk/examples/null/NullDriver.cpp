@@ -1,6 +1,8 @@
 // The smallest useful driver: volumes that exist only in memory. It shows
 // the shape of every plugin: derive from rexray::sdk::Driver, override what
-// the backend supports, export one entry with RXR_EXPORT_DRIVER.
+// the backend supports, declare the configuration keys it reads, export one
+// entry with RXR_EXPORT_DRIVER. The host validates the `null:` section
+// against the declared keys and hands back their defaults.
 #include <rexray/sdk/driver.hpp>
 
 #include <map>
@@ -11,7 +13,7 @@ namespace {
 class NullDriver : public rexray::sdk::Driver {
 public:
   NullDriver(const rexray::sdk::Host &host, std::string service)
-      : Driver(host, std::move(service)), _prefix(host.config("prefix", "null-")) {
+      : Driver(host, std::move(service)), _prefix(host.config("prefix", "")) {
     host.info("null driver ready for service " + this->service());
   }
 
@@ -60,5 +62,17 @@ private:
 
 } // namespace
 
-RXR_EXPORT_DRIVER(NullDriver, "io.rexray.example.null", "null", "1.0.0", "rexray examples",
-                  "Volumes that live in memory (an SDK example)", "", RXR_FLAG_NONE);
+namespace {
+
+constexpr rxr_config_key kKeys[] = {
+    rexray::sdk::key("prefix", RXR_TYPE_STRING, "null-", "prefix of the volume ids"),
+};
+
+constexpr auto kPlugin = rexray::sdk::Plugin("io.rexray.example.null", "null", "1.1.0")
+                             .vendor("rexray examples")
+                             .description("Volumes that live in memory (an SDK example)")
+                             .configKeys(kKeys);
+
+} // namespace
+
+RXR_EXPORT_DRIVER(NullDriver, kPlugin);

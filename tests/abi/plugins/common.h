@@ -24,19 +24,11 @@ static inline void test_destroy(rxr_driver *d) {
   free(d);
 }
 
-static inline rxr_status test_copy(const char *value, char *buf, size_t cap, size_t *needed) {
-  size_t n = strlen(value) + 1;
-  if (needed) *needed = n;
-  if (!buf || cap < n) return RXR_E_TOO_SMALL;
-  memcpy(buf, value, n);
-  return RXR_OK;
-}
-
-static inline rxr_status test_instance_id(rxr_driver *d, rxr_call *call, char *buf, size_t cap,
-                                          size_t *needed) {
+static inline rxr_status test_instance_id(rxr_driver *d, rxr_call *call,
+                                          const rxr_string_sink *out) {
   (void)d;
   (void)call;
-  return test_copy("test-instance", buf, cap, needed);
+  return out->emit(out->ctx, "test-instance");
 }
 
 /* The smallest driver table: create, destroy and instance_id; every other op

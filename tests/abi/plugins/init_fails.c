@@ -12,16 +12,13 @@ static rxr_status failing_init(const rxr_host *host, rxr_call *call) {
 
 static const rxr_driver_vtable table = TEST_MINIMAL_VTABLE;
 
-RXR_EXPORT const rxr_plugin_entry rxr_plugin_entry_v1 = {sizeof(rxr_plugin_entry),
-                                                         RXR_ABI_MAJOR,
-                                                         RXR_ABI_MINOR,
-                                                         0,
-                                                         "io.rexray.test.initfails",
-                                                         "initfails",
-                                                         "1.0.0",
-                                                         "tests",
-                                                         "init always fails",
-                                                         "",
-                                                         failing_init,
-                                                         NULL,
-                                                         &table};
+RXR_EXPORT const rxr_plugin_entry rxr_plugin_entry_v1 = {.struct_size = sizeof(rxr_plugin_entry),
+                                                         .abi_major = RXR_ABI_MAJOR,
+                                                         .abi_minor = RXR_ABI_MINOR,
+                                                         .id = "io.rexray.test.initfails",
+                                                         .name = "initfails",
+                                                         .version = "1.0.0",
+                                                         .vendor = "tests",
+                                                         .description = "init always fails",
+                                                         .init = failing_init,
+                                                         .driver = &table};

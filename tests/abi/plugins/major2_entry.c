@@ -3,16 +3,13 @@
 
 static const rxr_driver_vtable table = TEST_MINIMAL_VTABLE;
 
-RXR_EXPORT const rxr_plugin_entry rxr_plugin_entry_v1 = {sizeof(rxr_plugin_entry),
-                                                         2,
-                                                         0,
-                                                         0,
-                                                         "io.rexray.test.major2",
-                                                         "major2",
-                                                         "2.0.0",
-                                                         "tests",
-                                                         "claims ABI major 2",
-                                                         "",
-                                                         NULL,
-                                                         NULL,
-                                                         &table};
+RXR_EXPORT const rxr_plugin_entry rxr_plugin_entry_v1 = {.struct_size = sizeof(rxr_plugin_entry),
+                                                         .abi_major = 2,
+                                                         .abi_minor = 0,
+                                                         .id = "io.rexray.test.major2",
+                                                         .name = "major2",
+                                                         .version = "1.0.0",
+                                                         .vendor = "tests",
+                                                         .description = "claims ABI major 2",
+                                                         .init = NULL,
+                                                         .driver = &table};

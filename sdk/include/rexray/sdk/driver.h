@@ -4,7 +4,8 @@
  * Plain C99 so that a driver can be written with any compiler and language that
  * speaks the C calling convention. Rules (see sdk/README.md):
  *  - A plugin exports exactly one symbol: the const data struct
- *    `rxr_plugin_entry_v1`. The host reads its metadata without running code.
+ *    `rxr_plugin_entry_v1`. The host reads its metadata (names, features,
+ *    configuration schema, create options) without calling plugin code.
  *  - Every shared struct starts with `struct_size`. Fields are only appended;
  *    the reader checks RXR_HAS before touching a field a peer may not have.
  *  - No C++ type, exception or allocator crosses this boundary. Calls return an
@@ -12,6 +13,23 @@
  *  - Ownership is stated on every pointer: BORROWED means valid only for the
  *    duration of the call (or of the emit callback) and must be copied to be
  *    kept; STATIC means valid until the process exits.
+ *  - Results, strings included, are handed to host-owned sinks that copy at
+ *    once: no operation is ever repeated because an output was too long.
+ *
+ * Threading contract:
+ *  - Without RXR_FLAG_SERIALIZE the host may run any operations concurrently
+ *    on one driver instance, from any thread; the driver does its own locking.
+ *    With it, the host runs at most one operation at a time per instance.
+ *  - create() and destroy() never overlap an operation on that instance, and
+ *    destroy() is called once, after the last operation has returned.
+ *  - init() runs once per process, on the host's main thread, before any
+ *    create(); deinit() runs once, after every destroy(). Plugins are never
+ *    unloaded.
+ *  - The host's services (rxr_host) may be called from any thread.
+ *
+ * Error messages (rxr_error.message): one line, no trailing period, naming the
+ * object and what failed ("volume vol-1 is attached to i-2"). Do not prefix the
+ * driver or service name: the host adds it. Never include a secret.
  */
 #ifndef REXRAY_SDK_DRIVER_H
 #define REXRAY_SDK_DRIVER_H
@@ -24,7 +42,9 @@ extern "C" {
 #endif
 
 #define RXR_ABI_MAJOR 1u
-#define RXR_ABI_MINOR 0u
+/* Minor 1 is the first released layout. Minor 0 was a pre-release whose
+ * `features` and deadline fields meant something else: the host refuses it. */
+#define RXR_ABI_MINOR 1u
 
 /* Name of the one exported symbol; the major version is part of the name. */
 #define RXR_PLUGIN_ENTRY_SYMBOL "rxr_plugin_entry_v1"
@@ -49,7 +69,7 @@ enum {
   RXR_E_TIMEOUT = 4,     /* the call's deadline passed */
   RXR_E_AUTH = 5,        /* the backend refused our credentials */
   RXR_E_BACKEND = 6,     /* the backend failed; backend_code may say more */
-  RXR_E_TOO_SMALL = 7,   /* an output buffer was too small; *needed tells */
+  RXR_E_TOO_SMALL = 7,   /* config_get: the caller's buffer was too small */
   RXR_E_BUSY = 8,        /* in use, locked, or attached elsewhere */
   RXR_E_EXISTS = 9,      /* an object with that name already exists */
   RXR_E_INTERNAL = 10    /* a bug or an unexpected condition in the driver */
@@ -58,15 +78,21 @@ enum {
 #define RXR_ERROR_MESSAGE_CAP 512
 
 typedef struct rxr_error {
-  int32_t backend_code;                 /* backend-specific, 0 when none */
-  char message[RXR_ERROR_MESSAGE_CAP];  /* NUL-terminated, human readable */
+  int32_t backend_code;                /* backend-specific, 0 when none */
+  char message[RXR_ERROR_MESSAGE_CAP]; /* NUL-terminated, human readable */
 } rxr_error;
 
 /* Per call, CALLER-owned. The host fills the inputs; the driver fills `error`
- * when it returns anything but RXR_OK. */
+ * when it returns anything but RXR_OK.
+ *
+ * The deadline is the request's: the front end that received it set it once,
+ * and every layer, retry and wait inside the driver must honour it (return
+ * RXR_E_TIMEOUT, having undone what it started, rather than run past it). It
+ * is read on CLOCK_MONOTONIC (std::chrono::steady_clock on Linux), which an
+ * NTP step cannot move. */
 typedef struct rxr_call {
   uint32_t struct_size;
-  int64_t deadline_unix_ms; /* in: give up (RXR_E_TIMEOUT) after this; 0 = none */
+  int64_t deadline_mono_ms; /* in: CLOCK_MONOTONIC milliseconds; 0 = none */
   const char *request_id;   /* in, BORROWED: for log correlation, may be "" */
   rxr_error error;          /* out */
 } rxr_call;
@@ -85,12 +111,12 @@ typedef struct rxr_volume {
   uint32_t struct_size;
   const char *id;
   const char *name;
-  const char *type;              /* backend volume type, e.g. "gp3" */
+  const char *type; /* backend volume type, e.g. "gp3" */
   const char *availability_zone;
-  const char *status;            /* backend status text, e.g. "available" */
+  const char *status; /* backend status text, e.g. "available" */
   int64_t size_gib;
   int64_t iops;
-  int32_t encrypted;             /* 0 or 1 */
+  int32_t encrypted;                /* 0 or 1 */
   const char *attached_instance_id; /* NULL/"" when not attached */
   const char *attached_device;      /* device name the backend reports */
   int64_t created_unix;             /* seconds since the epoch, 0 unknown */
@@ -121,6 +147,13 @@ typedef struct rxr_snapshot_sink {
   rxr_status (*emit)(void *ctx, const rxr_snapshot *snapshot);
 } rxr_snapshot_sink;
 
+/* HOST-owned sink for one string result (instance id, attach token, device
+ * path); `value` is BORROWED and copied at once, whatever its length. */
+typedef struct rxr_string_sink {
+  void *ctx;
+  rxr_status (*emit)(void *ctx, const char *value);
+} rxr_string_sink;
+
 /* Input to volume_create; CALLER-owned, every pointer BORROWED. */
 typedef struct rxr_volume_create_opts {
   uint32_t struct_size;
@@ -130,10 +163,13 @@ typedef struct rxr_volume_create_opts {
   int64_t size_gib;              /* 0 = take the source's size */
   int64_t iops;                  /* 0 = backend default */
   int32_t encrypted;
-  const char *encryption_key;    /* NULL/"" = backend default key */
-  const char *from_snapshot_id;  /* restore from this snapshot */
-  const char *from_volume_id;    /* copy this volume */
-  const rxr_kv *extra;           /* driver-specific options */
+  const char *encryption_key;   /* NULL/"" = backend default key */
+  const char *from_snapshot_id; /* restore from this snapshot */
+  const char *from_volume_id;   /* copy this volume */
+  /* The driver's own create options (rxr_plugin_entry.create_options) the
+   * caller gave, by their declared names, values already checked against the
+   * declared types. Nothing undeclared is ever passed. */
+  const rxr_kv *extra;
   size_t extra_count;
 } rxr_volume_create_opts;
 
@@ -163,16 +199,25 @@ typedef struct rxr_host {
   /* msg BORROWED. The host adds the driver name and request id. */
   void (*log)(const struct rxr_host *host, rxr_log_level level, const char *msg);
   int (*log_enabled)(const struct rxr_host *host, rxr_log_level level);
-  /* Reads a configuration value of this instance ("endpoint" reads
-   * "<service>.endpoint", then "<driver>.endpoint"). Writes a NUL-terminated
-   * string into the CALLER-owned buf; *needed (may be NULL) receives the size
-   * including the NUL. RXR_E_NOT_FOUND when unset, RXR_E_TOO_SMALL when cap is
-   * short. Lists are returned space-separated. */
+  /* Reads one of the keys the plugin declared (rxr_plugin_entry.config_keys)
+   * for this instance: "<service>.<key>", then "<driver>.<key>", then the
+   * driver's alias sections, each under the key's own aliases too; flag > env
+   * > file. The host has already checked the value against the declared type.
+   * An unset key yields its declared default. Writes a NUL-terminated string
+   * into the CALLER-owned buf; *needed (may be NULL) receives the size
+   * including the NUL. RXR_E_NOT_FOUND when unset with no default,
+   * RXR_E_TOO_SMALL when cap is short (side-effect free: ask again). Lists are
+   * returned space-separated; durations as given ("30s"). */
   rxr_status (*config_get)(const struct rxr_host *host, const char *key, char *buf, size_t cap,
                            size_t *needed);
-  /* Optional services by id ("rexray.http/1"); NULL when the host has none.
-   * The returned table is STATIC. */
+  /* Reserved for optional host services looked up by id; ABI 1.1 defines
+   * none and the host returns NULL for every id. */
   const void *(*get_extension)(const struct rxr_host *host, const char *id);
+  /* since 1.1: a directory for this instance's own state, owned by the host
+   * (<state dir>/<service>; it may not exist yet: create it, mode 0700, when
+   * needed). STATIC for the instance's lifetime; NULL in the host passed to
+   * init(). Drivers never derive paths from the environment themselves. */
+  const char *state_dir;
 } rxr_host;
 
 /* ---- the driver -------------------------------------------------------- */
@@ -180,23 +225,20 @@ typedef struct rxr_host {
 typedef struct rxr_driver rxr_driver; /* opaque, PLUGIN-owned */
 
 /* A NULL slot means the operation is unsupported; the host reports
- * RXR_E_UNSUPPORTED without calling. Every op writes `call->error` on failure.
- * String outputs go into a CALLER-owned buf of `cap` bytes; *needed receives
- * the size including the NUL, and RXR_E_TOO_SMALL is returned when short. */
+ * RXR_E_UNSUPPORTED without calling, and `rexray plugins inspect` lists the
+ * slots that are set. Every op writes `call->error` on failure. Results go to
+ * host-owned sinks; an op emits exactly the results it documents. */
 typedef struct rxr_driver_vtable {
   uint32_t struct_size;
   /* Creates a driver instance for the service named `service` (BORROWED).
    * `host` stays valid until destroy(). *out is PLUGIN-owned. */
-  rxr_status (*create)(const rxr_host *host, const char *service, rxr_driver **out,
-                       rxr_call *call);
+  rxr_status (*create)(const rxr_host *host, const char *service, rxr_driver **out, rxr_call *call);
   /* Destroys an instance; joins every thread it started. */
   void (*destroy)(rxr_driver *driver);
   /* This host's identity as the backend knows it. */
-  rxr_status (*instance_id)(rxr_driver *driver, rxr_call *call, char *buf, size_t cap,
-                            size_t *needed);
+  rxr_status (*instance_id)(rxr_driver *driver, rxr_call *call, const rxr_string_sink *out);
   /* A device name hint for the next attach (block drivers). */
-  rxr_status (*next_device)(rxr_driver *driver, rxr_call *call, char *buf, size_t cap,
-                            size_t *needed);
+  rxr_status (*next_device)(rxr_driver *driver, rxr_call *call, const rxr_string_sink *out);
   rxr_status (*volumes_list)(rxr_driver *driver, rxr_call *call, const rxr_volume_sink *sink);
   /* Emits exactly one volume, or returns RXR_E_NOT_FOUND. id BORROWED. */
   rxr_status (*volume_get)(rxr_driver *driver, rxr_call *call, const char *id,
@@ -205,16 +247,17 @@ typedef struct rxr_driver_vtable {
   rxr_status (*volume_create)(rxr_driver *driver, rxr_call *call,
                               const rxr_volume_create_opts *opts, const rxr_volume_sink *sink);
   rxr_status (*volume_remove)(rxr_driver *driver, rxr_call *call, const char *id, int32_t force);
-  /* Attaches to this instance; writes an attach token (a device hint the
-   * driver understands in wait_for_device) into buf. */
+  /* Attaches to this instance and emits one attach token (a device hint the
+   * driver understands in wait_for_device; may be ""). Called once per
+   * attach: the host never repeats it. */
   rxr_status (*volume_attach)(rxr_driver *driver, rxr_call *call, const rxr_attach_opts *opts,
-                              char *token_buf, size_t cap, size_t *needed);
+                              const rxr_string_sink *token);
   /* Detaches from whatever instance holds it; force = even when in use. */
   rxr_status (*volume_detach)(rxr_driver *driver, rxr_call *call, const char *id, int32_t force);
-  /* Turns an attach token into the local device path, waiting until it
-   * exists or the deadline passes. */
+  /* Turns an attach token into the local device path, emitted once, waiting
+   * until it exists or the deadline passes. */
   rxr_status (*wait_for_device)(rxr_driver *driver, rxr_call *call, const char *volume_id,
-                                const char *token, char *buf, size_t cap, size_t *needed);
+                                const char *token, const rxr_string_sink *device);
   /* volume_id NULL or "" = every snapshot. */
   rxr_status (*snapshots_list)(rxr_driver *driver, rxr_call *call, const char *volume_id,
                                const rxr_snapshot_sink *sink);
@@ -228,24 +271,62 @@ typedef struct rxr_driver_vtable {
                               const rxr_snapshot_sink *sink);
 } rxr_driver_vtable;
 
+/* ---- what a plugin declares about itself -------------------------------- */
+
+/* Value types of configuration keys and create options. The host checks
+ * values against them at the edge, with the file:line, variable or flag. */
+typedef enum rxr_value_type {
+  RXR_TYPE_STRING = 0,
+  RXR_TYPE_BOOL = 1,     /* true/false, yes/no, on/off, 1/0 */
+  RXR_TYPE_INT = 2,      /* a non-negative integer */
+  RXR_TYPE_DURATION = 3, /* "500ms", "30s", "2m", "1h", or plain seconds */
+  RXR_TYPE_LIST = 4      /* a YAML list; space-separated in env, flags and config_get */
+} rxr_value_type;
+
+#define RXR_KEY_SECRET 1u /* redacted in `rexray env`, logs and errors */
+
+/* One key of the plugin's configuration section. STATIC. */
+typedef struct rxr_config_key {
+  uint32_t struct_size;
+  int32_t type;               /* rxr_value_type */
+  const char *key;            /* canonical spelling, e.g. "endpoint" */
+  const char *default_value;  /* as text; NULL = none */
+  const char *description;    /* one line, shown by `rexray plugins inspect` */
+  const char *const *aliases; /* NULL-terminated other spellings (older REX-Ray
+                                 or libStorage names), or NULL */
+  uint32_t flags;             /* RXR_KEY_* */
+} rxr_config_key;
+
+/* One driver-specific option of volume_create (Docker `-o`, dvdcli
+ * `--volumeopts`, `rexray volume create --opt`). STATIC. Names are matched
+ * case-insensitively and must not clash with the host's own options. */
+typedef struct rxr_create_option {
+  uint32_t struct_size;
+  int32_t type; /* rxr_value_type */
+  const char *name;
+  const char *description; /* one line */
+} rxr_create_option;
+
 /* Entry flags. */
 #define RXR_FLAG_NONE 0u
 #define RXR_FLAG_SERIALIZE 1u /* the host serializes every call into an instance */
 
-/* The plugin's one exported symbol. Every pointer is STATIC. */
+/* The plugin's one exported symbol. Every pointer is STATIC. Arrays of structs
+ * (config_keys, create_options) are contiguous; their elements share one
+ * struct_size, which is the stride the host walks them with. */
 typedef struct rxr_plugin_entry {
   uint32_t struct_size;
-  uint32_t abi_major; /* must equal the host's RXR_ABI_MAJOR */
-  uint32_t abi_minor; /* the minor the plugin was built with */
-  uint32_t flags;     /* RXR_FLAG_* */
-  const char *id;          /* reverse-DNS, e.g. "io.rexray.vfs" */
-  const char *name;        /* short name = config section = service driver */
-  const char *version;     /* semver of the plugin */
+  uint32_t abi_major;  /* must equal the host's RXR_ABI_MAJOR */
+  uint32_t abi_minor;  /* the minor the plugin was built with */
+  uint32_t flags;      /* RXR_FLAG_* */
+  const char *id;      /* reverse-DNS, e.g. "io.rexray.vfs" */
+  const char *name;    /* short name = config section = service driver */
+  const char *version; /* semver of the plugin */
   const char *vendor;
   const char *description;
-  /* Comma-separated: "block", "snapshots", and "local" when volumes exist on
-   * this host only (Docker scope "local"; otherwise "global"). */
-  const char *features;
+  /* NULL-terminated: "block", "snapshots", and "local" when volumes exist on
+   * this host only (Docker scope "local"; otherwise "global"). May be NULL. */
+  const char *const *features;
   /* Once per process, on the main thread, before any create(). May be NULL.
    * `host` is valid only during the call (config_get reads the driver's own
    * section). */
@@ -253,6 +334,14 @@ typedef struct rxr_plugin_entry {
   /* Once, after every destroy(). May be NULL. */
   void (*deinit)(void);
   const rxr_driver_vtable *driver; /* STATIC */
+  /* since 1.1 */
+  const char *const *aliases;        /* NULL-terminated other driver names, usable as a
+                                        service's driver and as a config section
+                                        (e.g. "ec2", "aws" for "ebs"); may be NULL */
+  const rxr_config_key *config_keys; /* the keys of the plugin's section */
+  size_t config_key_count;
+  const rxr_create_option *create_options;
+  size_t create_option_count;
 } rxr_plugin_entry;
 
 #ifdef __cplusplus

@@ -1,12 +1,22 @@
 // Header-only C++17 helper over driver.h: derive from rexray::sdk::Driver,
-// override the operations the backend supports, and write
+// override the operations the backend supports, describe the plugin, and
+// export it in one .cpp file:
 //
-//   RXR_EXPORT_DRIVER(MyDriver, "com.example.my", "my", "1.0.0", "Example Inc.",
-//                     "What it does", "block,snapshots", RXR_FLAG_NONE)
+//   constexpr const char *kFeatures[] = {"block", "snapshots", nullptr};
+//   constexpr rxr_config_key kKeys[] = {
+//       rexray::sdk::key("endpoint", RXR_TYPE_STRING, "https://api.example", "API endpoint"),
+//       rexray::sdk::secret("password", "API password")};
+//   constexpr auto kPlugin = rexray::sdk::Plugin("com.example.my", "my", "1.0.0")
+//       .vendor("Example Inc.").description("What it does")
+//       .features(kFeatures).configKeys(kKeys);
+//   RXR_EXPORT_DRIVER(MyDriver, kPlugin)
 //
-// in one .cpp file. The macro emits the rxr_plugin_entry_v1 symbol and the
-// trampolines that turn C calls into virtual calls; every exception is caught
-// at the boundary and becomes an rxr_status plus message.
+// The macro emits the rxr_plugin_entry_v1 symbol and a driver table whose
+// slots are filled only for the operations MyDriver overrides (a NULL slot
+// means "unsupported" to the host and to `rexray plugins inspect`). Static
+// `init(const Host &)` and `deinit()` members, when MyDriver declares them,
+// become the entry's init and deinit. Every exception is caught at the
+// boundary and becomes an rxr_status plus message.
 #ifndef REXRAY_SDK_DRIVER_HPP
 #define REXRAY_SDK_DRIVER_HPP
 
@@ -19,6 +29,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -67,21 +78,33 @@ struct AttachOptions {
   bool force = false;
 };
 
-// The per-call context: deadline and request id.
+// Now on the clock the ABI's deadlines use (CLOCK_MONOTONIC), in milliseconds.
+inline int64_t monotonicNowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+// The per-call context: the request's deadline and id.
 class Call {
 public:
+  using Clock = std::chrono::steady_clock; // CLOCK_MONOTONIC, as the ABI's deadline
+
   explicit Call(const rxr_call *call) : _call(call) {}
-  int64_t deadlineUnixMs() const { return _call ? _call->deadline_unix_ms : 0; }
+  // CLOCK_MONOTONIC milliseconds; 0 = none.
+  int64_t deadlineMonoMs() const { return _call ? _call->deadline_mono_ms : 0; }
+  bool hasDeadline() const { return deadlineMonoMs() != 0; }
+  // The deadline as a time point; far in the future when there is none.
+  Clock::time_point deadline() const {
+    if (!hasDeadline()) return Clock::time_point::max();
+    return Clock::time_point(std::chrono::milliseconds(deadlineMonoMs()));
+  }
   std::string requestId() const {
     return _call && _call->request_id ? _call->request_id : std::string();
   }
   // Milliseconds left before the deadline; a large number when there is none.
   int64_t remainingMs() const {
-    if (deadlineUnixMs() == 0) return INT64_MAX / 2;
-    using namespace std::chrono;
-    const auto now =
-        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-    return deadlineUnixMs() - now;
+    if (!hasDeadline()) return INT64_MAX / 2;
+    return deadlineMonoMs() - monotonicNowMs();
   }
   bool expired() const { return remainingMs() <= 0; }
   void throwIfExpired(const std::string &what) const {
@@ -112,8 +135,7 @@ public:
   void error(const std::string &m) const { log(RXR_LOG_ERROR, m); }
 
   std::optional<std::string> config(const std::string &key) const {
-    if (!_host || !RXR_HAS(_host, rxr_host, config_get) || !_host->config_get)
-      return std::nullopt;
+    if (!_host || !RXR_HAS(_host, rxr_host, config_get) || !_host->config_get) return std::nullopt;
     char small[256];
     size_t needed = 0;
     rxr_status st = _host->config_get(_host, key.c_str(), small, sizeof small, &needed);
@@ -129,17 +151,18 @@ public:
     auto v = config(key);
     return v ? *v : fallback;
   }
-  const void *extension(const char *id) const {
-    if (!_host || !RXR_HAS(_host, rxr_host, get_extension) || !_host->get_extension)
-      return nullptr;
-    return _host->get_extension(_host, id);
+  // This instance's state directory ("" in init, or from an older host).
+  std::string stateDir() const {
+    if (!_host || !RXR_HAS(_host, rxr_host, state_dir) || !_host->state_dir) return {};
+    return _host->state_dir;
   }
 
 private:
   const rxr_host *_host;
 };
 
-// Derive from this. Each operation not overridden reports "unsupported".
+// Derive from this and override the operations the backend supports; the
+// export macro leaves the slots of the others NULL.
 class Driver {
 public:
   Driver(const Host &host, std::string service) : _host(host), _service(std::move(service)) {}
@@ -154,9 +177,7 @@ public:
   virtual std::string nextDevice(const Call &) { unsupported("next_device"); }
   virtual std::vector<Volume> volumes(const Call &) { unsupported("volumes_list"); }
   virtual Volume volume(const Call &, const std::string & /*id*/) { unsupported("volume_get"); }
-  virtual Volume createVolume(const Call &, const CreateOptions &) {
-    unsupported("volume_create");
-  }
+  virtual Volume createVolume(const Call &, const CreateOptions &) { unsupported("volume_create"); }
   virtual void removeVolume(const Call &, const std::string & /*id*/, bool /*force*/) {
     unsupported("volume_remove");
   }
@@ -198,6 +219,68 @@ private:
   std::string _service;
 };
 
+// A configuration key of the plugin's section (see rxr_config_key).
+constexpr rxr_config_key key(const char *name, rxr_value_type type, const char *defaultValue,
+                             const char *description, const char *const *aliases = nullptr) {
+  return {sizeof(rxr_config_key), type, name, defaultValue, description, aliases, 0u};
+}
+// A string key whose value is redacted in `rexray env`, logs and errors.
+constexpr rxr_config_key secret(const char *name, const char *description,
+                                const char *const *aliases = nullptr) {
+  return {sizeof(rxr_config_key), RXR_TYPE_STRING, name, nullptr, description, aliases,
+          RXR_KEY_SECRET};
+}
+// A driver-specific option of volume_create (see rxr_create_option).
+constexpr rxr_create_option option(const char *name, rxr_value_type type, const char *description) {
+  return {sizeof(rxr_create_option), type, name, description};
+}
+
+// What a plugin says about itself; RXR_EXPORT_DRIVER turns it into the entry.
+// Built with constexpr setters so every field is named where it is set.
+class Plugin {
+public:
+  constexpr Plugin(const char *id, const char *name, const char *version)
+      : _id(id), _name(name), _version(version) {}
+  constexpr Plugin vendor(const char *v) const { return with(&Plugin::_vendor, v); }
+  constexpr Plugin description(const char *v) const { return with(&Plugin::_description, v); }
+  // NULL-terminated.
+  constexpr Plugin features(const char *const *v) const { return with(&Plugin::_features, v); }
+  // NULL-terminated other driver names.
+  constexpr Plugin aliases(const char *const *v) const { return with(&Plugin::_aliases, v); }
+  constexpr Plugin flags(uint32_t v) const { return with(&Plugin::_flags, v); }
+  template <size_t N> constexpr Plugin configKeys(const rxr_config_key (&keys)[N]) const {
+    Plugin p = *this;
+    p._keys = keys;
+    p._keyCount = N;
+    return p;
+  }
+  template <size_t N> constexpr Plugin createOptions(const rxr_create_option (&opts)[N]) const {
+    Plugin p = *this;
+    p._options = opts;
+    p._optionCount = N;
+    return p;
+  }
+
+  template <typename D> constexpr rxr_plugin_entry entry() const;
+
+private:
+  template <typename T> constexpr Plugin with(T Plugin::*field, T value) const {
+    Plugin p = *this;
+    p.*field = value;
+    return p;
+  }
+
+  const char *_id, *_name, *_version;
+  const char *_vendor = "", *_description = "";
+  const char *const *_features = nullptr;
+  const char *const *_aliases = nullptr;
+  uint32_t _flags = RXR_FLAG_NONE;
+  const rxr_config_key *_keys = nullptr;
+  size_t _keyCount = 0;
+  const rxr_create_option *_options = nullptr;
+  size_t _optionCount = 0;
+};
+
 namespace detail {
 
 inline void setError(rxr_call *call, const char *message, int32_t backendCode = 0) {
@@ -230,14 +313,17 @@ template <typename F> rxr_status guarded(rxr_call *call, F &&body) noexcept {
   }
 }
 
-inline void copyOut(const std::string &value, char *buf, size_t cap, size_t *needed) {
-  if (needed) *needed = value.size() + 1;
-  if (!buf || cap < value.size() + 1)
-    throw Error(RXR_E_TOO_SMALL, "output buffer too small");
-  std::memcpy(buf, value.c_str(), value.size() + 1);
+inline void check(rxr_status st) {
+  if (st != RXR_OK) throw Error(st, "the host's sink refused a result");
 }
 
-inline std::string str(const char *s) { return s ? std::string(s) : std::string(); }
+inline void emitString(const rxr_string_sink *sink, const std::string &value) {
+  if (sink && sink->emit) check(sink->emit(sink->ctx, value.c_str()));
+}
+
+inline std::string str(const char *s) {
+  return s ? std::string(s) : std::string();
+}
 
 inline rxr_status emitVolume(const rxr_volume_sink *sink, const Volume &v) {
   std::vector<rxr_kv> kvs;
@@ -274,11 +360,9 @@ inline rxr_status emitSnapshot(const rxr_snapshot_sink *sink, const Snapshot &s)
   return sink && sink->emit ? sink->emit(sink->ctx, &out) : RXR_OK;
 }
 
-inline void check(rxr_status st) {
-  if (st != RXR_OK) throw Error(st, "the host's sink refused a result");
+inline Driver *self(rxr_driver *d) {
+  return reinterpret_cast<Driver *>(d);
 }
-
-inline Driver *self(rxr_driver *d) { return reinterpret_cast<Driver *>(d); }
 
 // The C entry points for driver class D.
 template <typename D> struct Trampolines {
@@ -295,13 +379,11 @@ template <typename D> struct Trampolines {
     } catch (...) {
     }
   }
-  static rxr_status instanceId(rxr_driver *d, rxr_call *c, char *buf, size_t cap,
-                               size_t *needed) noexcept {
-    return guarded(c, [&] { copyOut(self(d)->instanceId(Call(c)), buf, cap, needed); });
+  static rxr_status instanceId(rxr_driver *d, rxr_call *c, const rxr_string_sink *s) noexcept {
+    return guarded(c, [&] { emitString(s, self(d)->instanceId(Call(c))); });
   }
-  static rxr_status nextDevice(rxr_driver *d, rxr_call *c, char *buf, size_t cap,
-                               size_t *needed) noexcept {
-    return guarded(c, [&] { copyOut(self(d)->nextDevice(Call(c)), buf, cap, needed); });
+  static rxr_status nextDevice(rxr_driver *d, rxr_call *c, const rxr_string_sink *s) noexcept {
+    return guarded(c, [&] { emitString(s, self(d)->nextDevice(Call(c))); });
   }
   static rxr_status volumesList(rxr_driver *d, rxr_call *c, const rxr_volume_sink *s) noexcept {
     return guarded(c, [&] {
@@ -336,14 +418,14 @@ template <typename D> struct Trampolines {
     return guarded(c, [&] { self(d)->removeVolume(Call(c), str(id), force != 0); });
   }
   static rxr_status volumeAttach(rxr_driver *d, rxr_call *c, const rxr_attach_opts *o,
-                                 char *buf, size_t cap, size_t *needed) noexcept {
+                                 const rxr_string_sink *s) noexcept {
     return guarded(c, [&] {
       if (!o) throw std::invalid_argument("volume_attach: no options");
       AttachOptions opts;
       opts.volumeId = str(o->volume_id);
       opts.nextDevice = str(o->next_device);
       opts.force = o->force != 0;
-      copyOut(self(d)->attachVolume(Call(c), opts), buf, cap, needed);
+      emitString(s, self(d)->attachVolume(Call(c), opts));
     });
   }
   static rxr_status volumeDetach(rxr_driver *d, rxr_call *c, const char *id,
@@ -351,11 +433,9 @@ template <typename D> struct Trampolines {
     return guarded(c, [&] { self(d)->detachVolume(Call(c), str(id), force != 0); });
   }
   static rxr_status waitForDevice(rxr_driver *d, rxr_call *c, const char *volumeId,
-                                  const char *token, char *buf, size_t cap,
-                                  size_t *needed) noexcept {
-    return guarded(c, [&] {
-      copyOut(self(d)->waitForDevice(Call(c), str(volumeId), str(token)), buf, cap, needed);
-    });
+                                  const char *token, const rxr_string_sink *s) noexcept {
+    return guarded(
+        c, [&] { emitString(s, self(d)->waitForDevice(Call(c), str(volumeId), str(token))); });
   }
   static rxr_status snapshotsList(rxr_driver *d, rxr_call *c, const char *volumeId,
                                   const rxr_snapshot_sink *s) noexcept {
@@ -375,49 +455,106 @@ template <typename D> struct Trampolines {
   static rxr_status snapshotRemove(rxr_driver *d, rxr_call *c, const char *id) noexcept {
     return guarded(c, [&] { self(d)->removeSnapshot(Call(c), str(id)); });
   }
-  static rxr_status snapshotCopy(rxr_driver *d, rxr_call *c, const char *id,
-                                 const char *destName, const char *destRegion,
-                                 const rxr_snapshot_sink *s) noexcept {
+  static rxr_status snapshotCopy(rxr_driver *d, rxr_call *c, const char *id, const char *destName,
+                                 const char *destRegion, const rxr_snapshot_sink *s) noexcept {
     return guarded(c, [&] {
-      check(emitSnapshot(
-          s, self(d)->copySnapshot(Call(c), str(id), str(destName), str(destRegion))));
+      check(
+          emitSnapshot(s, self(d)->copySnapshot(Call(c), str(id), str(destName), str(destRegion))));
     });
   }
 
+  static rxr_status init(const rxr_host *host, rxr_call *call) noexcept {
+    return guarded(call, [&] { D::init(Host(host)); });
+  }
+  static void deinit() noexcept {
+    try {
+      D::deinit();
+    } catch (...) {
+    }
+  }
+
+// True when D declares its own `op` (an override), rather than inheriting
+// Driver's: &D::op then names a member of D, not of Driver.
+#define RXR_DETAIL_OVERRIDES(op) (!std::is_same_v<decltype(&D::op), decltype(&Driver::op)>)
+#define RXR_DETAIL_SLOT(op, fn) (RXR_DETAIL_OVERRIDES(op) ? &fn : nullptr)
+
   // constexpr so the entry struct is constant-initialized: the host can read
   // it before any of the plugin's code has run.
-  static constexpr rxr_driver_vtable table = {
-      sizeof(rxr_driver_vtable), create,        destroy,       instanceId,     nextDevice,
-      volumesList,               volumeGet,     volumeCreate,  volumeRemove,   volumeAttach,
-      volumeDetach,              waitForDevice, snapshotsList, snapshotCreate, snapshotRemove,
-      snapshotCopy};
+  static constexpr rxr_driver_vtable table = {sizeof(rxr_driver_vtable),
+                                              create,
+                                              destroy,
+                                              RXR_DETAIL_SLOT(instanceId, instanceId),
+                                              RXR_DETAIL_SLOT(nextDevice, nextDevice),
+                                              RXR_DETAIL_SLOT(volumes, volumesList),
+                                              RXR_DETAIL_SLOT(volume, volumeGet),
+                                              RXR_DETAIL_SLOT(createVolume, volumeCreate),
+                                              RXR_DETAIL_SLOT(removeVolume, volumeRemove),
+                                              RXR_DETAIL_SLOT(attachVolume, volumeAttach),
+                                              RXR_DETAIL_SLOT(detachVolume, volumeDetach),
+                                              RXR_DETAIL_SLOT(waitForDevice, waitForDevice),
+                                              RXR_DETAIL_SLOT(snapshots, snapshotsList),
+                                              RXR_DETAIL_SLOT(createSnapshot, snapshotCreate),
+                                              RXR_DETAIL_SLOT(removeSnapshot, snapshotRemove),
+                                              RXR_DETAIL_SLOT(copySnapshot, snapshotCopy)};
+#undef RXR_DETAIL_SLOT
+#undef RXR_DETAIL_OVERRIDES
 };
 
+template <typename D, typename = void> struct HasInit : std::false_type {};
+template <typename D>
+struct HasInit<D, std::void_t<decltype(D::init(std::declval<const Host &>()))>> : std::true_type {};
+template <typename D, typename = void> struct HasDeinit : std::false_type {};
+template <typename D> struct HasDeinit<D, std::void_t<decltype(D::deinit())>> : std::true_type {};
+
+using InitFn = rxr_status (*)(const rxr_host *, rxr_call *);
+using DeinitFn = void (*)(void);
+// `if constexpr`, so that the trampolines of a driver without init/deinit are
+// never instantiated.
+template <typename D> constexpr InitFn initSlot() {
+  if constexpr (HasInit<D>::value)
+    return &Trampolines<D>::init;
+  else
+    return nullptr;
+}
+template <typename D> constexpr DeinitFn deinitSlot() {
+  if constexpr (HasDeinit<D>::value)
+    return &Trampolines<D>::deinit;
+  else
+    return nullptr;
+}
+
 } // namespace detail
+
+template <typename D> constexpr rxr_plugin_entry Plugin::entry() const {
+  return {sizeof(rxr_plugin_entry),
+          RXR_ABI_MAJOR,
+          RXR_ABI_MINOR,
+          _flags,
+          _id,
+          _name,
+          _version,
+          _vendor,
+          _description,
+          _features,
+          detail::initSlot<D>(),
+          detail::deinitSlot<D>(),
+          &detail::Trampolines<D>::table,
+          _aliases,
+          _keys,
+          _keyCount,
+          _options,
+          _optionCount};
+}
+
 } // namespace rexray::sdk
 
 // Emits the entry struct under `symbol`. Use RXR_EXPORT_DRIVER for a plugin;
 // this form lets a driver be linked into the host statically under its own name.
-#define RXR_DEFINE_DRIVER_ENTRY(symbol, DriverClass, id, name, version, vendor, description,   \
-                                features, flags)                                               \
-  extern "C" RXR_EXPORT const rxr_plugin_entry symbol;                                         \
-  extern "C" RXR_EXPORT const rxr_plugin_entry symbol = {                                      \
-      sizeof(rxr_plugin_entry),                                                                \
-      RXR_ABI_MAJOR,                                                                           \
-      RXR_ABI_MINOR,                                                                           \
-      (flags),                                                                                 \
-      (id),                                                                                    \
-      (name),                                                                                  \
-      (version),                                                                               \
-      (vendor),                                                                                \
-      (description),                                                                           \
-      (features),                                                                              \
-      nullptr,                                                                                 \
-      nullptr,                                                                                 \
-      &::rexray::sdk::detail::Trampolines<DriverClass>::table}
+#define RXR_DEFINE_DRIVER_ENTRY(symbol, DriverClass, plugin)                                       \
+  extern "C" RXR_EXPORT const rxr_plugin_entry symbol;                                             \
+  extern "C" RXR_EXPORT const rxr_plugin_entry symbol = (plugin).entry<DriverClass>()
 
-#define RXR_EXPORT_DRIVER(DriverClass, id, name, version, vendor, description, features, flags) \
-  RXR_DEFINE_DRIVER_ENTRY(rxr_plugin_entry_v1, DriverClass, id, name, version, vendor,          \
-                          description, features, flags)
+#define RXR_EXPORT_DRIVER(DriverClass, plugin)                                                     \
+  RXR_DEFINE_DRIVER_ENTRY(rxr_plugin_entry_v1, DriverClass, plugin)
 
 #endif // REXRAY_SDK_DRIVER_HPP

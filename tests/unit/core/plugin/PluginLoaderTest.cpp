@@ -1,10 +1,13 @@
 #include "plugin/PluginLoader.h"
 #include "plugin/DriverHandle.h"
+#include "plugin/HostContext.h"
 #include "util/Error.h"
 
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 using namespace rexray;
 
@@ -20,13 +23,16 @@ PluginLoader::ConfigLookup noConfig() {
 
 } // namespace
 
-TEST_CASE("a plugin built against an older minor loads and its missing ops are unsupported") {
+TEST_CASE("a plugin with shorter structs loads and its missing ops are unsupported") {
   PluginLoader loader(noConfig());
   const PluginInfo &info = loader.loadFile(testPlugin("old_minor"));
   REQUIRE_MESSAGE(info.loaded, info.refusal);
   CHECK(info.name == "oldminor");
-  CHECK(info.abiMinor == 0);
+  CHECK(info.abiMinor == RXR_ABI_MINOR);
   CHECK((info.flags & RXR_FLAG_SERIALIZE) != 0);
+  CHECK(info.features == std::vector<std::string>{"block"});
+  CHECK(info.configKeys.empty()); // its entry ends before the schema
+  CHECK(info.operations == std::vector<std::string>{"instance_id", "volumes_list"});
 
   DriverHandle driver(info, "oldminor", [](const std::string &) { return std::nullopt; });
   CHECK(driver.serialized());
@@ -86,6 +92,75 @@ TEST_CASE("a failing init refuses the plugin with the plugin's own message") {
   const PluginInfo &info = loader.loadFile(testPlugin("init_fails"));
   CHECK_FALSE(info.loaded);
   CHECK(info.refusal == "init failed: backend endpoint is not configured");
+}
+
+TEST_CASE("a plugin built against the pre-release ABI 1.0 is refused with a request to rebuild") {
+  PluginLoader loader(noConfig());
+  const PluginInfo &info = loader.loadFile(testPlugin("prerelease_minor0"));
+  CHECK_FALSE(info.loaded);
+  CHECK(info.refusal.find("pre-release ABI 1.0; rebuild it against SDK 1.") != std::string::npos);
+}
+
+TEST_CASE("a plugin with an unresolved symbol is refused at load, naming the symbol") {
+  PluginLoader loader(noConfig());
+  const PluginInfo &info = loader.loadFile(testPlugin("unresolved_symbol"));
+  CHECK_FALSE(info.loaded);
+  CHECK(info.refusal.find("rxr_test_symbol_nobody_defines") != std::string::npos);
+  PluginInfo inspected = PluginLoader::inspect(testPlugin("unresolved_symbol"));
+  CHECK_FALSE(inspected.loaded);
+  CHECK(inspected.refusal.find("undefined symbol: rxr_test_symbol_nobody_defines") !=
+        std::string::npos);
+}
+
+TEST_CASE("a schema key without a name refuses the plugin, saying which") {
+  PluginInfo info = PluginLoader::inspect(testPlugin("bad_schema"));
+  CHECK_FALSE(info.loaded);
+  CHECK(info.refusal == "config key #2 has no name or an unknown type");
+}
+
+TEST_CASE("a plugin of a newer minor loads; its declarations are read by its own strides") {
+  PluginLoader loader(noConfig());
+  const PluginInfo &info = loader.loadFile(testPlugin("newer_minor"));
+  REQUIRE_MESSAGE(info.loaded, info.refusal);
+  CHECK(info.abiMinor == RXR_ABI_MINOR + 8);
+  CHECK(info.features == std::vector<std::string>{"block", "local"});
+  CHECK(info.aliases == std::vector<std::string>{"future-alias"});
+  REQUIRE(info.configKeys.size() == 4);
+  CHECK(info.configKeys[0].key == "endpoint");
+  CHECK(info.configKeys[0].defaultValue == std::optional<std::string>("http://127.0.0.1:1"));
+  CHECK(info.configKeys[1].aliases == std::vector<std::string>{"userID", "user_name"});
+  CHECK_FALSE(info.configKeys[1].defaultValue.has_value());
+  CHECK(info.configKeys[2].secret);
+  CHECK(info.configKeys[3].type == RXR_TYPE_DURATION);
+  REQUIRE(info.createOptions.size() == 2);
+  CHECK(info.createOptions[1].name == "thin");
+  CHECK(info.createOptions[1].type == RXR_TYPE_BOOL);
+  // Found by its alias too, case-insensitively.
+  CHECK(loader.find("Future-Alias") == &info);
+}
+
+TEST_CASE("the host hands a driver its declared defaults and only its declared keys") {
+  PluginLoader loader(noConfig());
+  const PluginInfo &info = loader.loadFile(testPlugin("newer_minor"));
+  REQUIRE(info.loaded);
+  HostContext host("svc", info, [](const std::string &key) -> std::optional<std::string> {
+    if (key == "userName") return std::string("admin");
+    return std::nullopt;
+  });
+  CHECK(host.configValue("endpoint") == std::optional<std::string>("http://127.0.0.1:1"));
+  CHECK(host.configValue("USERNAME") == std::optional<std::string>("admin"));
+  CHECK_FALSE(host.configValue("password").has_value());
+  CHECK_FALSE(host.configValue("undeclared").has_value());
+}
+
+TEST_CASE("secret values are scrubbed from what a driver logs and fails with") {
+  PluginLoader loader(noConfig());
+  const PluginInfo &info = loader.loadFile(testPlugin("newer_minor"));
+  REQUIRE(info.loaded);
+  HostContext host("svc", info, nullptr, "/state/svc", {"hunter2", "hunter2-long"});
+  CHECK(host.scrub("login as admin:hunter2-long failed; retry hunter2") ==
+        "login as admin:****** failed; retry ******");
+  CHECK(std::string(host.raw()->state_dir) == "/state/svc");
 }
 
 TEST_CASE("inspect reads metadata without initialising") {

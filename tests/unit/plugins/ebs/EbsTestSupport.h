@@ -209,11 +209,7 @@ struct TestCall {
   explicit TestCall(int64_t ms = 0) {
     raw.struct_size = sizeof raw;
     raw.request_id = "test";
-    if (ms > 0)
-      raw.deadline_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count() +
-                             ms;
+    if (ms > 0) raw.deadline_mono_ms = rexray::sdk::monotonicNowMs() + ms;
   }
   rexray::sdk::Call call() const { return rexray::sdk::Call(&raw); }
 };

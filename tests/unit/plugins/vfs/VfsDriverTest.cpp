@@ -175,9 +175,9 @@ TEST_CASE("vfs: invalid requests and name conflicts") {
 
 TEST_CASE("vfs: a passed deadline fails fast") {
   Fixture f;
-  f.rawCall.deadline_unix_ms = 1; // 1970
+  f.rawCall.deadline_mono_ms = 1; // long past
   CHECK(statusOf([&] { f.create("late"); }) == RXR_E_TIMEOUT);
-  f.rawCall.deadline_unix_ms = 0;
+  f.rawCall.deadline_mono_ms = 0;
   CHECK(f.driver->volumes(f.call).empty());
 }
 
@@ -232,13 +232,11 @@ TEST_CASE("vfs: attach uses a real loop device that survives a driver restart") 
   f.driver->detachVolume(f.call, v.id, false);
 
   // The token no longer leads to this volume: waiting times out.
-  using namespace std::chrono;
-  f.rawCall.deadline_unix_ms =
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() + 200;
+  f.rawCall.deadline_mono_ms = rexray::sdk::monotonicNowMs() + 200;
   std::string msg;
   CHECK(statusOf([&] { f.driver->waitForDevice(f.call, v.id, dev); }, &msg) == RXR_E_TIMEOUT);
   CHECK(msg.find(v.id) != std::string::npos);
-  f.rawCall.deadline_unix_ms = 0;
+  f.rawCall.deadline_mono_ms = 0;
   CHECK(statusOf([&] { f.driver->waitForDevice(f.call, v.id, "/dev/sda"); }) == RXR_E_INVALID);
 }
 
@@ -446,30 +444,22 @@ TEST_CASE("vfs: concurrent creates with one name: exactly one wins") {
   CHECK(f.driver->volumes(f.call).size() == 1);
 }
 
-TEST_CASE("vfs: the root comes from config, else REXRAY_HOME") {
+TEST_CASE("vfs: the root comes from config, else the host's state directory") {
   vfstest::TempDir tmp;
   vfstest::FakeHost host;
-  const char *saved = std::getenv("REXRAY_HOME");
-  const std::string savedValue = saved ? saved : "";
-  struct Restore {
-    bool had;
-    std::string value;
-    ~Restore() {
-      if (had)
-        ::setenv("REXRAY_HOME", value.c_str(), 1);
-      else
-        ::unsetenv("REXRAY_HOME");
-    }
-  } restore{saved != nullptr, savedValue};
-
-  ::setenv("REXRAY_HOME", tmp.path.c_str(), 1);
-  CHECK(VfsDriver(Host(&host.raw), "vfs").root() == tmp.path + "/var/lib/rexray/vfs");
-  ::unsetenv("REXRAY_HOME");
+  // The environment is not the driver's business: REXRAY_HOME changes nothing.
+  ::setenv("REXRAY_HOME", "/nonexistent-home", 1);
+  host.setStateDir(tmp.path + "/state/vfs");
   // Only the path is computed; nothing is created there by constructing.
-  CHECK(VfsDriver(Host(&host.raw), "vfs").root() == "/var/lib/rexray/vfs");
-  ::setenv("REXRAY_HOME", tmp.path.c_str(), 1);
+  CHECK(VfsDriver(Host(&host.raw), "vfs").root() == tmp.path + "/state/vfs");
   host.config["root"] = tmp.path + "/explicit/";
   CHECK(VfsDriver(Host(&host.raw), "vfs").root() == tmp.path + "/explicit");
+  ::unsetenv("REXRAY_HOME");
+
+  host.config.erase("root");
+  host.setStateDir("");
+  CHECK_THROWS_WITH_AS(VfsDriver(Host(&host.raw), "vfs"), doctest::Contains("no state directory"),
+                       rexray::sdk::Error);
 }
 
 namespace {
@@ -502,7 +492,10 @@ TEST_CASE("vfs: the C entry drives the same driver") {
   CHECK(entry.abi_major == RXR_ABI_MAJOR);
   CHECK(std::string(entry.id) == "io.rexray.vfs");
   CHECK(std::string(entry.name) == "vfs");
-  CHECK(std::string(entry.features) == "block,snapshots,local");
+  REQUIRE(entry.features != nullptr);
+  CHECK(std::string(entry.features[0]) == "block");
+  CHECK(std::string(entry.features[2]) == "local");
+  CHECK(entry.features[3] == nullptr);
   REQUIRE(entry.driver != nullptr);
   const rxr_driver_vtable &vt = *entry.driver;
 
@@ -539,26 +532,37 @@ TEST_CASE("vfs: the C entry drives the same driver") {
   CHECK(vt.volume_create(drv, &call, &opts, &vsink) == RXR_E_INVALID);
   CHECK(std::strlen(call.error.message) > 0);
 
-  char small[4];
-  size_t needed = 0;
+  // String results come through a sink that copies them whatever their length.
+  struct Strings {
+    std::vector<std::string> got;
+    rxr_string_sink sink() {
+      return {this, [](void *ctx, const char *v) -> rxr_status {
+                static_cast<Strings *>(ctx)->got.emplace_back(v);
+                return RXR_OK;
+              }};
+    }
+  };
   rxr_attach_opts aopts{};
   aopts.struct_size = sizeof aopts;
   aopts.volume_id = id.c_str();
-  // Attaching twice is idempotent, so a too-small buffer costs nothing.
-  CHECK(vt.volume_attach(drv, &call, &aopts, small, sizeof small, &needed) == RXR_E_TOO_SMALL);
-  REQUIRE(needed > sizeof small);
-  std::string token(needed, '\0');
-  REQUIRE(vt.volume_attach(drv, &call, &aopts, token.data(), token.size(), &needed) == RXR_OK);
-  token.resize(needed - 1);
+  Strings tokens;
+  const rxr_string_sink tokenSink = tokens.sink();
+  REQUIRE(vt.volume_attach(drv, &call, &aopts, &tokenSink) == RXR_OK);
+  REQUIRE(tokens.got.size() == 1);
+  const std::string token = tokens.got[0];
   CHECK(token.compare(0, 9, "/dev/loop") == 0);
 
-  char device[64];
-  REQUIRE(vt.wait_for_device(drv, &call, id.c_str(), token.c_str(), device, sizeof device,
-                             &needed) == RXR_OK);
-  CHECK(std::string(device) == token);
+  Strings devices;
+  const rxr_string_sink deviceSink = devices.sink();
+  REQUIRE(vt.wait_for_device(drv, &call, id.c_str(), token.c_str(), &deviceSink) == RXR_OK);
+  REQUIRE(devices.got.size() == 1);
+  CHECK(devices.got[0] == token);
 
-  char instance[256];
-  REQUIRE(vt.instance_id(drv, &call, instance, sizeof instance, &needed) == RXR_OK);
+  Strings instances;
+  const rxr_string_sink instanceSink = instances.sink();
+  REQUIRE(vt.instance_id(drv, &call, &instanceSink) == RXR_OK);
+  REQUIRE(instances.got.size() == 1);
+  const std::string instance = instances.got[0];
   Collected got;
   rxr_volume_sink gsink{&got, &collectVolume};
   REQUIRE(vt.volume_get(drv, &call, id.c_str(), &gsink) == RXR_OK);
@@ -583,6 +587,8 @@ TEST_CASE("vfs: the C entry drives the same driver") {
   rxr_volume_sink lsink{&listed, &collectVolume};
   CHECK(vt.volumes_list(drv, &call, &lsink) == RXR_OK);
   CHECK(listed.ids.empty());
-  // next_device is left unsupported: block attach does not need a hint.
-  CHECK(vt.next_device(drv, &call, device, sizeof device, &needed) == RXR_E_UNSUPPORTED);
+  // The driver does not override nextDevice (block attach needs no hint), so
+  // its slot is NULL: the host reports it unsupported without calling.
+  const bool nextDeviceSlotSet = vt.next_device != nullptr;
+  CHECK_FALSE(nextDeviceSlotSet);
 }

@@ -26,6 +26,7 @@ namespace vfstest {
 struct FakeHost {
   rxr_host raw{};
   std::map<std::string, std::string> config;
+  std::string stateDir; // what the host hands the instance; "" = none
   std::mutex mu;
   std::vector<std::string> logs;
 
@@ -37,6 +38,10 @@ struct FakeHost {
     raw.log_enabled = [](const rxr_host *, rxr_log_level) { return 1; };
     raw.config_get = &FakeHost::configGet;
     raw.get_extension = [](const rxr_host *, const char *) -> const void * { return nullptr; };
+  }
+  void setStateDir(const std::string &dir) {
+    stateDir = dir;
+    raw.state_dir = stateDir.empty() ? nullptr : stateDir.c_str();
   }
   FakeHost(const FakeHost &) = delete;
   FakeHost &operator=(const FakeHost &) = delete;

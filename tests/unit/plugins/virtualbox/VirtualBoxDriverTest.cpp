@@ -259,7 +259,7 @@ struct Fixture {
     return *driver;
   }
   rexray::sdk::Call call(int64_t ms = 10000) {
-    raw.deadline_unix_ms = Deadline::nowMs() + ms;
+    raw.deadline_mono_ms = Deadline::nowMs() + ms;
     return rexray::sdk::Call(&raw);
   }
   std::string attach(bool force = false) {
@@ -443,7 +443,7 @@ TEST_CASE("virtualbox driver: configuration errors") {
   // Nothing listens on port 1: a clear backend error naming the endpoint.
   rxr_call raw{};
   raw.struct_size = sizeof raw;
-  raw.deadline_unix_ms = Deadline::nowMs() + 5000;
+  raw.deadline_mono_ms = Deadline::nowMs() + 5000;
   try {
     ok.volumes(rexray::sdk::Call(&raw));
     FAIL("no error");
