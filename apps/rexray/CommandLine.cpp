@@ -52,6 +52,11 @@ bool Invocation::flag(const std::string &name) const {
   return it != options.end() && isTrue(it->second);
 }
 
+std::vector<std::string> Invocation::all(const std::string &name) const {
+  auto it = repeated.find(name);
+  return it == repeated.end() ? std::vector<std::string>{} : it->second;
+}
+
 void CommandLine::add(CommandSpec spec) {
   _commands.push_back(std::move(spec));
 }
@@ -159,6 +164,7 @@ Invocation CommandLine::parse(const std::vector<std::string> &argv) const {
     const std::string value = r.value.value_or(spec->takesValue ? "" : "true");
     if (!global) {
       inv.options[spec->names.front()] = value;
+      if (spec->repeatable) inv.repeated[spec->names.front()].push_back(value);
       continue;
     }
     const std::string &name = spec->names.front();

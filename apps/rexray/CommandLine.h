@@ -13,6 +13,7 @@ struct OptionSpec {
   bool takesValue = true;
   std::string help;
   char shortName = 0;
+  bool repeatable = false; // every occurrence is kept (Invocation::all)
 };
 
 struct Invocation;
@@ -31,6 +32,7 @@ struct Invocation {
   const CommandSpec *command = nullptr;
   std::vector<std::string> args;
   std::map<std::string, std::string> options;
+  std::map<std::string, std::vector<std::string>> repeated; // repeatable options, in order
   // Global ones.
   std::vector<std::string> configFiles;
   std::map<std::string, std::string> configFlags; // config key -> value
@@ -41,6 +43,8 @@ struct Invocation {
   bool has(const std::string &name) const { return options.count(name) > 0; }
   std::string get(const std::string &name, const std::string &fallback = "") const;
   bool flag(const std::string &name) const; // "--force" or "--force=true"
+  // Every value of a repeatable option, in the order given.
+  std::vector<std::string> all(const std::string &name) const;
 };
 
 // Parsing by hand: Poco::Util::OptionSet has no subcommands and no

@@ -1,6 +1,7 @@
 #include "Backend.h"
 #include "Commands.h"
 #include "Output.h"
+#include "volume/CreateOptions.h"
 
 #include "util/Error.h"
 
@@ -65,24 +66,30 @@ int listVolumes(Invocation &inv) {
 }
 
 int createVolume(Invocation &inv) {
-  CreateSpec spec;
-  if (!inv.args.empty())
-    spec.name = inv.args.front();
-  else
-    spec.name = inv.get("volumeName");
+  // --opt KEY=VALUE takes the same options as Docker's -o: the driver's own
+  // ones included. The named flags below win over an --opt of the same name.
+  std::map<std::string, std::string> opts;
+  for (const auto &pair : inv.all("opt")) {
+    const auto eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error(ErrorKind::Invalid, "invalid --opt '" + pair + "': expected KEY=VALUE");
+    opts[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+  CreateSpec spec = parseCreateOptions(inv.args.empty() ? inv.get("volumeName") : inv.args.front(),
+                                       opts);
   if (inv.args.size() > 1)
     throw Error(ErrorKind::Invalid,
                 "create one volume at a time (got " + std::to_string(inv.args.size()) + " names)");
   if (inv.has("size")) spec.sizeGiB = wholeNumber(inv, "size");
   if (inv.has("iops")) spec.iops = wholeNumber(inv, "iops");
-  spec.type = inv.get("volumeType");
-  spec.availabilityZone = inv.get("availabilityZone");
-  spec.encrypted = inv.flag("encrypted");
-  spec.encryptionKey = inv.get("encryptionKey");
-  spec.fromSnapshot = inv.get("snapshotID");
-  spec.fromVolume = inv.get("volumeID");
-  spec.newFsType = inv.get("fsType");
-  spec.overwriteFs = inv.flag("overwriteFs");
+  spec.type = inv.get("volumeType", spec.type);
+  spec.availabilityZone = inv.get("availabilityZone", spec.availabilityZone);
+  if (inv.has("encrypted")) spec.encrypted = inv.flag("encrypted");
+  spec.encryptionKey = inv.get("encryptionKey", spec.encryptionKey);
+  spec.fromSnapshot = inv.get("snapshotID", spec.fromSnapshot);
+  spec.fromVolume = inv.get("volumeID", spec.fromVolume);
+  spec.newFsType = inv.get("fsType", spec.newFsType);
+  if (inv.has("overwriteFs")) spec.overwriteFs = inv.flag("overwriteFs");
   auto svc = makeBackend(inv);
   Volume v = svc->create(spec);
   Output(std::cout, inv.format, svc->instanceId()).volume(v);
@@ -165,7 +172,13 @@ void addVolumeCommands(CommandLine &cli) {
              "format the new volume with this file system now"},
             {{"overwriteFs", "overwritefs", "overwriteFS"},
              false,
-             "format even when a file system exists"}},
+             "format even when a file system exists"},
+            {{"opt"},
+             true,
+             "KEY=VALUE, repeatable: a create option as Docker's -o, e.g. the driver's own "
+             "(rexray plugins inspect lists them)",
+             0,
+             true}},
            createVolume});
   cli.add({{"volume", "rm"},
            {"r", "remove", "delete", "del"},

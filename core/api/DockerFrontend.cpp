@@ -1,6 +1,6 @@
 #include "api/DockerFrontend.h"
 
-#include "api/DockerCreateOptions.h"
+#include "volume/CreateOptions.h"
 #include "api/JsonCodec.h"
 #include "util/Error.h"
 #include "util/Log.h"
@@ -184,7 +184,7 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path,
     }
     if (path == "/VolumeDriver.Create") {
       const std::string name = requiredName(request);
-      CreateSpec spec = parseDockerCreateOptions(name, createOptions(request));
+      CreateSpec spec = parseCreateOptions(name, createOptions(request));
       _services.get(_service).ensure(spec);
       return ok("{\"Err\":\"\"}");
     }

@@ -130,6 +130,9 @@ Poco::JSON::Object::Ptr fromCreateSpec(const CreateSpec &spec) {
   o->set("fromVolume", spec.fromVolume);
   o->set("newFsType", spec.newFsType);
   o->set("overwriteFs", spec.overwriteFs);
+  auto options = orderedObject();
+  for (const auto &[key, value] : spec.driverOptions) options->set(key, value);
+  o->set("driverOptions", options);
   return o;
 }
 
@@ -146,6 +149,9 @@ CreateSpec toCreateSpec(const Poco::JSON::Object::Ptr &o) {
   spec.fromVolume = str(o, "fromVolume");
   spec.newFsType = str(o, "newFsType");
   spec.overwriteFs = flag(o, "overwriteFs");
+  if (auto options = o->getObject("driverOptions"))
+    for (const auto &key : options->getNames())
+      spec.driverOptions[key] = options->getValue<std::string>(key);
   return spec;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -44,6 +45,9 @@ struct CreateSpec {
   // Format at create time (attach, mkfs, detach), as REX-Ray 0.3's newFsType.
   std::string newFsType;
   bool overwriteFs = false;
+  // Options rexray itself does not know, as given: the service's driver must
+  // declare each (declaredDriverOptions), or the create is refused.
+  std::map<std::string, std::string> driverOptions;
 };
 
 struct MountOptions {

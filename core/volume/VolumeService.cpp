@@ -1,5 +1,7 @@
 #include "volume/VolumeService.h"
 
+#include "volume/CreateOptions.h"
+
 #include "util/Error.h"
 #include "util/Log.h"
 #include "util/Names.h"
@@ -182,6 +184,7 @@ Volume VolumeService::create(const CreateSpec &spec) {
   request.iops = spec.iops.value_or(s.defaultIops);
   request.encrypted = spec.encrypted;
   request.encryptionKey = spec.encryptionKey;
+  request.extra = declaredDriverOptions(_name, _driver->plugin(), spec.driverOptions);
   if (!spec.fromSnapshot.empty()) request.fromSnapshotId = resolveSnapshot(spec.fromSnapshot).id;
   if (!spec.fromVolume.empty()) request.fromVolumeId = lookup(spec.fromVolume).id;
   const bool hasSource = !request.fromSnapshotId.empty() || !request.fromVolumeId.empty();
