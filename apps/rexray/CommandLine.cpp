@@ -37,6 +37,11 @@ const std::vector<OptionSpec> &globalOptions() {
       {{"logLevel"}, true, "log level: debug, info, warn, error", 'l'},
       {{"format"}, true, "output format: table, json or yaml (default table)", 0},
       {{"service"}, true, "the service to act on (default: the first configured)", 's'},
+      {{"timeout"},
+       true,
+       "how long the command may take, e.g. 30s or 5m (default 2m); the daemon stops at the same "
+       "moment",
+       0},
       {{"help"}, false, "show help for the command", 'h'},
   };
   return options;
@@ -176,7 +181,13 @@ Invocation CommandLine::parse(const std::vector<std::string> &argv) const {
       inv.format = toLower(value);
     else if (name == "service")
       inv.service = value;
-    else if (name == "help")
+    else if (name == "timeout") {
+      const auto ms = Config::parseDurationMs(value);
+      if (!ms || *ms <= 0)
+        throw Error(ErrorKind::Invalid,
+                    "--timeout: '" + value + "' is not a positive duration (e.g. 30s, 500ms, 5m)");
+      inv.timeout = std::chrono::milliseconds(*ms);
+    } else if (name == "help")
       inv.help = true;
   }
   if (inv.format == "yml") inv.format = "yaml";

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -38,6 +39,8 @@ struct Invocation {
   std::map<std::string, std::string> configFlags; // config key -> value
   std::string format = "table";
   std::string service;
+  // --timeout: how long the whole command may take (nullopt: the default).
+  std::optional<std::chrono::milliseconds> timeout;
   bool help = false;
 
   bool has(const std::string &name) const { return options.count(name) > 0; }

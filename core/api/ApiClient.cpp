@@ -1,5 +1,7 @@
 #include "api/ApiClient.h"
 
+#include "api/RequestTimeouts.h"
+
 #include "api/ApiErrors.h"
 #include "api/JsonCodec.h"
 #include "util/Error.h"
@@ -13,12 +15,19 @@
 #include <Poco/StreamCopier.h>
 
 namespace rexray {
+namespace {
+
+// How much longer than the deadline the socket waits for the daemon's answer.
+constexpr std::chrono::milliseconds kReplyGrace{2000};
+
+} // namespace
 
 ApiClient::ApiClient(std::string socketPath) : _socketPath(std::move(socketPath)) {}
 ApiClient::~ApiClient() = default;
 
 Poco::Dynamic::Var ApiClient::call(const std::string &method, const std::string &path,
-                                   const Poco::JSON::Object::Ptr &body) {
+                                   const Deadline &deadline, const Poco::JSON::Object::Ptr &body) {
+  deadline.check(method + " " + path);
   std::string reply;
   int status = 0;
   try {
@@ -27,11 +36,12 @@ Poco::Dynamic::Var ApiClient::call(const std::string &method, const std::string 
       socket.connect(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, _socketPath));
       _session = std::make_unique<Poco::Net::HTTPClientSession>(socket);
       _session->setKeepAlive(true);
-      // Mounts may take Docker's full two minutes.
-      _session->setTimeout(Poco::Timespan(150, 0));
     }
+    const auto remaining = deadline.remaining();
+    _session->setTimeout(Poco::Timespan((remaining + kReplyGrace).count() * 1000));
     Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     request.setHost("rexray");
+    request.set(kTimeoutHeader, std::to_string(std::max<int64_t>(1, remaining.count())));
     const std::string payload = body ? json::stringify(body) : "";
     request.setContentType("application/json");
     request.setContentLength(static_cast<std::streamsize>(payload.size()));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "util/Deadline.h"
+
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Object.h>
 
@@ -14,6 +16,9 @@ namespace rexray {
 
 // The CLI's side of the control API: one keep-alive connection on the
 // daemon's unix socket. Errors come back as the daemon's rexray::Error.
+// Every call carries what is left of the caller's deadline, which the daemon
+// adopts as the request's own; the socket waits a little longer, so that the
+// daemon's timeout error, not a dropped connection, is what the caller sees.
 class ApiClient {
 public:
   explicit ApiClient(std::string socketPath);
@@ -21,7 +26,7 @@ public:
 
   // Returns the parsed JSON reply (object or array).
   Poco::Dynamic::Var call(const std::string &method, const std::string &path,
-                          const Poco::JSON::Object::Ptr &body = nullptr);
+                          const Deadline &deadline, const Poco::JSON::Object::Ptr &body = nullptr);
 
 private:
   std::string _socketPath;

@@ -45,9 +45,16 @@ public:
   explicit Handler(const ApiFrontend &api) : _api(api) {}
   void handleRequest(Poco::Net::HTTPServerRequest &request,
                      Poco::Net::HTTPServerResponse &response) override {
+    const auto arrival = Deadline::Clock::now();
     std::string body;
     Poco::StreamCopier::copyToString(request.stream(), body);
-    ApiFrontend::Reply reply = _api.handle(request.getMethod(), request.getURI(), body);
+    ApiFrontend::Reply reply;
+    try {
+      const Deadline deadline = _api.deadlineFor(request.get(kTimeoutHeader, ""), arrival);
+      reply = _api.handle(request.getMethod(), request.getURI(), body, deadline);
+    } catch (const Error &e) {
+      reply = {api::statusFor(e.kind()), json::stringify(api::errorBody(e))};
+    }
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
     response.setContentType("application/json");
     response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
@@ -65,8 +72,25 @@ ApiFrontend::createRequestHandler(const Poco::Net::HTTPServerRequest &) {
   return new Handler(*this);
 }
 
+Deadline ApiFrontend::deadlineFor(const std::string &timeoutHeader,
+                                  Deadline::Clock::time_point arrival) const {
+  if (timeoutHeader.empty()) return Deadline::at(arrival + _timeouts.api);
+  size_t used = 0;
+  long long ms = 0;
+  try {
+    ms = std::stoll(timeoutHeader, &used);
+  } catch (const std::exception &) {
+    used = 0;
+  }
+  if (used == 0 || used != timeoutHeader.size() || ms <= 0)
+    throw Error(ErrorKind::Invalid, std::string(kTimeoutHeader) +
+                                        ": expected a positive number of milliseconds, got '" +
+                                        timeoutHeader + "'");
+  return Deadline::at(arrival + std::chrono::milliseconds(ms));
+}
+
 ApiFrontend::Reply ApiFrontend::handle(const std::string &method, const std::string &uri,
-                                       const std::string &body) const {
+                                       const std::string &body, const Deadline &deadline) const {
   try {
     Poco::URI parsed(uri);
     // Split the raw path before decoding, so that a name holding an encoded
@@ -108,35 +132,35 @@ ApiFrontend::Reply ApiFrontend::handle(const std::string &method, const std::str
 
     if (method == "GET" && is(2, "instance")) {
       auto o = json::orderedObject();
-      o->set("instanceID", svc.instanceId());
+      o->set("instanceID", svc.instanceId(deadline));
       return object(o);
     }
     if (parts[0] == "volumes") {
       if (n == 2 && method == "GET") {
         Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
-        for (const auto &v : query.count("cached") ? svc.cachedList() : svc.list())
+        for (const auto &v : query.count("cached") ? svc.cachedList() : svc.list(deadline))
           out->add(json::fromVolume(v));
         return array(out);
       }
       if (n == 2 && method == "POST")
-        return object(json::fromVolume(svc.create(json::toCreateSpec(request))), 201);
+        return object(json::fromVolume(svc.create(json::toCreateSpec(request), deadline)), 201);
       const std::string &ref = n >= 3 ? parts[2] : "";
-      if (n == 3 && method == "GET") return object(json::fromVolume(svc.inspect(ref)));
+      if (n == 3 && method == "GET") return object(json::fromVolume(svc.inspect(ref, deadline)));
       if (n == 3 && method == "DELETE") {
-        svc.remove(ref, query.count("force") && query["force"] != "false");
+        svc.remove(ref, query.count("force") && query["force"] != "false", deadline);
         return empty();
       }
       if (n == 4 && method == "GET" && parts[3] == "path") {
         auto o = json::orderedObject();
-        o->set("path", svc.path(ref));
+        o->set("path", svc.path(ref, deadline));
         return object(o);
       }
       if (n == 4 && method == "POST") {
         const std::string &action = parts[3];
         if (action == "attach")
-          return object(json::fromVolume(svc.attach(ref, flagIn(request, "force"))));
+          return object(json::fromVolume(svc.attach(ref, flagIn(request, "force"), deadline)));
         if (action == "detach") {
-          svc.detach(ref, flagIn(request, "force"));
+          svc.detach(ref, flagIn(request, "force"), deadline);
           return empty();
         }
         if (action == "mount") {
@@ -144,11 +168,11 @@ ApiFrontend::Reply ApiFrontend::handle(const std::string &method, const std::str
           options.fsType = stringIn(request, "fsType");
           options.overwriteFs = flagIn(request, "overwriteFs");
           auto o = json::orderedObject();
-          o->set("path", svc.mount(ref, stringIn(request, "callerID"), options));
+          o->set("path", svc.mount(ref, stringIn(request, "callerID"), options, deadline));
           return object(o);
         }
         if (action == "unmount") {
-          svc.unmount(ref, stringIn(request, "callerID"));
+          svc.unmount(ref, stringIn(request, "callerID"), deadline);
           return empty();
         }
       }
@@ -156,22 +180,22 @@ ApiFrontend::Reply ApiFrontend::handle(const std::string &method, const std::str
     if (parts[0] == "snapshots") {
       if (n == 2 && method == "GET") {
         Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
-        for (const auto &s : svc.snapshots(query.count("volume") ? query["volume"] : ""))
+        for (const auto &s : svc.snapshots(query.count("volume") ? query["volume"] : "", deadline))
           out->add(json::fromSnapshot(s));
         return array(out);
       }
       if (n == 2 && method == "POST")
-        return object(json::fromSnapshot(svc.createSnapshot(stringIn(request, "volume"),
-                                                            stringIn(request, "name"),
-                                                            stringIn(request, "description"))),
+        return object(json::fromSnapshot(
+                          svc.createSnapshot(stringIn(request, "volume"), stringIn(request, "name"),
+                                             stringIn(request, "description"), deadline)),
                       201);
       if (n == 3 && method == "DELETE") {
-        svc.removeSnapshot(parts[2]);
+        svc.removeSnapshot(parts[2], deadline);
         return empty();
       }
       if (n == 4 && method == "POST" && parts[3] == "copy")
         return object(json::fromSnapshot(svc.copySnapshot(parts[2], stringIn(request, "name"),
-                                                          stringIn(request, "region"))),
+                                                          stringIn(request, "region"), deadline)),
                       201);
     }
     throw Error(ErrorKind::NotFound, "no such API route: " + method + " " + uri);

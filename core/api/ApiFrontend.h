@@ -1,6 +1,8 @@
 #pragma once
 
+#include "api/RequestTimeouts.h"
 #include "daemon/ServiceDirectory.h"
+#include "util/Deadline.h"
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
@@ -23,9 +25,13 @@ namespace rexray {
 //
 // Errors: {"error": message, "kind": "not found"|...} with 400/404/409/
 // 500/501/504 by kind.
+//
+// A request's deadline is its arrival plus the X-Rexray-Timeout-Ms header
+// (the CLI sends what is left of its --timeout), or RequestTimeouts::api.
 class ApiFrontend : public Poco::Net::HTTPRequestHandlerFactory {
 public:
-  explicit ApiFrontend(const ServiceDirectory &services) : _services(services) {}
+  explicit ApiFrontend(const ServiceDirectory &services, RequestTimeouts timeouts = {})
+      : _services(services), _timeouts(timeouts) {}
 
   Poco::Net::HTTPRequestHandler *
   createRequestHandler(const Poco::Net::HTTPServerRequest &request) override;
@@ -34,10 +40,14 @@ public:
     int status;
     std::string body;
   };
-  Reply handle(const std::string &method, const std::string &uri, const std::string &body) const;
+  Reply handle(const std::string &method, const std::string &uri, const std::string &body,
+               const Deadline &deadline) const;
+  // From the header's value ("" when absent); Error(Invalid) for a bad one.
+  Deadline deadlineFor(const std::string &timeoutHeader, Deadline::Clock::time_point arrival) const;
 
 private:
   const ServiceDirectory &_services;
+  RequestTimeouts _timeouts;
 };
 
 } // namespace rexray

@@ -1,10 +1,10 @@
 #include "api/DockerFrontend.h"
 
-#include "volume/CreateOptions.h"
 #include "api/JsonCodec.h"
 #include "util/Error.h"
 #include "util/Log.h"
 #include "util/Names.h"
+#include "volume/CreateOptions.h"
 
 #include <Poco/JSONString.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -121,9 +121,10 @@ public:
   explicit Handler(const DockerFrontend &frontend) : _frontend(frontend) {}
   void handleRequest(Poco::Net::HTTPServerRequest &request,
                      Poco::Net::HTTPServerResponse &response) override {
+    const auto arrival = Deadline::Clock::now();
     std::string body;
     Poco::StreamCopier::copyToString(request.stream(), body);
-    DockerFrontend::Reply reply = _frontend.handle(request.getURI(), body);
+    DockerFrontend::Reply reply = _frontend.handle(request.getURI(), body, arrival);
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
     response.setContentType(kContentType);
     response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
@@ -136,16 +137,24 @@ private:
 
 } // namespace
 
-DockerFrontend::DockerFrontend(const ServiceDirectory &services, std::string service)
-    : _services(services), _service(std::move(service)) {}
+DockerFrontend::DockerFrontend(const ServiceDirectory &services, std::string service,
+                               RequestTimeouts timeouts)
+    : _services(services), _service(std::move(service)), _timeouts(timeouts) {}
+
+Deadline DockerFrontend::deadlineFor(const std::string &path,
+                                     Deadline::Clock::time_point arrival) const {
+  const bool slow = path == "/VolumeDriver.Create" || path == "/VolumeDriver.Mount";
+  return Deadline::at(arrival + (slow ? _timeouts.dockerLong : _timeouts.dockerShort));
+}
 
 Poco::Net::HTTPRequestHandler *
 DockerFrontend::createRequestHandler(const Poco::Net::HTTPServerRequest &) {
   return new Handler(*this);
 }
 
-DockerFrontend::Reply DockerFrontend::handle(const std::string &path,
-                                             const std::string &body) const {
+DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std::string &body,
+                                             Deadline::Clock::time_point arrival) const {
+  const Deadline deadline = deadlineFor(path, arrival);
   if (path == "/Plugin.Activate") return ok("{\"Implements\":[\"VolumeDriver\"]}");
   Poco::JSON::Object::Ptr request;
   try {
@@ -175,21 +184,21 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path,
     if (path == "/VolumeDriver.Mount") {
       const std::string name = requiredName(request);
       const std::string id = optionalString(request, "ID");
-      return mountpoint(_services.get(_service).mount(name, id, MountOptions{}));
+      return mountpoint(_services.get(_service).mount(name, id, MountOptions{}, deadline));
     }
     if (path == "/VolumeDriver.Unmount") {
       const std::string name = requiredName(request);
-      _services.get(_service).unmount(name, optionalString(request, "ID"));
+      _services.get(_service).unmount(name, optionalString(request, "ID"), deadline);
       return ok("{\"Err\":\"\"}");
     }
     if (path == "/VolumeDriver.Create") {
       const std::string name = requiredName(request);
       CreateSpec spec = parseCreateOptions(name, createOptions(request));
-      _services.get(_service).ensure(spec);
+      _services.get(_service).ensure(spec, deadline);
       return ok("{\"Err\":\"\"}");
     }
     if (path == "/VolumeDriver.Remove") {
-      _services.get(_service).remove(requiredName(request), false);
+      _services.get(_service).remove(requiredName(request), false, deadline);
       return ok("{\"Err\":\"\"}");
     }
     return {404, "{\"Err\":" + quoted("unknown method " + path) + "}"};

@@ -55,6 +55,8 @@ const KeyInfo kKeys[] = {
     {"volume.mount.retryCount", Type::Int, "0"},
     {"volume.mount.retryWait", Type::Duration, "5s"},
     {"device.attachTimeout", Type::Duration, "30s"},
+    {"docker.timeout.long", Type::Duration, "2m"},
+    {"docker.timeout.short", Type::Duration, "1m"},
 };
 
 struct AliasInfo {
@@ -848,6 +850,10 @@ std::map<std::string, std::string> Config::processEnvironment() {
     env.emplace(std::string(*e, static_cast<size_t>(eq - *e)), std::string(eq + 1));
   }
   return env;
+}
+
+std::optional<int64_t> Config::parseDurationMs(const std::string &text) {
+  return rexray::parseDurationMs(text);
 }
 
 Config Config::load(const Source &source) {

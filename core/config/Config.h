@@ -37,6 +37,8 @@ namespace rexray {
 //   volume.mount.retryCount               int     0
 //   volume.mount.retryWait                duration 5s     (milliseconds)
 //   device.attachTimeout                  duration 30s    (milliseconds)
+//   docker.timeout.long                   duration 2m     (Docker Create, Mount)
+//   docker.timeout.short                  duration 1m     (every other Docker call)
 // Driver sections (`vfs.root`, `virtualbox.endpoint`, ...) are read through
 // driverValue().
 class Config {
@@ -87,6 +89,10 @@ public:
   // KEY=VALUE lines of every set value with env-style names, secrets
   // (password, secretKey, token, ...) shown as "******", sorted.
   std::vector<std::string> environmentLines() const;
+
+  // A duration as the configuration writes them ("30s", "500ms", "1m30s", or
+  // plain seconds) in milliseconds; nullopt when it is not one.
+  static std::optional<int64_t> parseDurationMs(const std::string &text);
 
   // Maps a derived flag name (lower-camel concatenation: "volumeMountPreempt",
   // "virtualboxEndpoint") to its key; nullopt for an unknown flag.

@@ -24,6 +24,11 @@ namespace {
 // How often the caches are refreshed from the backends in the background, so
 // that volumes made elsewhere show up without any request waiting on a backend.
 constexpr std::chrono::seconds kCacheRefreshInterval{30};
+// A background refresh must end before the next one is due.
+constexpr std::chrono::seconds kCacheRefreshTimeout{25};
+// Starting one service (the driver's first calls, reconciling mounts and
+// attachments left from before) may wait on a slow backend for this long.
+constexpr std::chrono::minutes kServiceStartTimeout{5};
 
 sigset_t daemonSignals() {
   sigset_t set;
@@ -58,11 +63,13 @@ private:
 void startServices(Runtime &runtime, ServiceDirectory &directory) {
   for (const auto &name : runtime.serviceNames()) {
     try {
+      const Deadline deadline = Deadline::in(kServiceStartTimeout);
       VolumeService &service = runtime.service(name);
-      service.reconcile();
+      service.reconcile(deadline);
       directory.markReady(name, service);
       log::info("service {} ready on driver {} (instance {}, {} volumes)", name,
-                service.driver().plugin().name, service.instanceId(), service.cachedList().size());
+                service.driver().plugin().name, service.instanceId(deadline),
+                service.cachedList().size());
     } catch (const std::exception &e) {
       log::error("service {} failed to start: {}", name, e.what());
       directory.markFailed(name, e.what());
@@ -96,9 +103,11 @@ int Daemon::run() {
     }
     directory = std::make_unique<ServiceDirectory>(runtime->serviceNames());
 
+    const RequestTimeouts timeouts = RequestTimeouts::fromConfig(*runtime->config());
     // Sockets first: Docker gives a plugin about ten seconds to appear.
     auto bindDocker = [&](const std::string &socketName, const std::string &service) {
-      Poco::Net::HTTPRequestHandlerFactory::Ptr factory = new DockerFrontend(*directory, service);
+      Poco::Net::HTTPRequestHandlerFactory::Ptr factory =
+          new DockerFrontend(*directory, service, timeouts);
       const std::string path = paths.dockerPluginsDir + "/" + socketName + ".sock";
       servers.push_back(std::make_unique<UnixHttpServer>(path, factory));
       log::info("docker volume plugin for service {} on {}", service, path);
@@ -106,8 +115,8 @@ int Daemon::run() {
     bindDocker("rexray", directory->defaultName());
     for (const auto &name : directory->names())
       if (name != "rexray") bindDocker(name, name);
-    servers.push_back(std::make_unique<UnixHttpServer>(paths.controlSocketPath(),
-                                                       new ApiFrontend(*directory), 0660, 16));
+    servers.push_back(std::make_unique<UnixHttpServer>(
+        paths.controlSocketPath(), new ApiFrontend(*directory, timeouts), 0660, 16));
     log::info("control API on {}", paths.controlSocketPath());
     for (auto &s : servers) s->start();
   } catch (const std::exception &e) {
@@ -127,7 +136,7 @@ int Daemon::run() {
     while (stopper.sleepFor(kCacheRefreshInterval)) {
       for (VolumeService *service : directory->readyServices()) {
         try {
-          service->refreshCache();
+          service->refreshCache(Deadline::in(kCacheRefreshTimeout));
         } catch (const std::exception &e) {
           log::warn("refreshing the volume cache of {} failed: {}", service->name(), e.what());
         }

@@ -37,12 +37,15 @@ std::string MountPipeline::pathFor(const std::string &volumeName) const {
                                    : mountPointFor(volumeName) + _settings.rootPath;
 }
 
-Deadline MountPipeline::attachDeadline() const {
-  return deadlineIn(std::chrono::milliseconds(_settings.attachTimeoutMs));
+Deadline MountPipeline::forwardPart(const Deadline &deadline) const {
+  // A quarter of what is left, at most 5 s, is kept for undoing an attach
+  // that did not finish: a detach is one backend call.
+  const auto reserve = std::min(std::chrono::milliseconds(5000), deadline.remaining() / 4);
+  return deadline.reserving(reserve).atMost(std::chrono::milliseconds(_settings.attachTimeoutMs));
 }
 
 std::string MountPipeline::waitForDevice(const Volume &volume, const std::string &token,
-                                         Deadline deadline) {
+                                         const Deadline &deadline) {
   if (_driver.supportsWaitForDevice()) {
     try {
       return _driver.waitForDevice(volume.id, token, deadline);
@@ -55,7 +58,7 @@ std::string MountPipeline::waitForDevice(const Volume &volume, const std::string
   }
   // Without the driver's help the token must be the device path itself.
   while (!blockDeviceExists(token)) {
-    if (deadlineIn(std::chrono::milliseconds(0)) >= deadline)
+    if (deadline.expired())
       throw Error(ErrorKind::Timeout, "problem with device discovery for volume '" + volume.name +
                                           "': " + token + " did not appear");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -63,37 +66,39 @@ std::string MountPipeline::waitForDevice(const Volume &volume, const std::string
   return token;
 }
 
-std::string MountPipeline::localDevice(const Volume &volume, const std::string &instanceId) {
+std::string MountPipeline::localDevice(const Volume &volume, const std::string &instanceId,
+                                       const Deadline &deadline) {
   if (volume.attachedInstanceId != instanceId) return "";
   auto record = _state.attachment(_driver.service(), volume.id);
   const std::string token = record ? record->token : volume.attachedDevice;
   if (token.empty()) return "";
-  return waitForDevice(volume, token, attachDeadline());
+  return waitForDevice(volume, token, deadline);
 }
 
 MountPipeline::Attached MountPipeline::ensureAttached(const Volume &volume,
                                                       const std::string &instanceId, bool force,
-                                                      Deadline deadline) {
+                                                      const Deadline &deadline) {
+  const Deadline forward = forwardPart(deadline);
   if (volume.attachedInstanceId == instanceId) {
-    std::string device = localDevice(volume, instanceId);
+    std::string device = localDevice(volume, instanceId, forward);
     if (!device.empty()) return {device, false};
   }
   std::string nextDevice;
   try {
-    nextDevice = _driver.nextDevice(deadline);
+    nextDevice = _driver.nextDevice(forward);
   } catch (const Error &e) {
     if (e.kind() != ErrorKind::Unsupported) throw;
   }
   log::info("{}: attaching volume {} ({}){}", _driver.service(), volume.name, volume.id,
             force ? " with preemption" : "");
-  const std::string token = _driver.attachVolume(volume.id, nextDevice, force, deadline);
+  const std::string token = _driver.attachVolume(volume.id, nextDevice, force, forward);
   std::string device;
   try {
-    device = waitForDevice(volume, token, deadline);
+    device = waitForDevice(volume, token, forward);
     _state.putAttachment({_driver.service(), volume.id, volume.name, device, token, nowUnix()});
   } catch (...) {
     try {
-      _driver.detachVolume(volume.id, false, 0);
+      _driver.detachVolume(volume.id, false, deadline);
     } catch (const Error &e) {
       log::error("{}: rollback: detaching volume {} failed: {}", _driver.service(), volume.name,
                  e.what());
@@ -113,20 +118,21 @@ std::string MountPipeline::formatIfNeeded(const std::string &device, const std::
   return fsType;
 }
 
-std::string MountPipeline::attach(const Volume &volume, const std::string &instanceId, bool force) {
-  return ensureAttached(volume, instanceId, force, attachDeadline()).device;
+std::string MountPipeline::attach(const Volume &volume, const std::string &instanceId, bool force,
+                                  const Deadline &deadline) {
+  return ensureAttached(volume, instanceId, force, deadline).device;
 }
 
-void MountPipeline::detach(const Volume &volume, bool force) {
+void MountPipeline::detach(const Volume &volume, bool force, const Deadline &deadline) {
   log::info("{}: detaching volume {} ({})", _driver.service(), volume.name, volume.id);
-  _driver.detachVolume(volume.id, force, attachDeadline());
+  _driver.detachVolume(volume.id, force, deadline);
   _state.removeAttachment(_driver.service(), volume.id);
 }
 
 MountResult MountPipeline::mount(const Volume &volume, const std::string &instanceId,
-                                 const MountOptions &options, bool force) {
+                                 const MountOptions &options, bool force,
+                                 const Deadline &deadline) {
   const std::string fsType = options.fsType.empty() ? _settings.defaultFsType : options.fsType;
-  const Deadline deadline = attachDeadline();
   Attached attached = ensureAttached(volume, instanceId, force, deadline);
 
   MountResult result{attached.device, mountPointFor(volume.name), pathFor(volume.name)};
@@ -166,7 +172,7 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
         log::error("rollback: removing {} failed: {}", mountPointFor(volume.name), e.what());
       }
       try {
-        detach(volume, false);
+        detach(volume, false, deadline);
       } catch (const Error &e) {
         log::error("rollback: detaching volume {} failed: {}", volume.name, e.what());
       }
@@ -176,10 +182,11 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
   return result;
 }
 
-void MountPipeline::unmount(const Volume &volume, const std::string &instanceId) {
+void MountPipeline::unmount(const Volume &volume, const std::string &instanceId,
+                            const Deadline &deadline) {
   const std::string ourMountPoint = mountPointFor(volume.name);
   std::string device;
-  if (volume.attachedInstanceId == instanceId) device = localDevice(volume, instanceId);
+  if (volume.attachedInstanceId == instanceId) device = localDevice(volume, instanceId, deadline);
   std::vector<std::string> targets;
   if (!device.empty()) targets = _os.mountPointsOf(device);
   if (_os.isMountPoint(ourMountPoint) &&
@@ -190,19 +197,19 @@ void MountPipeline::unmount(const Volume &volume, const std::string &instanceId)
     log::info("{}: unmounted {}", _driver.service(), target);
   }
   _os.removeDirectory(ourMountPoint);
-  if (volume.attachedInstanceId == instanceId) detach(volume, false);
+  if (volume.attachedInstanceId == instanceId) detach(volume, false, deadline);
 }
 
 void MountPipeline::format(const Volume &volume, const std::string &instanceId,
-                           const std::string &fsType, bool overwrite) {
-  Attached attached = ensureAttached(volume, instanceId, false, attachDeadline());
+                           const std::string &fsType, bool overwrite, const Deadline &deadline) {
+  Attached attached = ensureAttached(volume, instanceId, false, deadline);
   try {
     formatIfNeeded(attached.device, fsType, overwrite);
   } catch (...) {
-    if (attached.attachedNow) detach(volume, false);
+    if (attached.attachedNow) detach(volume, false, deadline);
     throw;
   }
-  if (attached.attachedNow) detach(volume, false);
+  if (attached.attachedNow) detach(volume, false, deadline);
 }
 
 } // namespace rexray

@@ -18,7 +18,9 @@ struct MountResult {
 
 // The only place that touches devices and mounts (design §6): attach, wait
 // for the device, probe, mkfs when empty, mount, prepare rootPath; and the
-// reverse. Every step that fails undoes the steps before it.
+// reverse. Every step that fails undoes the steps before it. Each operation
+// runs within the request's deadline: the forward steps stop early enough
+// that undoing them fits before it.
 class MountPipeline {
 public:
   // Cheap to build: a VolumeService makes one per operation with the
@@ -27,34 +29,41 @@ public:
 
   // `force` detaches the volume from any other instance first (preempt).
   MountResult mount(const Volume &volume, const std::string &instanceId,
-                    const MountOptions &options, bool force);
+                    const MountOptions &options, bool force, const Deadline &deadline);
   // Unmounts every mount of the volume's device, removes the mount
   // directory, and detaches.
-  void unmount(const Volume &volume, const std::string &instanceId);
+  void unmount(const Volume &volume, const std::string &instanceId, const Deadline &deadline);
 
   // Attaches (when not attached here) and returns the local device.
-  std::string attach(const Volume &volume, const std::string &instanceId, bool force);
-  void detach(const Volume &volume, bool force);
+  std::string attach(const Volume &volume, const std::string &instanceId, bool force,
+                     const Deadline &deadline);
+  void detach(const Volume &volume, bool force, const Deadline &deadline);
   // Attach, mkfs, detach again (create-time formatting).
   void format(const Volume &volume, const std::string &instanceId, const std::string &fsType,
-              bool overwrite);
+              bool overwrite, const Deadline &deadline);
 
   std::string mountPointFor(const std::string &volumeName) const;
   std::string pathFor(const std::string &volumeName) const;
   // The local device when the volume is attached here, else "".
-  std::string localDevice(const Volume &volume, const std::string &instanceId);
+  std::string localDevice(const Volume &volume, const std::string &instanceId,
+                          const Deadline &deadline);
 
 private:
   struct Attached {
     std::string device;
     bool attachedNow = false;
   };
+  // Attaches within `deadline`'s forward part; a failure detaches again
+  // within the rest.
   Attached ensureAttached(const Volume &volume, const std::string &instanceId, bool force,
-                          Deadline deadline);
-  std::string waitForDevice(const Volume &volume, const std::string &token, Deadline deadline);
+                          const Deadline &deadline);
+  std::string waitForDevice(const Volume &volume, const std::string &token,
+                            const Deadline &deadline);
   // Returns the file system now on the device.
   std::string formatIfNeeded(const std::string &device, const std::string &fsType, bool overwrite);
-  Deadline attachDeadline() const;
+  // Where attaching must stop so that a rollback still fits in `deadline`;
+  // also no later than device.attachTimeout from now.
+  Deadline forwardPart(const Deadline &deadline) const;
 
   DriverHandle &_driver;
   OsLayer &_os;

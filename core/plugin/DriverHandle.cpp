@@ -99,11 +99,6 @@ struct SnapshotCollector {
 
 } // namespace
 
-Deadline deadlineIn(std::chrono::milliseconds fromNow) {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>((steady_clock::now() + fromNow).time_since_epoch()).count();
-}
-
 DriverHandle::DriverHandle(const PluginInfo &plugin, const std::string &service,
                            HostContext::ConfigLookup config, DriverInstanceSetup setup)
     : _plugin(plugin),
@@ -135,20 +130,15 @@ template <typename Slot> Slot DriverHandle::slot(size_t offset, const char *op) 
   return value;
 }
 
-template <typename Fn> void DriverHandle::invoke(const char *op, Deadline deadline, Fn &&fn) {
+template <typename Fn>
+void DriverHandle::invoke(const char *op, const Deadline &deadline, Fn &&fn) {
+  deadline.check(service() + ": " + op);
   std::unique_lock<std::timed_mutex> lock(_serial, std::defer_lock);
-  if (serialized()) {
-    if (deadline == 0) {
-      lock.lock();
-    } else {
-      const auto until = std::chrono::steady_clock::time_point(std::chrono::milliseconds(deadline));
-      if (!lock.try_lock_until(until))
-        throw Error(ErrorKind::Timeout, service() + ": " + op +
-                                            ": timed out waiting for the driver, which "
-                                            "serializes its calls");
-    }
-  }
-  rxr_call call = HostContext::makeCall(deadline);
+  if (serialized() && !lock.try_lock_until(deadline.when()))
+    throw Error(ErrorKind::Timeout, service() + ": " + op +
+                                        ": timed out waiting for the driver, which "
+                                        "serializes its calls");
+  rxr_call call = HostContext::makeCall(deadline.monoMs());
   rxr_status st = fn(&call);
   if (st != RXR_OK) fail(op, st, call);
 }
@@ -163,7 +153,7 @@ void DriverHandle::fail(const char *op, rxr_status status, const rxr_call &call)
 }
 
 template <typename Fn>
-std::string DriverHandle::invokeString(const char *op, Deadline deadline, Fn &&fn) {
+std::string DriverHandle::invokeString(const char *op, const Deadline &deadline, Fn &&fn) {
   // The driver hands the string to a sink that copies it, whatever its
   // length: an op with side effects (attach) runs exactly once.
   struct Result {
@@ -185,19 +175,19 @@ std::string DriverHandle::invokeString(const char *op, Deadline deadline, Fn &&f
   return result.value;
 }
 
-std::string DriverHandle::instanceId(Deadline deadline) {
+std::string DriverHandle::instanceId(const Deadline &deadline) {
   auto fn = RXR_SLOT(instance_id);
   return invokeString("instance_id", deadline,
                       [&](rxr_call *c, const rxr_string_sink *out) { return fn(_driver, c, out); });
 }
 
-std::string DriverHandle::nextDevice(Deadline deadline) {
+std::string DriverHandle::nextDevice(const Deadline &deadline) {
   auto fn = RXR_SLOT(next_device);
   return invokeString("next_device", deadline,
                       [&](rxr_call *c, const rxr_string_sink *out) { return fn(_driver, c, out); });
 }
 
-std::vector<Volume> DriverHandle::volumes(Deadline deadline) {
+std::vector<Volume> DriverHandle::volumes(const Deadline &deadline) {
   auto fn = RXR_SLOT(volumes_list);
   VolumeCollector out{{}, service()};
   const rxr_volume_sink sink = out.sink();
@@ -205,7 +195,7 @@ std::vector<Volume> DriverHandle::volumes(Deadline deadline) {
   return out.items;
 }
 
-Volume DriverHandle::volume(const std::string &id, Deadline deadline) {
+Volume DriverHandle::volume(const std::string &id, const Deadline &deadline) {
   auto fn = RXR_SLOT(volume_get);
   VolumeCollector out{{}, service()};
   const rxr_volume_sink sink = out.sink();
@@ -215,7 +205,7 @@ Volume DriverHandle::volume(const std::string &id, Deadline deadline) {
   return out.items.front();
 }
 
-Volume DriverHandle::createVolume(const DriverCreateRequest &r, Deadline deadline) {
+Volume DriverHandle::createVolume(const DriverCreateRequest &r, const Deadline &deadline) {
   auto fn = RXR_SLOT(volume_create);
   rxr_volume_create_opts opts{};
   opts.struct_size = sizeof opts;
@@ -240,14 +230,14 @@ Volume DriverHandle::createVolume(const DriverCreateRequest &r, Deadline deadlin
   return out.items.front();
 }
 
-void DriverHandle::removeVolume(const std::string &id, bool force, Deadline deadline) {
+void DriverHandle::removeVolume(const std::string &id, bool force, const Deadline &deadline) {
   auto fn = RXR_SLOT(volume_remove);
   invoke("volume_remove", deadline,
          [&](rxr_call *c) { return fn(_driver, c, id.c_str(), force ? 1 : 0); });
 }
 
 std::string DriverHandle::attachVolume(const std::string &id, const std::string &nextDevice,
-                                       bool force, Deadline deadline) {
+                                       bool force, const Deadline &deadline) {
   auto fn = RXR_SLOT(volume_attach);
   rxr_attach_opts opts{};
   opts.struct_size = sizeof opts;
@@ -259,7 +249,7 @@ std::string DriverHandle::attachVolume(const std::string &id, const std::string 
   });
 }
 
-void DriverHandle::detachVolume(const std::string &id, bool force, Deadline deadline) {
+void DriverHandle::detachVolume(const std::string &id, bool force, const Deadline &deadline) {
   auto fn = RXR_SLOT(volume_detach);
   invoke("volume_detach", deadline,
          [&](rxr_call *c) { return fn(_driver, c, id.c_str(), force ? 1 : 0); });
@@ -275,14 +265,15 @@ bool DriverHandle::supportsWaitForDevice() const {
 }
 
 std::string DriverHandle::waitForDevice(const std::string &volumeId, const std::string &token,
-                                        Deadline deadline) {
+                                        const Deadline &deadline) {
   auto fn = RXR_SLOT(wait_for_device);
   return invokeString("wait_for_device", deadline, [&](rxr_call *c, const rxr_string_sink *out) {
     return fn(_driver, c, volumeId.c_str(), token.c_str(), out);
   });
 }
 
-std::vector<Snapshot> DriverHandle::snapshots(const std::string &volumeId, Deadline deadline) {
+std::vector<Snapshot> DriverHandle::snapshots(const std::string &volumeId,
+                                              const Deadline &deadline) {
   auto fn = RXR_SLOT(snapshots_list);
   SnapshotCollector out{{}, service()};
   const rxr_snapshot_sink sink = out.sink();
@@ -292,7 +283,7 @@ std::vector<Snapshot> DriverHandle::snapshots(const std::string &volumeId, Deadl
 }
 
 Snapshot DriverHandle::createSnapshot(const std::string &volumeId, const std::string &name,
-                                      const std::string &description, Deadline deadline) {
+                                      const std::string &description, const Deadline &deadline) {
   auto fn = RXR_SLOT(snapshot_create);
   SnapshotCollector out{{}, service()};
   const rxr_snapshot_sink sink = out.sink();
@@ -304,13 +295,13 @@ Snapshot DriverHandle::createSnapshot(const std::string &volumeId, const std::st
   return out.items.front();
 }
 
-void DriverHandle::removeSnapshot(const std::string &id, Deadline deadline) {
+void DriverHandle::removeSnapshot(const std::string &id, const Deadline &deadline) {
   auto fn = RXR_SLOT(snapshot_remove);
   invoke("snapshot_remove", deadline, [&](rxr_call *c) { return fn(_driver, c, id.c_str()); });
 }
 
 Snapshot DriverHandle::copySnapshot(const std::string &id, const std::string &destName,
-                                    const std::string &destRegion, Deadline deadline) {
+                                    const std::string &destRegion, const Deadline &deadline) {
   auto fn = RXR_SLOT(snapshot_copy);
   SnapshotCollector out{{}, service()};
   const rxr_snapshot_sink sink = out.sink();

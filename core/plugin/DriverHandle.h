@@ -2,19 +2,15 @@
 
 #include "plugin/HostContext.h"
 #include "plugin/PluginLoader.h"
+#include "util/Deadline.h"
 #include "volume/Types.h"
 
-#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 namespace rexray {
-
-// Absolute deadline in CLOCK_MONOTONIC milliseconds (the ABI's form); 0 = none.
-using Deadline = int64_t;
-Deadline deadlineIn(std::chrono::milliseconds fromNow);
 
 struct DriverCreateRequest {
   std::string name, type, availabilityZone, encryptionKey, fromSnapshotId, fromVolumeId;
@@ -34,7 +30,9 @@ struct DriverInstanceSetup {
 // One driver instance behind the C ABI. Turns rxr_status + rxr_error into
 // rexray::Error, reports missing ops as Unsupported without calling, and
 // serializes calls when the plugin asks for it (RXR_FLAG_SERIALIZE), waiting
-// for the lock no longer than the call's deadline.
+// for the lock no longer than the call's deadline. Every call carries the
+// request's deadline to the driver; a call whose deadline has passed is not
+// made.
 class DriverHandle {
 public:
   DriverHandle(const PluginInfo &plugin, const std::string &service,
@@ -49,30 +47,31 @@ public:
   std::string scope() const { return _plugin.hasFeature("local") ? "local" : "global"; }
   bool serialized() const { return (_plugin.flags & RXR_FLAG_SERIALIZE) != 0; }
 
-  std::string instanceId(Deadline deadline);
-  std::string nextDevice(Deadline deadline);
-  std::vector<Volume> volumes(Deadline deadline);
-  Volume volume(const std::string &id, Deadline deadline);
-  Volume createVolume(const DriverCreateRequest &request, Deadline deadline);
-  void removeVolume(const std::string &id, bool force, Deadline deadline);
+  std::string instanceId(const Deadline &deadline);
+  std::string nextDevice(const Deadline &deadline);
+  std::vector<Volume> volumes(const Deadline &deadline);
+  Volume volume(const std::string &id, const Deadline &deadline);
+  Volume createVolume(const DriverCreateRequest &request, const Deadline &deadline);
+  void removeVolume(const std::string &id, bool force, const Deadline &deadline);
   // Returns the attach token for waitForDevice.
   std::string attachVolume(const std::string &id, const std::string &nextDevice, bool force,
-                           Deadline deadline);
-  void detachVolume(const std::string &id, bool force, Deadline deadline);
+                           const Deadline &deadline);
+  void detachVolume(const std::string &id, bool force, const Deadline &deadline);
   std::string waitForDevice(const std::string &volumeId, const std::string &token,
-                            Deadline deadline);
+                            const Deadline &deadline);
   bool supportsWaitForDevice() const;
-  std::vector<Snapshot> snapshots(const std::string &volumeId, Deadline deadline);
+  std::vector<Snapshot> snapshots(const std::string &volumeId, const Deadline &deadline);
   Snapshot createSnapshot(const std::string &volumeId, const std::string &name,
-                          const std::string &description, Deadline deadline);
-  void removeSnapshot(const std::string &id, Deadline deadline);
+                          const std::string &description, const Deadline &deadline);
+  void removeSnapshot(const std::string &id, const Deadline &deadline);
   Snapshot copySnapshot(const std::string &id, const std::string &destName,
-                        const std::string &destRegion, Deadline deadline);
+                        const std::string &destRegion, const Deadline &deadline);
 
 private:
   template <typename Slot> Slot slot(size_t offset, const char *op) const;
-  template <typename Fn> void invoke(const char *op, Deadline deadline, Fn &&fn);
-  template <typename Fn> std::string invokeString(const char *op, Deadline deadline, Fn &&fn);
+  template <typename Fn> void invoke(const char *op, const Deadline &deadline, Fn &&fn);
+  template <typename Fn>
+  std::string invokeString(const char *op, const Deadline &deadline, Fn &&fn);
   [[noreturn]] void fail(const char *op, rxr_status status, const rxr_call &call) const;
 
   PluginInfo _plugin;

@@ -14,8 +14,6 @@
 namespace rexray {
 namespace {
 
-// Backend calls that are not attach/mount get Docker's shorter limit.
-constexpr std::chrono::milliseconds kCallTimeout{60000};
 // What the backend told us this recently is taken as current.
 constexpr std::chrono::milliseconds kFreshFor{1000};
 
@@ -44,25 +42,27 @@ MountPipeline VolumeService::pipeline(const ServiceSettings &settings) {
   return MountPipeline(*_driver, _os, _state, settings);
 }
 
-Deadline VolumeService::callDeadline() const {
-  return deadlineIn(kCallTimeout);
-}
-
-std::string VolumeService::instanceId() {
+std::string VolumeService::instanceId(const Deadline &deadline) {
   std::lock_guard<std::mutex> guard(_instanceGuard);
-  if (_instanceId.empty()) _instanceId = _driver->instanceId(callDeadline());
+  if (_instanceId.empty()) _instanceId = _driver->instanceId(deadline);
   return _instanceId;
 }
 
-std::unique_lock<std::mutex> VolumeService::lockVolume(const std::string &key) {
-  std::shared_ptr<std::mutex> m;
+std::unique_lock<std::timed_mutex> VolumeService::lockVolume(const std::string &key,
+                                                             const Deadline &deadline) {
+  std::shared_ptr<std::timed_mutex> m;
   {
     std::lock_guard<std::mutex> guard(_locksGuard);
     auto &slot = _locks[toLower(key)];
-    if (!slot) slot = std::make_shared<std::mutex>();
+    if (!slot) slot = std::make_shared<std::timed_mutex>();
     m = slot;
   }
-  return std::unique_lock<std::mutex>(*m);
+  std::unique_lock<std::timed_mutex> lock(*m, std::defer_lock);
+  if (!lock.try_lock_until(deadline.when()))
+    throw Error(ErrorKind::Timeout, "volume '" + key + "' in service '" + _name +
+                                        "': another operation on it did not finish before "
+                                        "this request's deadline");
+  return lock;
 }
 
 void VolumeService::decorate(Volume &volume, const ServiceSettings &settings) const {
@@ -71,13 +71,15 @@ void VolumeService::decorate(Volume &volume, const ServiceSettings &settings) co
                          : "";
 }
 
-void VolumeService::refreshCache() {
+void VolumeService::refreshCache(const Deadline &deadline) {
   // Single flight: callers that miss the cache together (50 Docker Gets of
   // new names) share one backend list instead of making one each.
   std::unique_lock<std::mutex> lock(_refreshGuard);
   if (_refreshing) {
     const uint64_t joined = _refreshes;
-    _refreshDone.wait(lock, [&] { return _refreshes != joined; });
+    if (!_refreshDone.wait_until(lock, deadline.when(), [&] { return _refreshes != joined; }))
+      throw Error(ErrorKind::Timeout, _name + ": listing the volumes did not finish before this "
+                                              "request's deadline");
     if (_refreshFailure) std::rethrow_exception(_refreshFailure);
     return;
   }
@@ -85,7 +87,7 @@ void VolumeService::refreshCache() {
   lock.unlock();
   std::exception_ptr failure;
   try {
-    listIntoCache();
+    listIntoCache(deadline);
   } catch (...) {
     failure = std::current_exception();
   }
@@ -97,9 +99,9 @@ void VolumeService::refreshCache() {
   if (failure) std::rethrow_exception(failure);
 }
 
-void VolumeService::listIntoCache() {
+void VolumeService::listIntoCache(const Deadline &deadline) {
   const uint64_t startedAt = _cache.version();
-  auto volumes = _driver->volumes(callDeadline());
+  auto volumes = _driver->volumes(deadline);
   std::set<std::string> mounted;
   for (const auto &m : _state.allMounts())
     if (m.service == _name) mounted.insert(m.volumeId);
@@ -109,31 +111,31 @@ void VolumeService::listIntoCache() {
   _cache.replace(std::move(volumes), startedAt);
 }
 
-Volume VolumeService::lookup(const std::string &ref, bool *listedNow) {
+Volume VolumeService::lookup(const std::string &ref, const Deadline &deadline, bool *listedNow) {
   if (ref.empty()) throw Error(ErrorKind::Invalid, "a volume name or ID is required");
   if (listedNow) *listedNow = false;
   // A looser cached match could hide an exact one made since on another host.
   if (_cache.loaded())
     if (auto v = _cache.findExact(ref)) return *v;
-  refreshCache();
+  refreshCache(deadline);
   if (listedNow) *listedNow = true;
   if (auto v = _cache.find(ref)) return *v;
   throw Error(ErrorKind::NotFound, "volume '" + ref + "' not found in service '" + _name + "'");
 }
 
-Volume VolumeService::fresh(const Volume &volume, bool listedNow) {
+Volume VolumeService::fresh(const Volume &volume, const Deadline &deadline, bool listedNow) {
   if (listedNow) return volume; // the backend was just asked
   // Fifty lookups arriving together need not each ask the backend again what
   // it said a moment ago; a decision on stale state still meets the
   // backend's own check (an attach of a volume in use fails there).
   if (auto age = _cache.age(volume.id); age && *age < kFreshFor)
     if (auto cached = _cache.findExact(volume.id)) return *cached;
-  return describe(volume);
+  return describe(volume, deadline);
 }
 
-Volume VolumeService::describe(const Volume &volume) {
+Volume VolumeService::describe(const Volume &volume, const Deadline &deadline) {
   try {
-    Volume v = _driver->volume(volume.id, callDeadline());
+    Volume v = _driver->volume(volume.id, deadline);
     decorate(v, settings());
     _cache.put(v);
     return v;
@@ -143,18 +145,18 @@ Volume VolumeService::describe(const Volume &volume) {
   }
 }
 
-std::vector<Volume> VolumeService::list() {
-  refreshCache();
+std::vector<Volume> VolumeService::list(const Deadline &deadline) {
+  refreshCache(deadline);
   return _cache.all();
 }
 
-Volume VolumeService::inspect(const std::string &ref) {
+Volume VolumeService::inspect(const std::string &ref, const Deadline &deadline) {
   bool listed = false;
-  Volume v = lookup(ref, &listed);
-  return fresh(v, listed);
+  Volume v = lookup(ref, deadline, &listed);
+  return fresh(v, deadline, listed);
 }
 
-Volume VolumeService::create(const CreateSpec &spec) {
+Volume VolumeService::create(const CreateSpec &spec, const Deadline &deadline) {
   validateName(spec.name);
   if (spec.sizeGiB && *spec.sizeGiB <= 0)
     throw Error(ErrorKind::Invalid,
@@ -169,8 +171,8 @@ Volume VolumeService::create(const CreateSpec &spec) {
     v.service = _name;
     return v;
   }
-  auto lock = lockVolume(spec.name);
-  refreshCache();
+  auto lock = lockVolume(spec.name, deadline);
+  refreshCache(deadline);
   for (const auto &v : _cache.all())
     if (v.name == spec.name)
       throw Error(ErrorKind::Exists, "volume '" + spec.name + "' already exists in service '" +
@@ -185,21 +187,22 @@ Volume VolumeService::create(const CreateSpec &spec) {
   request.encrypted = spec.encrypted;
   request.encryptionKey = spec.encryptionKey;
   request.extra = declaredDriverOptions(_name, _driver->plugin(), spec.driverOptions);
-  if (!spec.fromSnapshot.empty()) request.fromSnapshotId = resolveSnapshot(spec.fromSnapshot).id;
-  if (!spec.fromVolume.empty()) request.fromVolumeId = lookup(spec.fromVolume).id;
+  if (!spec.fromSnapshot.empty())
+    request.fromSnapshotId = resolveSnapshot(spec.fromSnapshot, deadline).id;
+  if (!spec.fromVolume.empty()) request.fromVolumeId = lookup(spec.fromVolume, deadline).id;
   const bool hasSource = !request.fromSnapshotId.empty() || !request.fromVolumeId.empty();
   // A copy or restore takes its source's size unless one is asked for.
   request.sizeGiB = spec.sizeGiB.value_or(hasSource ? 0 : s.defaultSizeGiB);
 
-  Volume created = _driver->createVolume(request, callDeadline());
+  Volume created = _driver->createVolume(request, deadline);
   log::info("{}: created volume {} ({}, {} GiB)", _name, created.name, created.id, created.sizeGiB);
   if (!spec.newFsType.empty()) {
     try {
-      pipeline(s).format(created, instanceId(), spec.newFsType, spec.overwriteFs);
+      pipeline(s).format(created, instanceId(deadline), spec.newFsType, spec.overwriteFs, deadline);
     } catch (const Error &e) {
       log::error("{}: formatting new volume {} failed, removing it: {}", _name, created.name,
                  e.what());
-      _driver->removeVolume(created.id, true, callDeadline());
+      _driver->removeVolume(created.id, true, deadline);
       throw;
     }
   }
@@ -207,18 +210,19 @@ Volume VolumeService::create(const CreateSpec &spec) {
   return created;
 }
 
-void VolumeService::refuseIfAttachedElsewhere(const Volume &volume, bool preempt) {
-  if (preempt || !volume.attached() || volume.attachedInstanceId == instanceId()) return;
+void VolumeService::refuseIfAttachedElsewhere(const Volume &volume, bool preempt,
+                                              const Deadline &deadline) {
+  if (preempt || !volume.attached() || volume.attachedInstanceId == instanceId(deadline)) return;
   throw Error(ErrorKind::Busy, "volume '" + volume.name + "' is attached to instance " +
                                    volume.attachedInstanceId +
                                    "; set volume.mount.preempt to take it over");
 }
 
-Volume VolumeService::ensure(const CreateSpec &spec) {
+Volume VolumeService::ensure(const CreateSpec &spec, const Deadline &deadline) {
   if (auto existing = _cache.findExact(spec.name); existing && existing->name == spec.name)
     return *existing;
   try {
-    return create(spec);
+    return create(spec, deadline);
   } catch (const Error &e) {
     if (e.kind() != ErrorKind::Exists) throw;
     if (auto existing = _cache.findExact(spec.name)) return *existing;
@@ -226,7 +230,7 @@ Volume VolumeService::ensure(const CreateSpec &spec) {
   }
 }
 
-void VolumeService::remove(const std::string &ref, bool force) {
+void VolumeService::remove(const std::string &ref, bool force, const Deadline &deadline) {
   const ServiceSettings s = settings();
   if (s.removeDisable) {
     log::info("{}: volume.remove.disable is set; not removing {}", _name, ref);
@@ -234,9 +238,9 @@ void VolumeService::remove(const std::string &ref, bool force) {
   }
   force = force || s.removeForce;
   bool listed = false;
-  Volume v = lookup(ref, &listed);
-  auto lock = lockVolume(v.name);
-  v = fresh(v, listed);
+  Volume v = lookup(ref, deadline, &listed);
+  auto lock = lockVolume(v.name, deadline);
+  v = fresh(v, deadline, listed);
   const auto users = _state.mounts(_name, v.id);
   if (!users.empty() && !force)
     throw Error(ErrorKind::Busy, "volume '" + v.name + "' is mounted (" +
@@ -246,57 +250,57 @@ void VolumeService::remove(const std::string &ref, bool force) {
     throw Error(ErrorKind::Busy, "volume '" + v.name + "' is attached to instance " +
                                      v.attachedInstanceId +
                                      "; detach it first or force the removal");
-  if (!users.empty() || v.attachedInstanceId == instanceId()) {
-    pipeline(s).unmount(v, instanceId());
+  if (!users.empty() || v.attachedInstanceId == instanceId(deadline)) {
+    pipeline(s).unmount(v, instanceId(deadline), deadline);
     _state.removeMounts(_name, v.id);
   }
-  _driver->removeVolume(v.id, force, callDeadline());
+  _driver->removeVolume(v.id, force, deadline);
   _state.removeAttachment(_name, v.id);
   _cache.erase(v.id);
   log::info("{}: removed volume {} ({})", _name, v.name, v.id);
 }
 
-Volume VolumeService::attach(const std::string &ref, bool force) {
+Volume VolumeService::attach(const std::string &ref, bool force, const Deadline &deadline) {
   const ServiceSettings s = settings();
   bool listed = false;
-  Volume v = lookup(ref, &listed);
-  auto lock = lockVolume(v.name);
-  v = fresh(v, listed);
+  Volume v = lookup(ref, deadline, &listed);
+  auto lock = lockVolume(v.name, deadline);
+  v = fresh(v, deadline, listed);
   const bool preempt = force || s.preempt;
-  refuseIfAttachedElsewhere(v, preempt);
-  const std::string device = pipeline(s).attach(v, instanceId(), preempt);
-  v.attachedInstanceId = instanceId();
+  refuseIfAttachedElsewhere(v, preempt, deadline);
+  const std::string device = pipeline(s).attach(v, instanceId(deadline), preempt, deadline);
+  v.attachedInstanceId = instanceId(deadline);
   v.attachedDevice = device;
   _cache.put(v);
   return v;
 }
 
-void VolumeService::detach(const std::string &ref, bool force) {
+void VolumeService::detach(const std::string &ref, bool force, const Deadline &deadline) {
   const ServiceSettings s = settings();
   bool listed = false;
-  Volume v = lookup(ref, &listed);
-  auto lock = lockVolume(v.name);
-  v = fresh(v, listed);
+  Volume v = lookup(ref, deadline, &listed);
+  auto lock = lockVolume(v.name, deadline);
+  v = fresh(v, deadline, listed);
   const auto users = _state.mounts(_name, v.id);
   if (!users.empty() && !force)
     throw Error(ErrorKind::Busy, "volume '" + v.name + "' is mounted; unmount it first");
   if (!users.empty()) {
-    pipeline(s).unmount(v, instanceId());
+    pipeline(s).unmount(v, instanceId(deadline), deadline);
     _state.removeMounts(_name, v.id);
   } else if (v.attached()) {
-    pipeline(s).detach(v, force);
+    pipeline(s).detach(v, force, deadline);
   }
-  describe(v);
+  describe(v, deadline);
 }
 
 std::string VolumeService::mount(const std::string &ref, const std::string &callerId,
-                                 const MountOptions &options) {
+                                 const MountOptions &options, const Deadline &deadline) {
   const ServiceSettings s = settings();
-  auto refLock = lockVolume(ref);
+  auto refLock = lockVolume(ref, deadline);
   Volume v;
   bool listed = false;
   try {
-    v = lookup(ref, &listed);
+    v = lookup(ref, deadline, &listed);
   } catch (const Error &e) {
     if (e.kind() != ErrorKind::NotFound || !s.createImplicit) throw;
     validateName(ref);
@@ -304,49 +308,54 @@ std::string VolumeService::mount(const std::string &ref, const std::string &call
     CreateSpec spec;
     spec.name = ref;
     refLock.unlock(); // create takes the same lock
-    v = create(spec);
+    v = create(spec, deadline);
     listed = true; // the driver just described it
-    refLock.lock();
+    if (!refLock.try_lock_until(deadline.when()))
+      throw Error(ErrorKind::Timeout, "volume '" + ref + "' in service '" + _name +
+                                          "': another operation on it did not finish before "
+                                          "this request's deadline");
     if (v.id.empty()) // volume.create.disable: nothing was made
       throw Error(ErrorKind::NotFound, "volume '" + ref + "' not found in service '" + _name +
                                            "' (volume.create.disable is set)");
   }
-  std::unique_lock<std::mutex> nameLock;
-  if (toLower(v.name) != toLower(ref)) nameLock = lockVolume(v.name);
-  v = fresh(v, listed);
+  std::unique_lock<std::timed_mutex> nameLock;
+  if (toLower(v.name) != toLower(ref)) nameLock = lockVolume(v.name, deadline);
+  v = fresh(v, deadline, listed);
 
   const std::string caller = callerId.empty() ? v.name : callerId;
   MountResult result;
   for (int64_t attempt = 0;; ++attempt) {
     try {
-      refuseIfAttachedElsewhere(v, s.preempt);
-      result = pipeline(s).mount(v, instanceId(), options, s.preempt);
+      refuseIfAttachedElsewhere(v, s.preempt, deadline);
+      result = pipeline(s).mount(v, instanceId(deadline), options, s.preempt, deadline);
       break;
     } catch (const Error &e) {
       if (attempt >= s.mountRetryCount || e.kind() == ErrorKind::Invalid ||
-          e.kind() == ErrorKind::Busy)
+          e.kind() == ErrorKind::Busy || e.kind() == ErrorKind::Timeout)
         throw;
+      // A retry that cannot finish before the deadline is not started.
+      if (!deadline.sleepWithin(std::chrono::milliseconds(s.mountRetryWaitMs))) throw;
       log::warn("{}: mounting {} failed (attempt {}), retrying: {}", _name, v.name, attempt + 1,
                 e.what());
-      std::this_thread::sleep_for(std::chrono::milliseconds(s.mountRetryWaitMs));
-      v = describe(v);
+      v = describe(v, deadline);
     }
   }
   _state.addMount({_name, v.id, v.name, caller, result.mountPoint, result.device, nowUnix()});
-  v.attachedInstanceId = instanceId();
+  v.attachedInstanceId = instanceId(deadline);
   v.attachedDevice = result.device;
   v.mountPath = result.path;
-  learn(v);
+  learn(v, deadline);
   log::info("{}: volume {} mounted at {} for {} ({} users)", _name, v.name, result.path, caller,
             _state.mountCount(_name, v.id));
   return result.path;
 }
 
-void VolumeService::unmount(const std::string &ref, const std::string &callerId) {
+void VolumeService::unmount(const std::string &ref, const std::string &callerId,
+                            const Deadline &deadline) {
   const ServiceSettings s = settings();
   bool listed = false;
-  Volume v = lookup(ref, &listed);
-  auto lock = lockVolume(v.name);
+  Volume v = lookup(ref, deadline, &listed);
+  auto lock = lockVolume(v.name, deadline);
   const std::string caller = callerId.empty() ? v.name : callerId;
   if (!_state.removeMount(_name, v.id, caller))
     log::info("{}: unmount of {} by {} which had not mounted it", _name, v.name, caller);
@@ -355,34 +364,34 @@ void VolumeService::unmount(const std::string &ref, const std::string &callerId)
     log::info("{}: volume {} still has {} users; leaving it mounted", _name, v.name, remaining);
     return;
   }
-  v = fresh(v, listed);
-  pipeline(s).unmount(v, instanceId());
+  v = fresh(v, deadline, listed);
+  pipeline(s).unmount(v, instanceId(deadline), deadline);
   _state.removeMounts(_name, v.id);
   v.attachedInstanceId.clear();
   v.attachedDevice.clear();
   v.mountPath.clear();
-  learn(v);
+  learn(v, deadline);
 }
 
-void VolumeService::learn(const Volume &expected) {
+void VolumeService::learn(const Volume &expected, const Deadline &deadline) {
   // The backend's own words (its status text, its device name) after a
   // change, so Docker's Get shows them; what we expect if it cannot say.
   try {
-    describe(expected);
+    describe(expected, deadline);
   } catch (const Error &e) {
     log::warn("{}: cannot describe {} after a change: {}", _name, expected.name, e.what());
     _cache.put(expected);
   }
 }
 
-std::string VolumeService::path(const std::string &ref) {
-  return lookup(ref).mountPath;
+std::string VolumeService::path(const std::string &ref, const Deadline &deadline) {
+  return lookup(ref, deadline).mountPath;
 }
 
-void VolumeService::reconcile() {
-  const std::string me = instanceId();
+void VolumeService::reconcile(const Deadline &deadline) {
+  const std::string me = instanceId(deadline);
   const ServiceSettings s = settings();
-  refreshCache();
+  refreshCache(deadline);
   std::set<std::string> inUse;
   for (const auto &m : _state.allMounts()) {
     if (m.service != _name) continue;
@@ -408,16 +417,16 @@ void VolumeService::reconcile() {
     log::info("reconcile {}: detaching {} ({}): attached by us with no mount left", _name,
               a.volumeName, a.device);
     try {
-      pipeline(s).unmount(*v, me);
+      pipeline(s).unmount(*v, me, deadline);
     } catch (const Error &e) {
       log::error("reconcile {}: detaching {} failed: {}", _name, a.volumeName, e.what());
     }
   }
-  refreshCache();
+  refreshCache(deadline);
 }
 
-Snapshot VolumeService::resolveSnapshot(const std::string &ref) {
-  const auto all = _driver->snapshots("", callDeadline());
+Snapshot VolumeService::resolveSnapshot(const std::string &ref, const Deadline &deadline) {
+  const auto all = _driver->snapshots("", deadline);
   std::vector<const Snapshot *> matches;
   for (const auto &s : all)
     if (s.id == ref) return s;
@@ -433,35 +442,36 @@ Snapshot VolumeService::resolveSnapshot(const std::string &ref) {
   throw Error(ErrorKind::NotFound, "snapshot '" + ref + "' not found in service '" + _name + "'");
 }
 
-std::vector<Snapshot> VolumeService::snapshots(const std::string &volumeRef) {
+std::vector<Snapshot> VolumeService::snapshots(const std::string &volumeRef,
+                                               const Deadline &deadline) {
   std::string volumeId;
-  if (!volumeRef.empty()) volumeId = lookup(volumeRef).id;
-  auto out = _driver->snapshots(volumeId, callDeadline());
+  if (!volumeRef.empty()) volumeId = lookup(volumeRef, deadline).id;
+  auto out = _driver->snapshots(volumeId, deadline);
   std::sort(out.begin(), out.end(),
             [](const Snapshot &a, const Snapshot &b) { return a.name < b.name; });
   return out;
 }
 
 Snapshot VolumeService::createSnapshot(const std::string &volumeRef, const std::string &name,
-                                       const std::string &description) {
+                                       const std::string &description, const Deadline &deadline) {
   validateName(name, "snapshot name");
-  Volume v = lookup(volumeRef);
-  auto lock = lockVolume(v.name);
-  Snapshot s = _driver->createSnapshot(v.id, name, description, callDeadline());
+  Volume v = lookup(volumeRef, deadline);
+  auto lock = lockVolume(v.name, deadline);
+  Snapshot s = _driver->createSnapshot(v.id, name, description, deadline);
   log::info("{}: snapshot {} ({}) of volume {}", _name, s.name, s.id, v.name);
   return s;
 }
 
-void VolumeService::removeSnapshot(const std::string &ref) {
-  Snapshot s = resolveSnapshot(ref);
-  _driver->removeSnapshot(s.id, callDeadline());
+void VolumeService::removeSnapshot(const std::string &ref, const Deadline &deadline) {
+  Snapshot s = resolveSnapshot(ref, deadline);
+  _driver->removeSnapshot(s.id, deadline);
 }
 
 Snapshot VolumeService::copySnapshot(const std::string &ref, const std::string &destName,
-                                     const std::string &destRegion) {
+                                     const std::string &destRegion, const Deadline &deadline) {
   validateName(destName, "snapshot name");
-  Snapshot s = resolveSnapshot(ref);
-  return _driver->copySnapshot(s.id, destName, destRegion, callDeadline());
+  Snapshot s = resolveSnapshot(ref, deadline);
+  return _driver->copySnapshot(s.id, destName, destRegion, deadline);
 }
 
 } // namespace rexray

@@ -23,7 +23,9 @@ namespace rexray {
 // place that decides: name lookup, per-volume locking, refcounts (persisted
 // in the StateStore), preemption, ignoreUsedCount, create/remove policy.
 // Lookups go to the cache first and to the backend only when the cache does
-// not know the name; every mutation updates the cache.
+// not know the name; every mutation updates the cache. Every operation takes
+// the deadline its front end set for the request and passes it on to each
+// wait, retry and driver call, whatever it does.
 class VolumeService {
 public:
   VolumeService(std::string name, std::unique_ptr<DriverHandle> driver, ServiceSettings settings,
@@ -35,66 +37,66 @@ public:
   // A configuration reload: operations that start later use these.
   void updateSettings(const ServiceSettings &settings);
   // This host's identity as the driver knows it (cached after the first call).
-  std::string instanceId();
+  std::string instanceId(const Deadline &deadline);
 
   // From the backend (refreshes the cache).
-  std::vector<Volume> list();
+  std::vector<Volume> list(const Deadline &deadline);
   // Exact ID, then exact name, then case-insensitive name. Two matches is
   // ErrorKind::Ambiguous naming both IDs; none is NotFound. Fresh from the
   // backend.
-  Volume inspect(const std::string &ref);
-  Volume create(const CreateSpec &spec);
+  Volume inspect(const std::string &ref, const Deadline &deadline);
+  Volume create(const CreateSpec &spec, const Deadline &deadline);
   // Create unless a volume of exactly that name exists, which is returned
   // instead: Docker creates before every first use of a name (as REX-Ray).
-  Volume ensure(const CreateSpec &spec);
-  void remove(const std::string &ref, bool force);
+  Volume ensure(const CreateSpec &spec, const Deadline &deadline);
+  void remove(const std::string &ref, bool force, const Deadline &deadline);
   // Returns the volume with the local device in attachedDevice.
-  Volume attach(const std::string &ref, bool force);
-  void detach(const std::string &ref, bool force);
+  Volume attach(const std::string &ref, bool force, const Deadline &deadline);
+  void detach(const std::string &ref, bool force, const Deadline &deadline);
   // Returns the path callers use (<mount.path>/<name><rootPath>). callerId ""
   // counts under the volume's name (Mesos dvdcli, the CLI).
   std::string mount(const std::string &ref, const std::string &callerId,
-                    const MountOptions &options);
-  void unmount(const std::string &ref, const std::string &callerId);
+                    const MountOptions &options, const Deadline &deadline);
+  void unmount(const std::string &ref, const std::string &callerId, const Deadline &deadline);
   // The mount path when mounted here, else "".
-  std::string path(const std::string &ref);
+  std::string path(const std::string &ref, const Deadline &deadline);
 
   // Answers from memory only, never waiting on the backend.
   std::vector<Volume> cachedList() const { return _cache.all(); }
   std::optional<Volume> cachedFind(const std::string &ref) const { return _cache.find(ref); }
-  void refreshCache();
+  void refreshCache(const Deadline &deadline);
 
   // After a restart: adopt mounts still present, drop records of mounts that
   // are gone, detach what we attached and no longer use. Logs each decision.
-  void reconcile();
+  void reconcile(const Deadline &deadline);
 
-  std::vector<Snapshot> snapshots(const std::string &volumeRef);
+  std::vector<Snapshot> snapshots(const std::string &volumeRef, const Deadline &deadline);
   Snapshot createSnapshot(const std::string &volumeRef, const std::string &name,
-                          const std::string &description);
-  void removeSnapshot(const std::string &ref);
+                          const std::string &description, const Deadline &deadline);
+  void removeSnapshot(const std::string &ref, const Deadline &deadline);
   Snapshot copySnapshot(const std::string &ref, const std::string &destName,
-                        const std::string &destRegion);
+                        const std::string &destRegion, const Deadline &deadline);
 
 private:
   // Cache first; on a miss, refresh from the backend and try again.
   // *listedNow tells whether the answer comes from that refresh.
-  Volume lookup(const std::string &ref, bool *listedNow = nullptr);
+  Volume lookup(const std::string &ref, const Deadline &deadline, bool *listedNow = nullptr);
   // The backend's current view of one volume (unless it was listedNow);
   // updates the cache.
-  Volume fresh(const Volume &volume, bool listedNow = false);
+  Volume fresh(const Volume &volume, const Deadline &deadline, bool listedNow = false);
   // Always asks the backend; updates the cache.
-  Volume describe(const Volume &volume);
+  Volume describe(const Volume &volume, const Deadline &deadline);
   // Preemption is a policy: without it, a volume attached to another
   // instance is a clear error naming that instance.
-  void refuseIfAttachedElsewhere(const Volume &volume, bool preempt);
+  void refuseIfAttachedElsewhere(const Volume &volume, bool preempt, const Deadline &deadline);
   // After a mount or unmount: the cache gets the backend's view.
-  void learn(const Volume &expected);
-  void listIntoCache();
-  Snapshot resolveSnapshot(const std::string &ref);
-  std::unique_lock<std::mutex> lockVolume(const std::string &key);
+  void learn(const Volume &expected, const Deadline &deadline);
+  void listIntoCache(const Deadline &deadline);
+  Snapshot resolveSnapshot(const std::string &ref, const Deadline &deadline);
+  // Waits for the volume's lock until the deadline (then Error(Timeout)).
+  std::unique_lock<std::timed_mutex> lockVolume(const std::string &key, const Deadline &deadline);
   void decorate(Volume &volume, const ServiceSettings &settings) const;
   MountPipeline pipeline(const ServiceSettings &settings);
-  Deadline callDeadline() const;
 
   std::string _name;
   std::unique_ptr<DriverHandle> _driver;
@@ -109,7 +111,7 @@ private:
   uint64_t _refreshes = 0;
   std::exception_ptr _refreshFailure;
   std::mutex _locksGuard;
-  std::map<std::string, std::shared_ptr<std::mutex>> _locks;
+  std::map<std::string, std::shared_ptr<std::timed_mutex>> _locks;
   std::mutex _instanceGuard;
   std::string _instanceId;
 };

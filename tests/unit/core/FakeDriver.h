@@ -60,6 +60,24 @@ public:
     _nextDevice = 0;
     _instanceId = "this-host";
     _listDelay = std::chrono::milliseconds(0);
+    _deadlines.clear();
+    _stallDevice = false;
+  }
+  // A backend that stalls: wait_for_device never sees the device and gives
+  // up at the call's deadline, as a driver must.
+  void stallDevice(bool stall) {
+    std::lock_guard<std::mutex> g(_m);
+    _stallDevice = stall;
+  }
+  // The deadline (CLOCK_MONOTONIC ms) each call of `op` carried, in order.
+  std::vector<int64_t> deadlines(const std::string &op) {
+    std::lock_guard<std::mutex> g(_m);
+    auto it = _deadlines.find(op);
+    return it == _deadlines.end() ? std::vector<int64_t>{} : it->second;
+  }
+  void noteDeadline(const std::string &op, const sdk::Call &call) {
+    std::lock_guard<std::mutex> g(_m);
+    _deadlines[op].push_back(call.deadlineMonoMs());
   }
   // A slow backend: volumes_list takes this long (outside the lock).
   void setListDelay(std::chrono::milliseconds delay) {
@@ -210,10 +228,15 @@ public:
     v.attachedDevice.clear();
     v.status = "available";
   }
-  std::string waitForDevice(const std::string &volumeId, const std::string &token) {
-    auto g = enter("wait_for_device");
-    find(volumeId);
-    return token;
+  std::string waitForDevice(const std::string &volumeId, const std::string &token,
+                            const sdk::Call &call) {
+    {
+      auto g = enter("wait_for_device");
+      find(volumeId);
+      if (!_stallDevice) return token;
+    }
+    std::this_thread::sleep_until(call.deadline());
+    throw sdk::Error(RXR_E_TIMEOUT, "device for " + volumeId + " did not appear");
   }
   std::vector<sdk::Snapshot> snapshots(const std::string &volumeId) {
     auto g = enter("snapshots_list");
@@ -251,6 +274,8 @@ private:
   std::map<std::string, int> _calls;
   std::map<std::string, std::pair<rxr_status, std::string>> _faults;
   std::chrono::milliseconds _listDelay{0};
+  std::map<std::string, std::vector<int64_t>> _deadlines;
+  bool _stallDevice = false;
   std::vector<sdk::AttachOptions> _attaches;
   std::vector<std::pair<std::string, bool>> _detaches, _removes;
   std::vector<sdk::CreateOptions> _creates;
@@ -266,8 +291,12 @@ public:
   FakeDriver(const sdk::Host &host, std::string service) : Driver(host, std::move(service)) {}
 
   std::string instanceId(const sdk::Call &) override { return be().instanceId(); }
-  std::vector<sdk::Volume> volumes(const sdk::Call &) override { return be().volumes(); }
-  sdk::Volume volume(const sdk::Call &, const std::string &id) override {
+  std::vector<sdk::Volume> volumes(const sdk::Call &call) override {
+    be().noteDeadline("volumes_list", call);
+    return be().volumes();
+  }
+  sdk::Volume volume(const sdk::Call &call, const std::string &id) override {
+    be().noteDeadline("volume_get", call);
     return be().volumeGet(id);
   }
   sdk::Volume createVolume(const sdk::Call &, const sdk::CreateOptions &o) override {
@@ -276,15 +305,18 @@ public:
   void removeVolume(const sdk::Call &, const std::string &id, bool force) override {
     be().remove(id, force);
   }
-  std::string attachVolume(const sdk::Call &, const sdk::AttachOptions &o) override {
+  std::string attachVolume(const sdk::Call &call, const sdk::AttachOptions &o) override {
+    be().noteDeadline("volume_attach", call);
     return be().attach(o);
   }
-  void detachVolume(const sdk::Call &, const std::string &id, bool force) override {
+  void detachVolume(const sdk::Call &call, const std::string &id, bool force) override {
+    be().noteDeadline("volume_detach", call);
     be().detach(id, force);
   }
-  std::string waitForDevice(const sdk::Call &, const std::string &volumeId,
+  std::string waitForDevice(const sdk::Call &call, const std::string &volumeId,
                             const std::string &token) override {
-    return be().waitForDevice(volumeId, token);
+    be().noteDeadline("wait_for_device", call);
+    return be().waitForDevice(volumeId, token, call);
   }
   std::vector<sdk::Snapshot> snapshots(const sdk::Call &, const std::string &volumeId) override {
     return be().snapshots(volumeId);
@@ -341,6 +373,11 @@ public:
 private:
   std::string _dir;
 };
+
+// A request deadline far enough away for any unit test.
+inline Deadline testDeadline() {
+  return Deadline::in(std::chrono::seconds(30));
+}
 
 // A VolumeService named "fake" over the fake driver, a real StateStore in a
 // temp dir and a FakeOsLayer. Volumes mount under /x, which the fake OS

@@ -37,7 +37,7 @@ TEST_CASE("MountPipeline: an empty device is formatted, mounted, then rootPath i
   rig.backend().addVolume("vol-1", "data");
 
   SUBCASE("with the default fsType") {
-    CHECK(rig.service().mount("data", "a", {}) == "/x/data/data");
+    CHECK(rig.service().mount("data", "a", {}, testDeadline()) == "/x/data/data");
     INFO(rig.os.history());
     CHECK(rig.os.count("mkfs") == 1);
     CHECK(rig.os.sawInOrder({"mkfs /dev/fake0 ext4", "mount /dev/fake0 /x/data ext4",
@@ -46,14 +46,14 @@ TEST_CASE("MountPipeline: an empty device is formatted, mounted, then rootPath i
   }
   SUBCASE("with a configured default fsType") {
     rig.settings.defaultFsType = "xfs";
-    rig.service().mount("data", "a", {});
+    rig.service().mount("data", "a", {}, testDeadline());
     INFO(rig.os.history());
     CHECK(rig.os.sawInOrder({"mkfs /dev/fake0 xfs", "mount /dev/fake0 /x/data xfs"}));
   }
   SUBCASE("with the caller's fsType") {
     MountOptions options;
     options.fsType = "btrfs";
-    rig.service().mount("data", "a", options);
+    rig.service().mount("data", "a", options, testDeadline());
     INFO(rig.os.history());
     CHECK(rig.os.sawInOrder({"mkfs /dev/fake0 btrfs", "mount /dev/fake0 /x/data btrfs"}));
   }
@@ -63,7 +63,7 @@ TEST_CASE("MountPipeline: a device that has a file system is not formatted") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "data");
   rig.os.setFilesystem("/dev/fake0", "xfs");
-  rig.service().mount("data", "a", {});
+  rig.service().mount("data", "a", {}, testDeadline());
   INFO(rig.os.history());
   CHECK(rig.os.count("mkfs") == 0);
   // Mounted as what is on it, not as the default ext4.
@@ -76,7 +76,7 @@ TEST_CASE("MountPipeline: overwriteFs formats a device that has a file system") 
   rig.os.setFilesystem("/dev/fake0", "xfs");
   MountOptions options;
   options.overwriteFs = true;
-  rig.service().mount("data", "a", options);
+  rig.service().mount("data", "a", options, testDeadline());
   INFO(rig.os.history());
   CHECK(rig.os.sawInOrder({"mkfs /dev/fake0 ext4", "mount /dev/fake0 /x/data ext4"}));
 }
@@ -90,7 +90,7 @@ TEST_CASE("MountPipeline: a device already mounted elsewhere is handed out, not 
   existing.fsType = "ext4";
   rig.os.table.push_back(existing);
 
-  CHECK(rig.service().mount("data", "a", {}) == "/mnt/other/data");
+  CHECK(rig.service().mount("data", "a", {}, testDeadline()) == "/mnt/other/data");
   CHECK(rig.os.count("mount") == 0);
   CHECK(rig.os.count("mkfs") == 0);
   CHECK(rig.backend().calls("volume_attach") == 0);
@@ -119,7 +119,7 @@ TEST_CASE("MountPipeline: rootPath \"/\" hands out the mount point itself") {
   FakeServiceRig rig;
   rig.settings.rootPath = "/";
   rig.backend().addVolume("vol-1", "data");
-  CHECK(rig.service().mount("data", "a", {}) == "/x/data");
+  CHECK(rig.service().mount("data", "a", {}, testDeadline()) == "/x/data");
   INFO(rig.os.history());
   CHECK(rig.os.sawInOrder(
       {"mount /dev/fake0 /x/data ext4", "mkdir /x/data 0700", "chmod /x/data 0700"}));
@@ -131,17 +131,17 @@ TEST_CASE("MountPipeline: driven directly, mount and unmount round-trip") {
   auto handle = makeFakeHandle();
   MountPipeline pipeline(*handle, rig.os, *rig.state, rig.settings);
 
-  Volume v = handle->volume("vol-1", 0);
-  MountResult r = pipeline.mount(v, "this-host", {}, false);
+  Volume v = handle->volume("vol-1", testDeadline());
+  MountResult r = pipeline.mount(v, "this-host", {}, false, testDeadline());
   CHECK(r.device == "/dev/fake0");
   CHECK(r.mountPoint == "/x/data");
   CHECK(r.path == "/x/data/data");
   CHECK(rig.os.isMounted("/x/data"));
   REQUIRE(rig.state->attachment("fake", "vol-1"));
 
-  v = handle->volume("vol-1", 0);
-  CHECK(pipeline.localDevice(v, "this-host") == "/dev/fake0");
-  pipeline.unmount(v, "this-host");
+  v = handle->volume("vol-1", testDeadline());
+  CHECK(pipeline.localDevice(v, "this-host", testDeadline()) == "/dev/fake0");
+  pipeline.unmount(v, "this-host", testDeadline());
   CHECK_FALSE(rig.os.isMounted("/x/data"));
   CHECK_FALSE(rig.state->attachment("fake", "vol-1"));
   CHECK(rig.backend().volume("vol-1")->attachedInstanceId.empty());
@@ -153,7 +153,7 @@ TEST_CASE("MountPipeline: a failing mount detaches again and rethrows the mount'
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "data");
   rig.os.failNext("mount");
-  auto e = caught([&] { rig.service().mount("data", "a", {}); });
+  auto e = caught([&] { rig.service().mount("data", "a", {}, testDeadline()); });
   REQUIRE(e.thrown);
   CHECK(e.kind == ErrorKind::Internal);
   CHECK(e.message == "injected");
@@ -172,7 +172,7 @@ TEST_CASE("MountPipeline: failing to prepare rootPath after the mount unmounts a
     rig.os.failNext("chmod");
   }
 
-  auto e = caught([&] { rig.service().mount("data", "a", {}); });
+  auto e = caught([&] { rig.service().mount("data", "a", {}, testDeadline()); });
   REQUIRE(e.thrown);
   CHECK(e.kind == ErrorKind::Internal);
   CHECK(e.message == "injected");
@@ -185,7 +185,7 @@ TEST_CASE("MountPipeline: wait_for_device failing detaches and keeps the driver'
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "data");
   rig.backend().failNext("wait_for_device", RXR_E_TIMEOUT, "device never showed up");
-  auto e = caught([&] { rig.service().mount("data", "a", {}); });
+  auto e = caught([&] { rig.service().mount("data", "a", {}, testDeadline()); });
   REQUIRE(e.thrown);
   CHECK(e.kind == ErrorKind::Timeout);
   CHECK(e.message.find("device never showed up") != std::string::npos);
@@ -198,7 +198,7 @@ TEST_CASE("MountPipeline: a failing attach leaves nothing to undo") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "data");
   rig.backend().failNext("volume_attach", RXR_E_BACKEND, "quota exceeded");
-  auto e = caught([&] { rig.service().mount("data", "a", {}); });
+  auto e = caught([&] { rig.service().mount("data", "a", {}, testDeadline()); });
   REQUIRE(e.thrown);
   CHECK(e.kind == ErrorKind::Backend);
   CHECK(e.message.find("quota exceeded") != std::string::npos);
@@ -210,9 +210,9 @@ TEST_CASE("MountPipeline: a failing attach leaves nothing to undo") {
 TEST_CASE("MountPipeline: a second caller's failure does not unmount the first caller's volume") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "data");
-  rig.service().mount("data", "a", {});
+  rig.service().mount("data", "a", {}, testDeadline());
   rig.os.failNext("chmod");
-  auto e = caught([&] { rig.service().mount("data", "b", {}); });
+  auto e = caught([&] { rig.service().mount("data", "b", {}, testDeadline()); });
   REQUIRE(e.thrown);
   CHECK(rig.os.isMounted("/x/data"));
   CHECK(rig.backend().detaches().empty());
@@ -226,7 +226,7 @@ TEST_CASE("MountPipeline: rollback still detaches when removing the mount direct
   rig.backend().addVolume("vol-1", "data");
   rig.os.failNext("mount", "", ErrorKind::Internal, "mount failed");
   rig.os.failNext("rmdir", "", ErrorKind::Internal, "rmdir failed");
-  auto e = caught([&] { rig.service().mount("data", "a", {}); });
+  auto e = caught([&] { rig.service().mount("data", "a", {}, testDeadline()); });
   REQUIRE(e.thrown);
   CHECK(e.message == "mount failed");
   checkRolledBack(rig, "vol-1");

@@ -37,17 +37,17 @@ TEST_CASE("a plugin with shorter structs loads and its missing ops are unsupport
   DriverHandle driver(info, "oldminor", [](const std::string &) { return std::nullopt; });
   CHECK(driver.serialized());
   CHECK(driver.scope() == "global");
-  CHECK(driver.instanceId(0) == "test-instance");
+  CHECK(driver.instanceId(Deadline::in(std::chrono::seconds(5))) == "test-instance");
 
   // Its rxr_volume is the short, older one too: fields past `status` stay empty.
-  auto volumes = driver.volumes(deadlineIn(std::chrono::seconds(5)));
+  auto volumes = driver.volumes(Deadline::in(std::chrono::seconds(5)));
   REQUIRE(volumes.size() == 1);
   CHECK(volumes[0].name == "oldvol");
   CHECK(volumes[0].status == "available");
   CHECK(volumes[0].sizeGiB == 0);
 
   try {
-    driver.snapshots("", 0);
+    driver.snapshots("", Deadline::in(std::chrono::seconds(5)));
     FAIL("snapshots_list lies past the old table and must be unsupported");
   } catch (const Error &e) {
     CHECK(e.kind() == ErrorKind::Unsupported);
@@ -55,8 +55,8 @@ TEST_CASE("a plugin with shorter structs loads and its missing ops are unsupport
   }
   CHECK_FALSE(driver.supportsWaitForDevice());
   // A NULL slot inside the table is unsupported as well.
-  CHECK_THROWS_WITH_AS(driver.volume("x", 0), doctest::Contains("volume_get is not supported"),
-                       Error);
+  CHECK_THROWS_WITH_AS(driver.volume("x", Deadline::in(std::chrono::seconds(5))),
+                       doctest::Contains("volume_get is not supported"), Error);
 }
 
 TEST_CASE("plugins for another ABI major are refused with the reason") {

@@ -51,11 +51,11 @@ TEST_CASE("VolumeService: lookup by exact ID, exact name, then case-insensitive 
   rig.backend().addVolume("vol-2", "Logs");
   auto &svc = rig.service();
 
-  CHECK(svc.inspect("vol-1").name == "pgdata");
-  CHECK(svc.inspect("pgdata").id == "vol-1");
-  CHECK(svc.inspect("PGDATA").id == "vol-1");
-  CHECK(svc.inspect("logs").id == "vol-2");
-  CHECK(svc.inspect("Logs").service == "fake");
+  CHECK(svc.inspect("vol-1", testDeadline()).name == "pgdata");
+  CHECK(svc.inspect("pgdata", testDeadline()).id == "vol-1");
+  CHECK(svc.inspect("PGDATA", testDeadline()).id == "vol-1");
+  CHECK(svc.inspect("logs", testDeadline()).id == "vol-2");
+  CHECK(svc.inspect("Logs", testDeadline()).service == "fake");
 }
 
 TEST_CASE("VolumeService: two case-insensitive matches are Ambiguous and name both IDs") {
@@ -63,7 +63,7 @@ TEST_CASE("VolumeService: two case-insensitive matches are Ambiguous and name bo
   rig.backend().addVolume("vol-3", "Cache");
   rig.backend().addVolume("vol-4", "CACHE");
 
-  auto e = caught([&] { rig.service().inspect("cache"); });
+  auto e = caught([&] { rig.service().inspect("cache", testDeadline()); });
   REQUIRE(e.thrown);
   CHECK(e.kind == ErrorKind::Ambiguous);
   CHECK(e.message.find("vol-3") != std::string::npos);
@@ -74,30 +74,30 @@ TEST_CASE("VolumeService: an exact name wins over case-insensitive matches") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-3", "Cache");
   rig.backend().addVolume("vol-4", "CACHE");
-  CHECK(rig.service().inspect("Cache").id == "vol-3");
-  CHECK(rig.service().inspect("CACHE").id == "vol-4");
+  CHECK(rig.service().inspect("Cache", testDeadline()).id == "vol-3");
+  CHECK(rig.service().inspect("CACHE", testDeadline()).id == "vol-4");
 }
 
 TEST_CASE("VolumeService: NotFound names the volume and the service") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "pgdata");
-  auto e = caught([&] { rig.service().inspect("nope"); });
+  auto e = caught([&] { rig.service().inspect("nope", testDeadline()); });
   REQUIRE(e.thrown);
   CHECK(e.kind == ErrorKind::NotFound);
   CHECK(e.message.find("'nope'") != std::string::npos);
   CHECK(e.message.find("'fake'") != std::string::npos);
 
-  auto empty = caught([&] { rig.service().inspect(""); });
+  auto empty = caught([&] { rig.service().inspect("", testDeadline()); });
   CHECK(empty.kind == ErrorKind::Invalid);
 }
 
 TEST_CASE("VolumeService: a volume the cache does not know yet is still found") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "pgdata");
-  CHECK(rig.service().inspect("pgdata").id == "vol-1");
+  CHECK(rig.service().inspect("pgdata", testDeadline()).id == "vol-1");
   // Created by another host after this service loaded its view.
   rig.backend().addVolume("vol-2", "logs");
-  CHECK(rig.service().inspect("LOGS").id == "vol-2");
+  CHECK(rig.service().inspect("LOGS", testDeadline()).id == "vol-2");
 }
 
 // Lookups answer from the cache first. A case-insensitive hit there must not
@@ -106,10 +106,10 @@ TEST_CASE("VolumeService: a volume the cache does not know yet is still found") 
 TEST_CASE("VolumeService: an exact name wins over a cached case-insensitive match") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "Data");
-  CHECK(rig.service().inspect("Data").id == "vol-1");
+  CHECK(rig.service().inspect("Data", testDeadline()).id == "vol-1");
   rig.backend().addVolume("vol-2", "data");
-  CHECK(rig.service().inspect("data").id == "vol-2");
-  CHECK(rig.service().mount("data", "a", {}) == "/x/data/data");
+  CHECK(rig.service().inspect("data", testDeadline()).id == "vol-2");
+  CHECK(rig.service().mount("data", "a", {}, testDeadline()) == "/x/data/data");
   CHECK(rig.backend().volume("vol-2")->attachedInstanceId == "this-host");
   CHECK(rig.backend().volume("vol-1")->attachedInstanceId.empty());
 }
@@ -119,14 +119,14 @@ TEST_CASE("VolumeService: an exact name wins over a cached case-insensitive matc
 TEST_CASE("VolumeService: create takes the size from the settings when none is given") {
   FakeServiceRig rig;
   SUBCASE("the built-in default is 16 GiB") {
-    Volume v = rig.service().create(named("a"));
+    Volume v = rig.service().create(named("a"), testDeadline());
     CHECK(v.sizeGiB == 16);
     REQUIRE(rig.backend().creates().size() == 1);
     CHECK(rig.backend().creates()[0].sizeGiB == 16);
   }
   SUBCASE("a configured default") {
     rig.settings.defaultSizeGiB = 7;
-    rig.service().create(named("a"));
+    rig.service().create(named("a"), testDeadline());
     CHECK(rig.backend().creates().at(0).sizeGiB == 7);
   }
 }
@@ -139,7 +139,7 @@ TEST_CASE("VolumeService: create passes an explicit size and falls back to type/
   rig.settings.defaultIops = 300;
   CreateSpec spec = named("a");
   spec.sizeGiB = 3;
-  Volume v = rig.service().create(spec);
+  Volume v = rig.service().create(spec, testDeadline());
   CHECK(v.sizeGiB == 3);
   auto request = rig.backend().creates().at(0);
   CHECK(request.sizeGiB == 3);
@@ -150,7 +150,7 @@ TEST_CASE("VolumeService: create passes an explicit size and falls back to type/
   CreateSpec own = named("b");
   own.type = "io1";
   own.iops = 50;
-  rig.service().create(own);
+  rig.service().create(own, testDeadline());
   CHECK(rig.backend().creates().at(1).type == "io1");
   CHECK(rig.backend().creates().at(1).iops == 50);
 }
@@ -161,7 +161,7 @@ TEST_CASE("VolumeService: create refuses a size of 0 or less before calling the 
     CAPTURE(size);
     CreateSpec spec = named("a");
     spec.sizeGiB = size;
-    auto e = caught([&] { rig.service().create(spec); });
+    auto e = caught([&] { rig.service().create(spec, testDeadline()); });
     REQUIRE(e.thrown);
     CHECK(e.kind == ErrorKind::Invalid);
   }
@@ -179,7 +179,7 @@ TEST_CASE("VolumeService: create refuses unsafe names before calling the driver"
                                         "-dash",   "_under"};
   for (const auto &name : bad) {
     CAPTURE(name);
-    auto e = caught([&] { rig.service().create(named(name)); });
+    auto e = caught([&] { rig.service().create(named(name), testDeadline()); });
     REQUIRE(e.thrown);
     CHECK(e.kind == ErrorKind::Invalid);
   }
@@ -187,13 +187,13 @@ TEST_CASE("VolumeService: create refuses unsafe names before calling the driver"
   CHECK(rig.backend().volumeCount() == 0);
 
   // The boundary: 255 bytes is still a name.
-  CHECK_NOTHROW(rig.service().create(named(std::string(255, 'a'))));
+  CHECK_NOTHROW(rig.service().create(named(std::string(255, 'a')), testDeadline()));
 }
 
 TEST_CASE("VolumeService: create of an existing name is Exists and does not reach the driver") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "pgdata");
-  auto e = caught([&] { rig.service().create(named("pgdata")); });
+  auto e = caught([&] { rig.service().create(named("pgdata"), testDeadline()); });
   REQUIRE(e.thrown);
   CHECK(e.kind == ErrorKind::Exists);
   CHECK(e.message.find("vol-1") != std::string::npos);
@@ -209,7 +209,7 @@ TEST_CASE("VolumeService: create resolves fromSnapshot and fromVolume to IDs") {
   SUBCASE("snapshot by name") {
     CreateSpec spec = named("restored");
     spec.fromSnapshot = "nightly";
-    Volume v = svc.create(spec);
+    Volume v = svc.create(spec, testDeadline());
     auto request = rig.backend().creates().at(0);
     CHECK(request.fromSnapshotId == "snap-1");
     CHECK(request.fromVolumeId.empty());
@@ -220,13 +220,13 @@ TEST_CASE("VolumeService: create resolves fromSnapshot and fromVolume to IDs") {
   SUBCASE("snapshot by ID") {
     CreateSpec spec = named("restored");
     spec.fromSnapshot = "snap-1";
-    svc.create(spec);
+    svc.create(spec, testDeadline());
     CHECK(rig.backend().creates().at(0).fromSnapshotId == "snap-1");
   }
   SUBCASE("volume by case-insensitive name") {
     CreateSpec spec = named("copy");
     spec.fromVolume = "SOURCE";
-    Volume v = svc.create(spec);
+    Volume v = svc.create(spec, testDeadline());
     auto request = rig.backend().creates().at(0);
     CHECK(request.fromVolumeId == "vol-9");
     CHECK(request.sizeGiB == 0);
@@ -236,13 +236,13 @@ TEST_CASE("VolumeService: create resolves fromSnapshot and fromVolume to IDs") {
     CreateSpec spec = named("copy");
     spec.fromVolume = "source";
     spec.sizeGiB = 40;
-    svc.create(spec);
+    svc.create(spec, testDeadline());
     CHECK(rig.backend().creates().at(0).sizeGiB == 40);
   }
   SUBCASE("an unknown source is NotFound and nothing is created") {
     CreateSpec spec = named("restored");
     spec.fromSnapshot = "weekly";
-    auto e = caught([&] { svc.create(spec); });
+    auto e = caught([&] { svc.create(spec, testDeadline()); });
     CHECK(e.kind == ErrorKind::NotFound);
     CHECK(e.message.find("weekly") != std::string::npos);
     CHECK(rig.backend().calls("volume_create") == 0);
@@ -252,7 +252,7 @@ TEST_CASE("VolumeService: create resolves fromSnapshot and fromVolume to IDs") {
 TEST_CASE("VolumeService: create.disable succeeds without calling the driver") {
   FakeServiceRig rig;
   rig.settings.createDisable = true;
-  Volume v = rig.service().create(named("a"));
+  Volume v = rig.service().create(named("a"), testDeadline());
   CHECK(v.name == "a");
   CHECK(rig.backend().totalCalls() == 0);
   CHECK(rig.backend().volumeCount() == 0);
@@ -266,7 +266,7 @@ TEST_CASE("VolumeService: two callers share one mount; the last unmount detaches
   auto &svc = rig.service();
   StateStore &state = *rig.state;
 
-  CHECK(svc.mount("data", "a", {}) == "/x/data/data");
+  CHECK(svc.mount("data", "a", {}, testDeadline()) == "/x/data/data");
   CHECK(rig.os.count("mount") == 1);
   CHECK(rig.backend().calls("volume_attach") == 1);
   CHECK(state.mountCount("fake", "vol-1") == 1);
@@ -274,42 +274,42 @@ TEST_CASE("VolumeService: two callers share one mount; the last unmount detaches
   REQUIRE(record);
   CHECK(record->device == "/dev/fake0");
 
-  CHECK(svc.mount("data", "b", {}) == "/x/data/data");
+  CHECK(svc.mount("data", "b", {}, testDeadline()) == "/x/data/data");
   INFO(rig.os.history());
   CHECK(rig.os.count("mount") == 1);
   CHECK(rig.os.count("mkfs") == 1);
   CHECK(rig.backend().calls("volume_attach") == 1);
   CHECK(state.mountCount("fake", "vol-1") == 2);
   CHECK(callers(state, "vol-1") == std::vector<std::string>{"a", "b"});
-  CHECK(svc.path("data") == "/x/data/data");
+  CHECK(svc.path("data", testDeadline()) == "/x/data/data");
 
-  svc.unmount("data", "a");
+  svc.unmount("data", "a", testDeadline());
   CHECK(rig.os.isMounted("/x/data"));
   CHECK(rig.os.count("unmount") == 0);
   CHECK(rig.backend().detaches().empty());
   CHECK(state.mountCount("fake", "vol-1") == 1);
   CHECK(callers(state, "vol-1") == std::vector<std::string>{"b"});
 
-  svc.unmount("data", "b");
+  svc.unmount("data", "b", testDeadline());
   CHECK_FALSE(rig.os.isMounted("/x/data"));
   CHECK(rig.os.sawInOrder({"unmount /x/data", "rmdir /x/data"}));
   CHECK(rig.backend().detaches().size() == 1);
   CHECK(state.mountCount("fake", "vol-1") == 0);
   CHECK_FALSE(state.attachment("fake", "vol-1"));
   CHECK(rig.backend().volume("vol-1")->attachedInstanceId.empty());
-  CHECK(svc.path("data").empty());
+  CHECK(svc.path("data", testDeadline()).empty());
 }
 
 TEST_CASE("VolumeService: a caller that mounts twice counts once") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "data");
   auto &svc = rig.service();
-  svc.mount("data", "a", {});
-  svc.mount("data", "a", {});
+  svc.mount("data", "a", {}, testDeadline());
+  svc.mount("data", "a", {}, testDeadline());
   CHECK(rig.state->mountCount("fake", "vol-1") == 1);
   CHECK(rig.os.count("mount") == 1);
 
-  svc.unmount("data", "a");
+  svc.unmount("data", "a", testDeadline());
   CHECK_FALSE(rig.os.isMounted("/x/data"));
   CHECK(rig.backend().detaches().size() == 1);
 }
@@ -319,15 +319,15 @@ TEST_CASE("VolumeService: an empty callerId counts under the volume's name") {
   rig.backend().addVolume("vol-1", "data");
   auto &svc = rig.service();
   // Looked up by another spelling: the record still carries the real name.
-  svc.mount("DATA", "", {});
+  svc.mount("DATA", "", {}, testDeadline());
   CHECK(callers(*rig.state, "vol-1") == std::vector<std::string>{"data"});
-  svc.mount("data", "x", {});
+  svc.mount("data", "x", {}, testDeadline());
   CHECK(rig.state->mountCount("fake", "vol-1") == 2);
 
-  svc.unmount("data", "");
+  svc.unmount("data", "", testDeadline());
   CHECK(callers(*rig.state, "vol-1") == std::vector<std::string>{"x"});
   CHECK(rig.os.isMounted("/x/data"));
-  svc.unmount("data", "x");
+  svc.unmount("data", "x", testDeadline());
   CHECK_FALSE(rig.os.isMounted("/x/data"));
 }
 
@@ -336,11 +336,11 @@ TEST_CASE("VolumeService: ignoreUsedCount unmounts on the first unmount") {
   rig.settings.ignoreUsedCount = true;
   rig.backend().addVolume("vol-1", "data");
   auto &svc = rig.service();
-  svc.mount("data", "a", {});
-  svc.mount("data", "b", {});
+  svc.mount("data", "a", {}, testDeadline());
+  svc.mount("data", "b", {}, testDeadline());
   CHECK(rig.state->mountCount("fake", "vol-1") == 2);
 
-  svc.unmount("data", "a");
+  svc.unmount("data", "a", testDeadline());
   CHECK_FALSE(rig.os.isMounted("/x/data"));
   CHECK(rig.backend().detaches().size() == 1);
   CHECK(rig.state->mountCount("fake", "vol-1") == 0);
@@ -349,22 +349,22 @@ TEST_CASE("VolumeService: ignoreUsedCount unmounts on the first unmount") {
 TEST_CASE("VolumeService: refcounts survive a restart over the same state file") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "data");
-  rig.service().mount("data", "a", {});
-  rig.service().mount("data", "b", {});
+  rig.service().mount("data", "a", {}, testDeadline());
+  rig.service().mount("data", "b", {}, testDeadline());
 
   auto &svc = rig.restart();
   CHECK(rig.state->mountCount("fake", "vol-1") == 2);
   // The restarted service finds the device through the stored attachment
   // and does not mount a second time.
-  CHECK(svc.mount("data", "c", {}) == "/x/data/data");
+  CHECK(svc.mount("data", "c", {}, testDeadline()) == "/x/data/data");
   CHECK(rig.os.count("mount") == 1);
   CHECK(rig.backend().calls("volume_attach") == 1);
 
-  svc.unmount("data", "a");
-  svc.unmount("data", "c");
+  svc.unmount("data", "a", testDeadline());
+  svc.unmount("data", "c", testDeadline());
   CHECK(rig.os.isMounted("/x/data"));
   CHECK(rig.backend().detaches().empty());
-  svc.unmount("data", "b");
+  svc.unmount("data", "b", testDeadline());
   CHECK_FALSE(rig.os.isMounted("/x/data"));
   CHECK(rig.backend().detaches().size() == 1);
   CHECK(rig.state->mountCount("fake", "vol-1") == 0);
@@ -374,7 +374,7 @@ TEST_CASE("VolumeService: refcounts survive a restart over the same state file")
 
 TEST_CASE("VolumeService: mounting an unknown name creates it with the defaults") {
   FakeServiceRig rig;
-  CHECK(rig.service().mount("newvol", "a", {}) == "/x/newvol/data");
+  CHECK(rig.service().mount("newvol", "a", {}, testDeadline()) == "/x/newvol/data");
   auto creates = rig.backend().creates();
   REQUIRE(creates.size() == 1);
   CHECK(creates[0].name == "newvol");
@@ -388,7 +388,7 @@ TEST_CASE("VolumeService: mounting an unknown name creates it with the defaults"
 TEST_CASE("VolumeService: with create.implicit off an unknown name is NotFound") {
   FakeServiceRig rig;
   rig.settings.createImplicit = false;
-  auto e = caught([&] { rig.service().mount("newvol", "a", {}); });
+  auto e = caught([&] { rig.service().mount("newvol", "a", {}, testDeadline()); });
   REQUIRE(e.thrown);
   CHECK(e.kind == ErrorKind::NotFound);
   CHECK(e.message.find("newvol") != std::string::npos);
@@ -399,7 +399,7 @@ TEST_CASE("VolumeService: with create.implicit off an unknown name is NotFound")
 
 TEST_CASE("VolumeService: implicit create refuses an unsafe name") {
   FakeServiceRig rig;
-  auto e = caught([&] { rig.service().mount("../etc", "a", {}); });
+  auto e = caught([&] { rig.service().mount("../etc", "a", {}, testDeadline()); });
   REQUIRE(e.thrown);
   CHECK(e.kind == ErrorKind::Invalid);
   CHECK(rig.backend().calls("volume_create") == 0);
@@ -412,7 +412,7 @@ TEST_CASE("VolumeService: implicit create refuses an unsafe name") {
 TEST_CASE("VolumeService: implicit create under create.disable is NotFound naming the volume") {
   FakeServiceRig rig;
   rig.settings.createDisable = true;
-  auto e = caught([&] { rig.service().mount("newvol", "a", {}); });
+  auto e = caught([&] { rig.service().mount("newvol", "a", {}, testDeadline()); });
   REQUIRE(e.thrown);
   INFO(e.message);
   CHECK(e.kind == ErrorKind::NotFound);
@@ -428,7 +428,7 @@ TEST_CASE("VolumeService: a volume attached elsewhere needs preempt") {
   rig.backend().addVolume("vol-1", "shared", 1, "other-host", "/dev/xvdf");
 
   SUBCASE("preempt off: Busy naming the other instance, nothing touched") {
-    auto e = caught([&] { rig.service().mount("shared", "a", {}); });
+    auto e = caught([&] { rig.service().mount("shared", "a", {}, testDeadline()); });
     REQUIRE(e.thrown);
     CHECK(e.kind == ErrorKind::Busy);
     CHECK(e.message.find("other-host") != std::string::npos);
@@ -440,7 +440,7 @@ TEST_CASE("VolumeService: a volume attached elsewhere needs preempt") {
   }
   SUBCASE("preempt on: the attach is forced") {
     rig.settings.preempt = true;
-    CHECK(rig.service().mount("shared", "a", {}) == "/x/shared/data");
+    CHECK(rig.service().mount("shared", "a", {}, testDeadline()) == "/x/shared/data");
     auto attaches = rig.backend().attaches();
     REQUIRE(attaches.size() == 1);
     CHECK(attaches[0].volumeId == "vol-1");
@@ -455,10 +455,10 @@ TEST_CASE("VolumeService: a volume attached elsewhere needs preempt") {
 TEST_CASE("VolumeService: remove of a mounted volume is Busy unless forced") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "data");
-  rig.service().mount("data", "a", {});
+  rig.service().mount("data", "a", {}, testDeadline());
 
   SUBCASE("not forced") {
-    auto e = caught([&] { rig.service().remove("data", false); });
+    auto e = caught([&] { rig.service().remove("data", false, testDeadline()); });
     REQUIRE(e.thrown);
     CHECK(e.kind == ErrorKind::Busy);
     CHECK(e.message.find("data") != std::string::npos);
@@ -468,7 +468,7 @@ TEST_CASE("VolumeService: remove of a mounted volume is Busy unless forced") {
     CHECK(rig.state->mountCount("fake", "vol-1") == 1);
   }
   SUBCASE("forced") {
-    rig.service().remove("data", true);
+    rig.service().remove("data", true, testDeadline());
     INFO(rig.os.history());
     CHECK_FALSE(rig.os.isMounted("/x/data"));
     CHECK(rig.os.count("unmount") == 1);
@@ -479,7 +479,7 @@ TEST_CASE("VolumeService: remove of a mounted volume is Busy unless forced") {
   }
   SUBCASE("volume.remove.force forces it too") {
     rig.settings.removeForce = true;
-    rig.restart().remove("data", false);
+    rig.restart().remove("data", false, testDeadline());
     CHECK_FALSE(rig.os.isMounted("/x/data"));
     CHECK_FALSE(rig.backend().volume("vol-1"));
   }
@@ -488,7 +488,7 @@ TEST_CASE("VolumeService: remove of a mounted volume is Busy unless forced") {
 TEST_CASE("VolumeService: remove of an idle volume only removes it") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "data");
-  rig.service().remove("DATA", false);
+  rig.service().remove("DATA", false, testDeadline());
   CHECK_FALSE(rig.backend().volume("vol-1"));
   CHECK(rig.backend().detaches().empty());
   CHECK(rig.os.count("unmount") == 0);
@@ -498,7 +498,7 @@ TEST_CASE("VolumeService: remove.disable removes nothing") {
   FakeServiceRig rig;
   rig.settings.removeDisable = true;
   rig.backend().addVolume("vol-1", "data");
-  CHECK_NOTHROW(rig.service().remove("data", true));
+  CHECK_NOTHROW(rig.service().remove("data", true, testDeadline()));
   CHECK(rig.backend().volume("vol-1"));
   CHECK(rig.backend().calls("volume_remove") == 0);
 }
@@ -515,7 +515,7 @@ TEST_CASE("VolumeService: concurrent cache misses share one backend list") {
   std::atomic<int> found{0};
   for (int i = 0; i < 20; ++i)
     callers.emplace_back([&, i] {
-      if (service.path("v" + std::to_string(i)).empty()) ++found;
+      if (service.path("v" + std::to_string(i), testDeadline()).empty()) ++found;
     });
   for (auto &t : callers) t.join();
   CHECK(found == 20);
@@ -529,9 +529,9 @@ TEST_CASE("VolumeService: ensure returns an existing volume and creates a missin
   rig.backend().addVolume("vol-existing", "data", 3);
   CreateSpec spec;
   spec.name = "data";
-  CHECK(rig.service().ensure(spec).id == "vol-existing");
+  CHECK(rig.service().ensure(spec, testDeadline()).id == "vol-existing");
   CHECK(rig.backend().calls("volume_create") == 0);
   spec.name = "Data"; // another name to the letter: Docker names are case-sensitive
-  CHECK(rig.service().ensure(spec).id != "vol-existing");
+  CHECK(rig.service().ensure(spec, testDeadline()).id != "vol-existing");
   CHECK(rig.backend().calls("volume_create") == 1);
 }
