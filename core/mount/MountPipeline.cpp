@@ -28,15 +28,6 @@ MountPipeline::MountPipeline(DriverHandle &driver, OsLayer &os, StateStore &stat
                              ServiceSettings settings)
     : _driver(driver), _os(os), _state(state), _settings(std::move(settings)) {}
 
-std::string MountPipeline::mountPointFor(const std::string &volumeName) const {
-  return _settings.mountPath + "/" + volumeName;
-}
-
-std::string MountPipeline::pathFor(const std::string &volumeName) const {
-  return _settings.rootPath == "/" ? mountPointFor(volumeName)
-                                   : mountPointFor(volumeName) + _settings.rootPath;
-}
-
 Deadline MountPipeline::attachDeadline() const {
   return deadlineIn(std::chrono::milliseconds(_settings.attachTimeoutMs));
 }
@@ -120,7 +111,11 @@ std::string MountPipeline::attach(const Volume &volume, const std::string &insta
 void MountPipeline::detach(const Volume &volume, bool force) {
   log::info("{}: detaching volume {} ({})", _driver.service(), volume.name, volume.id);
   _driver.detachVolume(volume.id, force, attachDeadline());
-  _state.removeAttachment(_driver.service(), volume.id);
+  forget(volume.id);
+}
+
+void MountPipeline::forget(const std::string &volumeId) {
+  _state.removeAttachment(_driver.service(), volumeId);
 }
 
 MountResult MountPipeline::mount(const Volume &volume, const std::string &instanceId,
@@ -129,7 +124,8 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
   const Deadline deadline = attachDeadline();
   Attached attached = ensureAttached(volume, instanceId, force, deadline);
 
-  MountResult result{attached.device, mountPointFor(volume.name), pathFor(volume.name)};
+  MountResult result{attached.device, _settings.mountPointFor(volume.name),
+                     _settings.pathFor(volume.name)};
   bool mountedNow = false;
   try {
     const auto existing = _os.mountPointsOf(attached.device);
@@ -138,8 +134,7 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
     if (!existing.empty() && !alreadyOurs) {
       // REX-Ray hands out the device's existing mount rather than stacking a second one.
       result.mountPoint = existing.front();
-      result.path =
-          _settings.rootPath == "/" ? existing.front() : existing.front() + _settings.rootPath;
+      result.path = _settings.pathIn(existing.front());
     }
     if (existing.empty()) {
       const std::string onDevice = formatIfNeeded(attached.device, fsType, options.overwriteFs);
@@ -161,9 +156,10 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
     if (attached.attachedNow) {
       // Each undo step is tried on its own; the caller sees the original error.
       try {
-        _os.removeDirectory(mountPointFor(volume.name));
+        _os.removeDirectory(_settings.mountPointFor(volume.name));
       } catch (const Error &e) {
-        log::error("rollback: removing {} failed: {}", mountPointFor(volume.name), e.what());
+        log::error("rollback: removing {} failed: {}", _settings.mountPointFor(volume.name),
+                   e.what());
       }
       try {
         detach(volume, false);
@@ -177,7 +173,7 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
 }
 
 void MountPipeline::unmount(const Volume &volume, const std::string &instanceId) {
-  const std::string ourMountPoint = mountPointFor(volume.name);
+  const std::string ourMountPoint = _settings.mountPointFor(volume.name);
   std::string device;
   if (volume.attachedInstanceId == instanceId) device = localDevice(volume, instanceId);
   std::vector<std::string> targets;

@@ -66,9 +66,7 @@ std::unique_lock<std::mutex> VolumeService::lockVolume(const std::string &key) {
 }
 
 void VolumeService::decorate(Volume &volume, const ServiceSettings &settings) const {
-  volume.mountPath = _state.mountCount(_name, volume.id) > 0
-                         ? MountPipeline(*_driver, _os, _state, settings).pathFor(volume.name)
-                         : "";
+  volume.mountPath = _state.mountCount(_name, volume.id) > 0 ? settings.pathFor(volume.name) : "";
 }
 
 void VolumeService::refreshCache() {
@@ -105,7 +103,7 @@ void VolumeService::listIntoCache() {
     if (m.service == _name) mounted.insert(m.volumeId);
   const auto s = settings();
   for (auto &v : volumes)
-    if (mounted.count(v.id)) v.mountPath = MountPipeline(*_driver, _os, _state, s).pathFor(v.name);
+    if (mounted.count(v.id)) v.mountPath = s.pathFor(v.name);
   _cache.replace(std::move(volumes), startedAt);
 }
 
@@ -237,21 +235,20 @@ void VolumeService::remove(const std::string &ref, bool force) {
   Volume v = lookup(ref, &listed);
   auto lock = lockVolume(v.name);
   v = fresh(v, listed);
-  const auto users = _state.mounts(_name, v.id);
-  if (!users.empty() && !force)
-    throw Error(ErrorKind::Busy, "volume '" + v.name + "' is mounted (" +
-                                     std::to_string(users.size()) +
+  const int64_t users = _state.mountCount(_name, v.id);
+  if (users > 0 && !force)
+    throw Error(ErrorKind::Busy, "volume '" + v.name + "' is mounted (" + std::to_string(users) +
                                      " users); unmount it first or force the removal");
-  if (users.empty() && v.attached() && !force)
+  if (users == 0 && v.attached() && !force)
     throw Error(ErrorKind::Busy, "volume '" + v.name + "' is attached to instance " +
                                      v.attachedInstanceId +
                                      "; detach it first or force the removal");
-  if (!users.empty() || v.attachedInstanceId == instanceId()) {
+  if (users > 0 || v.attachedInstanceId == instanceId()) {
     pipeline(s).unmount(v, instanceId());
     _state.removeMounts(_name, v.id);
   }
   _driver->removeVolume(v.id, force, callDeadline());
-  _state.removeAttachment(_name, v.id);
+  pipeline(s).forget(v.id);
   _cache.erase(v.id);
   log::info("{}: removed volume {} ({})", _name, v.name, v.id);
 }
@@ -332,7 +329,12 @@ std::string VolumeService::mount(const std::string &ref, const std::string &call
       v = describe(v);
     }
   }
-  _state.addMount({_name, v.id, v.name, caller, result.mountPoint, result.device, nowUnix()});
+  // A Docker mount ID is unique to one mount, so a repeat is Docker
+  // retrying; callers without one (dvdcli, the CLI) share the name's record
+  // and each mount is one more use.
+  const MountUse use = callerId.empty() ? MountUse::Counted : MountUse::Once;
+  _state.addMount({_name, v.id, v.name, caller, result.mountPoint, result.device, nowUnix(), 1},
+                  use);
   v.attachedInstanceId = instanceId();
   v.attachedDevice = result.device;
   v.mountPath = result.path;
@@ -348,7 +350,7 @@ void VolumeService::unmount(const std::string &ref, const std::string &callerId)
   Volume v = lookup(ref, &listed);
   auto lock = lockVolume(v.name);
   const std::string caller = callerId.empty() ? v.name : callerId;
-  if (!_state.removeMount(_name, v.id, caller))
+  if (!_state.releaseMount(_name, v.id, caller))
     log::info("{}: unmount of {} by {} which had not mounted it", _name, v.name, caller);
   const int64_t remaining = _state.mountCount(_name, v.id);
   if (remaining > 0 && !s.ignoreUsedCount) {
@@ -402,7 +404,7 @@ void VolumeService::reconcile() {
     if (!v || v->attachedInstanceId != me) {
       log::info("reconcile {}: forgetting attachment of {}: no longer attached here", _name,
                 a.volumeName);
-      _state.removeAttachment(_name, a.volumeId);
+      pipeline(s).forget(a.volumeId);
       continue;
     }
     log::info("reconcile {}: detaching {} ({}): attached by us with no mount left", _name,
