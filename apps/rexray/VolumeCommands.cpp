@@ -212,7 +212,7 @@ void addVolumeCommands(CommandLine &cli) {
   cli.add({{"volume", "unmount"},
            {"u", "umount"},
            "VOLUME",
-           "Unmount and detach a volume mounted by 'volume mount'",
+           "Undo one 'volume mount'; the last one unmounts and detaches",
            {kVolumeName, kVolumeId},
            unmountVolume});
   cli.add({{"volume", "path"},
