@@ -66,7 +66,10 @@ std::unique_lock<std::mutex> VolumeService::lockVolume(const std::string &key) {
 }
 
 void VolumeService::decorate(Volume &volume, const ServiceSettings &settings) const {
-  volume.mountPath = _state.mountCount(_name, volume.id) > 0 ? settings.pathFor(volume.name) : "";
+  // The mount record knows where the volume really is (a device found
+  // mounted elsewhere, or mount.path changed since).
+  const auto records = _state.mounts(_name, volume.id);
+  volume.mountPath = records.empty() ? "" : settings.pathIn(records.front().mountPoint);
 }
 
 void VolumeService::refreshCache() {
@@ -98,12 +101,13 @@ void VolumeService::refreshCache() {
 void VolumeService::listIntoCache() {
   const uint64_t startedAt = _cache.version();
   auto volumes = _driver->volumes(callDeadline());
-  std::set<std::string> mounted;
+  std::map<std::string, std::string> mountPoints; // volume ID -> where it is mounted
   for (const auto &m : _state.allMounts())
-    if (m.service == _name) mounted.insert(m.volumeId);
+    if (m.service == _name) mountPoints.emplace(m.volumeId, m.mountPoint);
   const auto s = settings();
   for (auto &v : volumes)
-    if (mounted.count(v.id)) v.mountPath = s.pathFor(v.name);
+    if (auto it = mountPoints.find(v.id); it != mountPoints.end())
+      v.mountPath = s.pathIn(it->second);
   _cache.replace(std::move(volumes), startedAt);
 }
 
