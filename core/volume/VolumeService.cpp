@@ -120,6 +120,9 @@ Volume VolumeService::lookup(const std::string &ref, bool *listedNow) {
   refreshCache();
   if (listedNow) *listedNow = true;
   if (auto v = _cache.find(ref)) return *v;
+  // A ref may be a backend ID of any shape, so only a miss is checked: a
+  // bad name then gets the same message from every front end as from Docker.
+  validateName(ref);
   throw Error(ErrorKind::NotFound, "volume '" + ref + "' not found in service '" + _name + "'");
 }
 

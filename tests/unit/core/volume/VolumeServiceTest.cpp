@@ -163,6 +163,11 @@ TEST_CASE("VolumeService: an unsafe name is refused with the one name message") 
                               "starting with a letter or digit";
   CHECK(caught([&] { rig.service().create(named("a/b")); }).message == message);
   CHECK(caught([&] { rig.service().mount("a/b", "", {}); }).message == message);
+  rig.settings.createImplicit = false;
+  CHECK(caught([&] { rig.restart().mount("a/b", "", {}); }).message == message);
+  CHECK(caught([&] { rig.service().unmount("a/b", ""); }).message == message);
+  CHECK(caught([&] { rig.service().remove("a/b", false); }).message == message);
+  CHECK(caught([&] { rig.service().inspect("a/b"); }).message == message);
 }
 
 TEST_CASE("VolumeService: create refuses a size of 0 or less before calling the driver") {
