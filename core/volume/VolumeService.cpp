@@ -396,8 +396,8 @@ void VolumeService::reconcile() {
   for (const auto &m : _state.allMounts()) {
     if (m.service != _name) continue;
     if (_os.isMountPoint(m.mountPoint)) {
-      log::info("reconcile {}: adopting the mount of {} at {} for caller {}", _name, m.volumeName,
-                m.mountPoint, m.callerId);
+      log::info("reconcile {}: adopting the mount of {} at {} for caller {} ({} uses)", _name,
+                m.volumeName, m.mountPoint, m.callerId, m.uses);
       inUse.insert(m.volumeId);
     } else {
       log::info("reconcile {}: dropping the record of {} for caller {}: {} is no longer mounted",
