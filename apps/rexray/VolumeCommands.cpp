@@ -75,8 +75,8 @@ int createVolume(Invocation &inv) {
       throw Error(ErrorKind::Invalid, "invalid --opt '" + pair + "': expected KEY=VALUE");
     opts[pair.substr(0, eq)] = pair.substr(eq + 1);
   }
-  CreateSpec spec = parseCreateOptions(inv.args.empty() ? inv.get("volumeName") : inv.args.front(),
-                                       opts);
+  CreateSpec spec =
+      parseCreateOptions(inv.args.empty() ? inv.get("volumeName") : inv.args.front(), opts);
   if (inv.args.size() > 1)
     throw Error(ErrorKind::Invalid,
                 "create one volume at a time (got " + std::to_string(inv.args.size()) + " names)");
@@ -157,7 +157,7 @@ void addVolumeCommands(CommandLine &cli) {
            "NAME",
            "Create a volume",
            {kVolumeName,
-            {{"size"}, true, "size in GiB (default volume.create.default.size, 16)"},
+            {{"size"}, true, "size in GiB (default: volume.create.default.size)"},
             {{"iops"}, true, "provisioned IOPS"},
             {{"volumeType", "volumetype", "type"}, true, "backend volume type"},
             {{"availabilityZone", "availabilityzone"}, true, "availability zone"},
@@ -212,7 +212,7 @@ void addVolumeCommands(CommandLine &cli) {
   cli.add({{"volume", "unmount"},
            {"u", "umount"},
            "VOLUME",
-           "Unmount and detach a volume mounted by 'volume mount'",
+           "Undo one 'volume mount'; the last one unmounts and detaches",
            {kVolumeName, kVolumeId},
            unmountVolume});
   cli.add({{"volume", "path"},

@@ -1,6 +1,7 @@
 #include "config/Config.h"
 
 #include "util/Error.h"
+#include "util/Names.h"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -27,36 +28,37 @@ namespace {
 
 enum class Type { String, Bool, Int, List, Duration, Mode, LogLevel, ServiceList };
 
+// No default here: the code that reads a key owns its default (for the
+// volume.* keys, ServiceSettings), so the value is stated once.
 struct KeyInfo {
   const char *key; // canonical spelling
   Type type;
-  const char *def; // documentation of the default; callers pass their fallback
 };
 
 const KeyInfo kKeys[] = {
-    {"rexray.logLevel", Type::LogLevel, "warn"},
-    {"rexray.storageDrivers", Type::ServiceList, "vfs"},
-    {"rexray.plugins.path", Type::List, ""},
-    {"volume.mount.preempt", Type::Bool, "false"},
-    {"volume.unmount.ignoreUsedCount", Type::Bool, "false"},
-    {"volume.path.cache", Type::Bool, "true"},
-    {"volume.create.disable", Type::Bool, "false"},
-    {"volume.create.implicit", Type::Bool, "true"},
-    {"volume.remove.disable", Type::Bool, "false"},
-    {"volume.remove.force", Type::Bool, "false"},
-    {"volume.create.default.size", Type::Int, "16"},
-    {"volume.create.default.type", Type::String, ""},
-    {"volume.create.default.iops", Type::Int, "0"},
-    {"volume.create.default.availabilityZone", Type::String, ""},
-    {"volume.create.default.fsType", Type::String, "ext4"},
-    {"volume.mount.path", Type::String, "<libDir>/volumes"},
-    {"volume.mount.rootPath", Type::String, "/data"},
-    {"volume.mount.fileMode", Type::Mode, "0700"},
-    {"volume.mount.retryCount", Type::Int, "0"},
-    {"volume.mount.retryWait", Type::Duration, "5s"},
-    {"device.attachTimeout", Type::Duration, "30s"},
-    {"docker.timeout.long", Type::Duration, "2m"},
-    {"docker.timeout.short", Type::Duration, "1m"},
+    {"rexray.logLevel", Type::LogLevel},
+    {"rexray.storageDrivers", Type::ServiceList},
+    {"rexray.plugins.path", Type::List},
+    {"volume.mount.preempt", Type::Bool},
+    {"volume.unmount.ignoreUsedCount", Type::Bool},
+    {"volume.path.cache", Type::Bool},
+    {"volume.create.disable", Type::Bool},
+    {"volume.create.implicit", Type::Bool},
+    {"volume.remove.disable", Type::Bool},
+    {"volume.remove.force", Type::Bool},
+    {"volume.create.default.size", Type::Int},
+    {"volume.create.default.type", Type::String},
+    {"volume.create.default.iops", Type::Int},
+    {"volume.create.default.availabilityZone", Type::String},
+    {"volume.create.default.fsType", Type::String},
+    {"volume.mount.path", Type::String},
+    {"volume.mount.rootPath", Type::String},
+    {"volume.mount.fileMode", Type::Mode},
+    {"volume.mount.retryCount", Type::Int},
+    {"volume.mount.retryWait", Type::Duration},
+    {"device.attachTimeout", Type::Duration},
+    {"docker.timeout.long", Type::Duration},
+    {"docker.timeout.short", Type::Duration},
 };
 
 struct AliasInfo {
@@ -267,13 +269,6 @@ bool isSecret(const std::string &name) {
   for (const char *w : {"password", "secret", "token", "accesskey"})
     if (n.find(w) != std::string::npos) return true;
   return false;
-}
-
-bool validServiceName(const std::string &s) {
-  if (s.empty() || !std::isalnum(static_cast<unsigned char>(s[0]))) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
-  });
 }
 
 // ---------------------------------------------------------------------------
@@ -713,7 +708,7 @@ private:
     }
     case Type::ServiceList:
       for (const auto &s : v.items)
-        if (!validServiceName(s))
+        if (!isValidName(s)) // a service name becomes a socket name
           throw Error(ErrorKind::Config,
                       fmt::format("{}: invalid service name '{}' (expected letters, digits, "
                                   "'_', '.' or '-', starting with a letter or digit)",

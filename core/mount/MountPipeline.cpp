@@ -28,15 +28,6 @@ MountPipeline::MountPipeline(DriverHandle &driver, OsLayer &os, StateStore &stat
                              ServiceSettings settings)
     : _driver(driver), _os(os), _state(state), _settings(std::move(settings)) {}
 
-std::string MountPipeline::mountPointFor(const std::string &volumeName) const {
-  return _settings.mountPath + "/" + volumeName;
-}
-
-std::string MountPipeline::pathFor(const std::string &volumeName) const {
-  return _settings.rootPath == "/" ? mountPointFor(volumeName)
-                                   : mountPointFor(volumeName) + _settings.rootPath;
-}
-
 Deadline MountPipeline::forwardPart(const Deadline &deadline) const {
   // A quarter of what is left, at most 5 s, is kept for undoing an attach
   // that did not finish: a detach is one backend call.
@@ -126,7 +117,11 @@ std::string MountPipeline::attach(const Volume &volume, const std::string &insta
 void MountPipeline::detach(const Volume &volume, bool force, const Deadline &deadline) {
   log::info("{}: detaching volume {} ({})", _driver.service(), volume.name, volume.id);
   _driver.detachVolume(volume.id, force, deadline);
-  _state.removeAttachment(_driver.service(), volume.id);
+  forget(volume.id);
+}
+
+void MountPipeline::forget(const std::string &volumeId) {
+  _state.removeAttachment(_driver.service(), volumeId);
 }
 
 MountResult MountPipeline::mount(const Volume &volume, const std::string &instanceId,
@@ -135,7 +130,8 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
   const std::string fsType = options.fsType.empty() ? _settings.defaultFsType : options.fsType;
   Attached attached = ensureAttached(volume, instanceId, force, deadline);
 
-  MountResult result{attached.device, mountPointFor(volume.name), pathFor(volume.name)};
+  MountResult result{attached.device, _settings.mountPointFor(volume.name),
+                     _settings.pathFor(volume.name)};
   bool mountedNow = false;
   try {
     const auto existing = _os.mountPointsOf(attached.device);
@@ -144,8 +140,7 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
     if (!existing.empty() && !alreadyOurs) {
       // REX-Ray hands out the device's existing mount rather than stacking a second one.
       result.mountPoint = existing.front();
-      result.path =
-          _settings.rootPath == "/" ? existing.front() : existing.front() + _settings.rootPath;
+      result.path = _settings.pathIn(existing.front());
     }
     if (existing.empty()) {
       const std::string onDevice = formatIfNeeded(attached.device, fsType, options.overwriteFs);
@@ -167,9 +162,10 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
     if (attached.attachedNow) {
       // Each undo step is tried on its own; the caller sees the original error.
       try {
-        _os.removeDirectory(mountPointFor(volume.name));
+        _os.removeDirectory(_settings.mountPointFor(volume.name));
       } catch (const Error &e) {
-        log::error("rollback: removing {} failed: {}", mountPointFor(volume.name), e.what());
+        log::error("rollback: removing {} failed: {}", _settings.mountPointFor(volume.name),
+                   e.what());
       }
       try {
         detach(volume, false, deadline);
@@ -184,7 +180,7 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
 
 void MountPipeline::unmount(const Volume &volume, const std::string &instanceId,
                             const Deadline &deadline) {
-  const std::string ourMountPoint = mountPointFor(volume.name);
+  const std::string ourMountPoint = _settings.mountPointFor(volume.name);
   std::string device;
   if (volume.attachedInstanceId == instanceId) device = localDevice(volume, instanceId, deadline);
   std::vector<std::string> targets;

@@ -42,8 +42,9 @@ public:
   void format(const Volume &volume, const std::string &instanceId, const std::string &fsType,
               bool overwrite, const Deadline &deadline);
 
-  std::string mountPointFor(const std::string &volumeName) const;
-  std::string pathFor(const std::string &volumeName) const;
+  // Drops this host's attachment record (the volume is gone, or is no longer
+  // attached here). Attachment records are written here and nowhere else.
+  void forget(const std::string &volumeId);
   // The local device when the volume is attached here, else "".
   std::string localDevice(const Volume &volume, const std::string &instanceId,
                           const Deadline &deadline);

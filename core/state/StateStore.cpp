@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -53,6 +54,9 @@ const std::vector<Migration> &migrations() {
         " token TEXT NOT NULL,"
         " created_unix INTEGER NOT NULL,"
         " PRIMARY KEY (service, volume_id))"}},
+      // Callers without an ID share one record per volume; each of their
+      // mounts is counted. A version-1 record stood for exactly one mount.
+      {2, {"ALTER TABLE mounts ADD COLUMN uses INTEGER NOT NULL DEFAULT 1"}},
   };
   return steps;
 }
@@ -209,21 +213,51 @@ const std::string &StateStore::path() const {
   return _impl->path;
 }
 
-bool StateStore::addMount(const MountRecord &record) {
+int64_t StateStore::addMount(const MountRecord &record, MountUse how) {
   std::lock_guard<std::mutex> lock(_impl->mutex);
   MountRecord r = record; // use() needs non-const lvalues that outlive the statement
   try {
     return _impl->inTransaction([&] {
-      int existing = 0;
-      *_impl->session << "SELECT COUNT(*) FROM mounts"
+      std::vector<Poco::Int64> had;
+      *_impl->session << "SELECT uses FROM mounts"
                          " WHERE service = ? AND volume_id = ? AND caller_id = ?",
-          use(r.service), use(r.volumeId), use(r.callerId), into(existing), now;
+          use(r.service), use(r.volumeId), use(r.callerId), into(had), now;
+      Poco::Int64 uses = 1;
+      if (!had.empty()) uses = how == MountUse::Counted ? had.front() + 1 : had.front();
       *_impl->session << "INSERT OR REPLACE INTO mounts (service, volume_id, volume_name,"
-                         " caller_id, mount_point, device, created_unix)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         " caller_id, mount_point, device, created_unix, uses)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
           use(r.service), use(r.volumeId), use(r.volumeName), use(r.callerId), use(r.mountPoint),
-          use(r.device), use(r.createdUnix), now;
-      return existing == 0;
+          use(r.device), use(r.createdUnix), use(uses), now;
+      return static_cast<int64_t>(uses);
+    });
+  } catch (const Poco::Exception &e) {
+    _impl->fail(e);
+  }
+}
+
+std::optional<int64_t> StateStore::releaseMount(const std::string &service,
+                                                const std::string &volumeId,
+                                                const std::string &callerId) {
+  std::lock_guard<std::mutex> lock(_impl->mutex);
+  std::string s = service, v = volumeId, c = callerId;
+  try {
+    return _impl->inTransaction([&]() -> std::optional<int64_t> {
+      std::vector<Poco::Int64> had;
+      *_impl->session << "SELECT uses FROM mounts"
+                         " WHERE service = ? AND volume_id = ? AND caller_id = ?",
+          use(s), use(v), use(c), into(had), now;
+      if (had.empty()) return std::nullopt;
+      Poco::Int64 left = had.front() - 1;
+      if (left > 0)
+        *_impl->session << "UPDATE mounts SET uses = ?"
+                           " WHERE service = ? AND volume_id = ? AND caller_id = ?",
+            use(left), use(s), use(v), use(c), now;
+      else
+        *_impl->session << "DELETE FROM mounts"
+                           " WHERE service = ? AND volume_id = ? AND caller_id = ?",
+            use(s), use(v), use(c), now;
+      return std::max<int64_t>(left, 0);
     });
   } catch (const Poco::Exception &e) {
     _impl->fail(e);
@@ -258,9 +292,9 @@ namespace {
 
 std::vector<MountRecord> collectMounts(Poco::Data::Statement &stmt) {
   std::vector<std::string> service, volumeId, volumeName, callerId, mountPoint, device;
-  std::vector<Poco::Int64> created;
+  std::vector<Poco::Int64> created, uses;
   stmt, into(service), into(volumeId), into(volumeName), into(callerId), into(mountPoint),
-      into(device), into(created);
+      into(device), into(created), into(uses);
   stmt.execute();
   std::vector<MountRecord> out(service.size());
   for (std::size_t i = 0; i < out.size(); ++i) {
@@ -271,6 +305,7 @@ std::vector<MountRecord> collectMounts(Poco::Data::Statement &stmt) {
     out[i].mountPoint = std::move(mountPoint[i]);
     out[i].device = std::move(device[i]);
     out[i].createdUnix = created[i];
+    out[i].uses = uses[i];
   }
   return out;
 }
@@ -293,7 +328,7 @@ std::vector<AttachmentRecord> collectAttachments(Poco::Data::Statement &stmt) {
 }
 
 const char *const mountColumns =
-    "SELECT service, volume_id, volume_name, caller_id, mount_point, device, created_unix"
+    "SELECT service, volume_id, volume_name, caller_id, mount_point, device, created_unix, uses"
     " FROM mounts";
 const char *const attachmentColumns =
     "SELECT service, volume_id, volume_name, device, token, created_unix FROM attachments";
@@ -331,8 +366,9 @@ int64_t StateStore::mountCount(const std::string &service, const std::string &vo
   std::string s = service, v = volumeId;
   try {
     Poco::Int64 n = 0;
-    *_impl->session << "SELECT COUNT(*) FROM mounts WHERE service = ? AND volume_id = ?", use(s),
-        use(v), into(n), now;
+    *_impl->session << "SELECT COALESCE(SUM(uses), 0) FROM mounts"
+                       " WHERE service = ? AND volume_id = ?",
+        use(s), use(v), into(n), now;
     return n;
   } catch (const Poco::Exception &e) {
     _impl->fail(e);

@@ -29,15 +29,21 @@ std::string printable(const std::string &s) {
 
 } // namespace
 
+bool isValidName(const std::string &name) {
+  return !name.empty() && name.size() <= kMaxNameLength &&
+         isAlnum(static_cast<unsigned char>(name[0])) &&
+         std::all_of(name.begin(), name.end(), [](char ch) {
+           auto c = static_cast<unsigned char>(ch);
+           return isAlnum(c) || c == '_' || c == '.' || c == '-';
+         });
+}
+
 void validateName(const std::string &name, const std::string &what) {
   if (name.empty()) throw Error(ErrorKind::Invalid, what + " must not be empty");
-  if (name.size() > 255) throw Error(ErrorKind::Invalid, what + " is longer than 255 characters");
-  const bool ok = isAlnum(static_cast<unsigned char>(name[0])) &&
-                  std::all_of(name.begin(), name.end(), [](char ch) {
-                    auto c = static_cast<unsigned char>(ch);
-                    return isAlnum(c) || c == '_' || c == '.' || c == '-';
-                  });
-  if (!ok)
+  if (name.size() > kMaxNameLength)
+    throw Error(ErrorKind::Invalid,
+                what + " is longer than " + std::to_string(kMaxNameLength) + " characters");
+  if (!isValidName(name))
     throw Error(ErrorKind::Invalid,
                 "invalid " + what + " '" + printable(name) +
                     "': use letters, digits, '_', '.' and '-', starting with a letter or digit");

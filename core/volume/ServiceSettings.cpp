@@ -7,24 +7,27 @@
 namespace rexray {
 
 ServiceSettings ServiceSettings::fromConfig(const Config &c, const Paths &paths) {
+  // Each fallback is the member's own default: a default is stated once,
+  // in ServiceSettings.h.
   ServiceSettings s;
-  s.preempt = c.boolean("volume.mount.preempt", false);
-  s.ignoreUsedCount = c.boolean("volume.unmount.ignoreUsedCount", false);
-  s.createDisable = c.boolean("volume.create.disable", false);
-  s.createImplicit = c.boolean("volume.create.implicit", true);
-  s.removeDisable = c.boolean("volume.remove.disable", false);
-  s.removeForce = c.boolean("volume.remove.force", false);
-  s.defaultSizeGiB = c.integer("volume.create.default.size", 16);
-  s.defaultIops = c.integer("volume.create.default.iops", 0);
-  s.defaultType = c.string("volume.create.default.type", "");
-  s.defaultAvailabilityZone = c.string("volume.create.default.availabilityZone", "");
-  s.defaultFsType = c.string("volume.create.default.fsType", "ext4");
+  s.preempt = c.boolean("volume.mount.preempt", s.preempt);
+  s.ignoreUsedCount = c.boolean("volume.unmount.ignoreUsedCount", s.ignoreUsedCount);
+  s.createDisable = c.boolean("volume.create.disable", s.createDisable);
+  s.createImplicit = c.boolean("volume.create.implicit", s.createImplicit);
+  s.removeDisable = c.boolean("volume.remove.disable", s.removeDisable);
+  s.removeForce = c.boolean("volume.remove.force", s.removeForce);
+  s.defaultSizeGiB = c.integer("volume.create.default.size", s.defaultSizeGiB);
+  s.defaultIops = c.integer("volume.create.default.iops", s.defaultIops);
+  s.defaultType = c.string("volume.create.default.type", s.defaultType);
+  s.defaultAvailabilityZone =
+      c.string("volume.create.default.availabilityZone", s.defaultAvailabilityZone);
+  s.defaultFsType = c.string("volume.create.default.fsType", s.defaultFsType);
   s.mountPath = c.string("volume.mount.path", paths.libDir + "/volumes");
-  s.rootPath = c.string("volume.mount.rootPath", "/data");
-  s.fileMode = c.fileMode("volume.mount.fileMode", 0700);
-  s.attachTimeoutMs = c.durationMs("device.attachTimeout", 30000);
-  s.mountRetryCount = c.integer("volume.mount.retryCount", 0);
-  s.mountRetryWaitMs = c.durationMs("volume.mount.retryWait", 5000);
+  s.rootPath = c.string("volume.mount.rootPath", s.rootPath);
+  s.fileMode = c.fileMode("volume.mount.fileMode", s.fileMode);
+  s.attachTimeoutMs = c.durationMs("device.attachTimeout", s.attachTimeoutMs);
+  s.mountRetryCount = c.integer("volume.mount.retryCount", s.mountRetryCount);
+  s.mountRetryWaitMs = c.durationMs("volume.mount.retryWait", s.mountRetryWaitMs);
 
   if (s.defaultSizeGiB <= 0)
     throw Error(ErrorKind::Config, "volume.create.default.size must be a positive number of GiB");
@@ -44,6 +47,18 @@ ServiceSettings ServiceSettings::fromConfig(const Config &c, const Paths &paths)
   if (s.mountRetryCount < 0)
     throw Error(ErrorKind::Config, "volume.mount.retryCount must not be negative");
   return s;
+}
+
+std::string ServiceSettings::mountPointFor(const std::string &volumeName) const {
+  return mountPath + "/" + volumeName;
+}
+
+std::string ServiceSettings::pathIn(const std::string &mountPoint) const {
+  return rootPath == "/" ? mountPoint : mountPoint + rootPath;
+}
+
+std::string ServiceSettings::pathFor(const std::string &volumeName) const {
+  return pathIn(mountPointFor(volumeName));
 }
 
 } // namespace rexray

@@ -28,6 +28,12 @@ struct ServiceSettings {
   int64_t mountRetryCount = 0;
   int64_t mountRetryWaitMs = 5000;
 
+  // The one statement of where volumes go: <mount.path>/<name> is the mount
+  // point, <mount point><rootPath> the path callers are handed.
+  std::string mountPointFor(const std::string &volumeName) const;
+  std::string pathIn(const std::string &mountPoint) const;
+  std::string pathFor(const std::string &volumeName) const; // pathIn(mountPointFor(name))
+
   // Throws Error(Config) for values out of range (a negative size, a
   // rootPath that is not absolute or contains "..").
   static ServiceSettings fromConfig(const Config &config, const Paths &paths);

@@ -66,9 +66,10 @@ std::unique_lock<std::timed_mutex> VolumeService::lockVolume(const std::string &
 }
 
 void VolumeService::decorate(Volume &volume, const ServiceSettings &settings) const {
-  volume.mountPath = _state.mountCount(_name, volume.id) > 0
-                         ? MountPipeline(*_driver, _os, _state, settings).pathFor(volume.name)
-                         : "";
+  // The mount record knows where the volume really is (a device found
+  // mounted elsewhere, or mount.path changed since).
+  const auto records = _state.mounts(_name, volume.id);
+  volume.mountPath = records.empty() ? "" : settings.pathIn(records.front().mountPoint);
 }
 
 void VolumeService::refreshCache(const Deadline &deadline) {
@@ -102,12 +103,13 @@ void VolumeService::refreshCache(const Deadline &deadline) {
 void VolumeService::listIntoCache(const Deadline &deadline) {
   const uint64_t startedAt = _cache.version();
   auto volumes = _driver->volumes(deadline);
-  std::set<std::string> mounted;
+  std::map<std::string, std::string> mountPoints; // volume ID -> where it is mounted
   for (const auto &m : _state.allMounts())
-    if (m.service == _name) mounted.insert(m.volumeId);
+    if (m.service == _name) mountPoints.emplace(m.volumeId, m.mountPoint);
   const auto s = settings();
   for (auto &v : volumes)
-    if (mounted.count(v.id)) v.mountPath = MountPipeline(*_driver, _os, _state, s).pathFor(v.name);
+    if (auto it = mountPoints.find(v.id); it != mountPoints.end())
+      v.mountPath = s.pathIn(it->second);
   _cache.replace(std::move(volumes), startedAt);
 }
 
@@ -120,6 +122,9 @@ Volume VolumeService::lookup(const std::string &ref, const Deadline &deadline, b
   refreshCache(deadline);
   if (listedNow) *listedNow = true;
   if (auto v = _cache.find(ref)) return *v;
+  // A ref may be a backend ID of any shape, so only a miss is checked: a
+  // bad name then gets the same message from every front end as from Docker.
+  validateName(ref);
   throw Error(ErrorKind::NotFound, "volume '" + ref + "' not found in service '" + _name + "'");
 }
 
@@ -241,21 +246,20 @@ void VolumeService::remove(const std::string &ref, bool force, const Deadline &d
   Volume v = lookup(ref, deadline, &listed);
   auto lock = lockVolume(v.name, deadline);
   v = fresh(v, deadline, listed);
-  const auto users = _state.mounts(_name, v.id);
-  if (!users.empty() && !force)
-    throw Error(ErrorKind::Busy, "volume '" + v.name + "' is mounted (" +
-                                     std::to_string(users.size()) +
+  const int64_t users = _state.mountCount(_name, v.id);
+  if (users > 0 && !force)
+    throw Error(ErrorKind::Busy, "volume '" + v.name + "' is mounted (" + std::to_string(users) +
                                      " users); unmount it first or force the removal");
-  if (users.empty() && v.attached() && !force)
+  if (users == 0 && v.attached() && !force)
     throw Error(ErrorKind::Busy, "volume '" + v.name + "' is attached to instance " +
                                      v.attachedInstanceId +
                                      "; detach it first or force the removal");
-  if (!users.empty() || v.attachedInstanceId == instanceId(deadline)) {
+  if (users > 0 || v.attachedInstanceId == instanceId(deadline)) {
     pipeline(s).unmount(v, instanceId(deadline), deadline);
     _state.removeMounts(_name, v.id);
   }
   _driver->removeVolume(v.id, force, deadline);
-  _state.removeAttachment(_name, v.id);
+  pipeline(s).forget(v.id);
   _cache.erase(v.id);
   log::info("{}: removed volume {} ({})", _name, v.name, v.id);
 }
@@ -340,7 +344,12 @@ std::string VolumeService::mount(const std::string &ref, const std::string &call
       v = describe(v, deadline);
     }
   }
-  _state.addMount({_name, v.id, v.name, caller, result.mountPoint, result.device, nowUnix()});
+  // A Docker mount ID is unique to one mount, so a repeat is Docker
+  // retrying; callers without one (dvdcli, the CLI) share the name's record
+  // and each mount is one more use.
+  const MountUse use = callerId.empty() ? MountUse::Counted : MountUse::Once;
+  _state.addMount({_name, v.id, v.name, caller, result.mountPoint, result.device, nowUnix(), 1},
+                  use);
   v.attachedInstanceId = instanceId(deadline);
   v.attachedDevice = result.device;
   v.mountPath = result.path;
@@ -357,7 +366,7 @@ void VolumeService::unmount(const std::string &ref, const std::string &callerId,
   Volume v = lookup(ref, deadline, &listed);
   auto lock = lockVolume(v.name, deadline);
   const std::string caller = callerId.empty() ? v.name : callerId;
-  if (!_state.removeMount(_name, v.id, caller))
+  if (!_state.releaseMount(_name, v.id, caller))
     log::info("{}: unmount of {} by {} which had not mounted it", _name, v.name, caller);
   const int64_t remaining = _state.mountCount(_name, v.id);
   if (remaining > 0 && !s.ignoreUsedCount) {
@@ -396,8 +405,8 @@ void VolumeService::reconcile(const Deadline &deadline) {
   for (const auto &m : _state.allMounts()) {
     if (m.service != _name) continue;
     if (_os.isMountPoint(m.mountPoint)) {
-      log::info("reconcile {}: adopting the mount of {} at {} for caller {}", _name, m.volumeName,
-                m.mountPoint, m.callerId);
+      log::info("reconcile {}: adopting the mount of {} at {} for caller {} ({} uses)", _name,
+                m.volumeName, m.mountPoint, m.callerId, m.uses);
       inUse.insert(m.volumeId);
     } else {
       log::info("reconcile {}: dropping the record of {} for caller {}: {} is no longer mounted",
@@ -411,7 +420,7 @@ void VolumeService::reconcile(const Deadline &deadline) {
     if (!v || v->attachedInstanceId != me) {
       log::info("reconcile {}: forgetting attachment of {}: no longer attached here", _name,
                 a.volumeName);
-      _state.removeAttachment(_name, a.volumeId);
+      pipeline(s).forget(a.volumeId);
       continue;
     }
     log::info("reconcile {}: detaching {} ({}): attached by us with no mount left", _name,

@@ -352,6 +352,13 @@ class Tests:
         after = tree(self.home)
         r.check("an invalid name reached no driver: no file or directory appeared",
                 after == before_tree, sorted(after ^ before_tree))
+        # One rule, one message: the CLI (through the daemon's control API)
+        # says what Docker's Err says, to the letter.
+        docker_err = self.create("a/b", {"size": "1"}).err() or ""
+        cli = self.d.cli("volume", "create", "a/b", "--size", "1")
+        r.check("the CLI through the control API gives Docker's message for 'a/b'",
+                cli.returncode != 0 and docker_err.startswith("invalid volume name 'a/b': ")
+                and docker_err in cli.stderr, (docker_err, cli.stderr))
         long_ok = "l" * 255
         self.expect_ok("a name of 255 characters is fine", self.create(long_ok, {"size": "1"}))
         self.expect_ok("... and can be removed", self.req("Remove", {"Name": long_ok}))
@@ -439,6 +446,29 @@ class Tests:
         r.check("... and listed", "implicit" in (self.list_names() or set()))
         self.expect_ok("Unmount implicit", self.req("Unmount", {"Name": "implicit", "ID": "i1"}))
         self.expect_ok("Remove implicit", self.req("Remove", {"Name": "implicit"}))
+
+    def idless_counts(self):
+        """Mesos dvdcli mounts without an ID: each Mount is one more user, across a restart."""
+        r = self.r
+        name = "dvd"
+        self.expect_ok("Create dvd", self.create(name, {"size": "1"}))
+        image = self.image_of(name)
+        self.expect_mount("Mount dvd without ID", self.req("Mount", {"Name": name}), name)
+        self.expect_mount("Mount dvd without ID again", self.req("Mount", {"Name": name}), name)
+        self.expect_ok("Unmount dvd without ID", self.req("Unmount", {"Name": name}))
+        r.check("still mounted after one of two ID-less Unmounts",
+                mount_of(self.mp(name)) is not None and loops_of(image) != [],
+                (mount_of(self.mp(name)), loops_of(image)))
+        self.d.stop()
+        self.d.start()
+        r.check("the daemon restarted", self.d.alive())
+        r.check("still mounted after the restart", mount_of(self.mp(name)) is not None)
+        self.expect_mount("Path after the restart -> the Mountpoint",
+                          self.req("Path", {"Name": name}), name)
+        self.expect_ok("the second Unmount without ID", self.req("Unmount", {"Name": name}))
+        r.check("unmounted after the second ID-less Unmount", mount_of(self.mp(name)) is None)
+        r.check("... and detached", loops_of(image) == [], loops_of(image))
+        self.expect_ok("Remove dvd", self.req("Remove", {"Name": name}))
 
     def create_from_sources(self):
         r = self.r
@@ -601,7 +631,8 @@ def main():
             return report.finish() or 1
         t = Tests(report, daemon)
         for section in (t.activation, t.create_options, t.listing, t.invalid_names, t.mount_cycle,
-                        t.create_from_sources, t.bad_requests, t.service_socket, t.settings):
+                        t.idless_counts, t.create_from_sources, t.bad_requests, t.service_socket,
+                        t.settings):
             try:
                 section()
             except Exception as e:  # noqa: BLE001 - one broken section must not hide the rest

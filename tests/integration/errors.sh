@@ -14,6 +14,8 @@ expect_error "size that is not a number" "invalid --size 'abc'" -- rexray volume
 expect_error "a name with a slash" "invalid volume name 'a/b'" -- rexray volume create a/b --size 1
 expect_error "a name with .." "invalid volume name '\.\./etc'" -- rexray volume create ../etc --size 1
 expect_error "a name of dots" "invalid volume name '\.\.'" -- rexray volume mount ..
+expect_error "a bad name that matches nothing is a bad name, not a missing one" \
+  "invalid volume name 'a/b': use letters" -- rexray volume rm a/b
 expect_error "an empty name" "volume name must not be empty" -- rexray volume create "" --size 1
 expect_error "an unknown flag" "unknown flag --sise" -- rexray volume create x --sise 1
 expect_error "an unknown command" "unknown command 'frobnicate'" -- rexray frobnicate

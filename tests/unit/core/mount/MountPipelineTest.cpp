@@ -98,23 +98,6 @@ TEST_CASE("MountPipeline: a device already mounted elsewhere is handed out, not 
 
 // ---- paths ----------------------------------------------------------------
 
-TEST_CASE("MountPipeline: the mount point is <mount.path>/<name>, the path adds rootPath") {
-  FakeServiceRig rig;
-  auto handle = makeFakeHandle();
-  auto pipelineWith = [&](const std::string &rootPath) {
-    ServiceSettings settings;
-    settings.mountPath = "/var/lib/rexray/volumes";
-    settings.rootPath = rootPath;
-    return MountPipeline(*handle, rig.os, *rig.state, settings);
-  };
-
-  CHECK(pipelineWith("/data").mountPointFor("pg") == "/var/lib/rexray/volumes/pg");
-  CHECK(pipelineWith("/data").pathFor("pg") == "/var/lib/rexray/volumes/pg/data");
-  CHECK(pipelineWith("/a/b").pathFor("pg") == "/var/lib/rexray/volumes/pg/a/b");
-  CHECK(pipelineWith("/").mountPointFor("pg") == "/var/lib/rexray/volumes/pg");
-  CHECK(pipelineWith("/").pathFor("pg") == "/var/lib/rexray/volumes/pg");
-}
-
 TEST_CASE("MountPipeline: rootPath \"/\" hands out the mount point itself") {
   FakeServiceRig rig;
   rig.settings.rootPath = "/";

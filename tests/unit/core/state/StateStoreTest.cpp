@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,6 +18,8 @@
 namespace {
 
 namespace fs = std::filesystem;
+constexpr auto Once = rexray::MountUse::Once;
+constexpr auto Counted = rexray::MountUse::Counted;
 
 struct TempDir {
   std::string dir;
@@ -89,19 +92,19 @@ TEST_CASE("StateStore mounts: add, replace, count, remove") {
   TempDir tmp;
   rexray::StateStore store(tmp.path("state.db"));
 
-  CHECK(store.addMount(mountRecord("vol-1", "docker-a")));
-  CHECK(store.addMount(mountRecord("vol-1", "docker-b", 101)));
-  CHECK(store.addMount(mountRecord("vol-2", "docker-a")));
+  CHECK(store.addMount(mountRecord("vol-1", "docker-a"), Once));
+  CHECK(store.addMount(mountRecord("vol-1", "docker-b", 101), Once));
+  CHECK(store.addMount(mountRecord("vol-2", "docker-a"), Once));
   CHECK(store.mountCount("vfs", "vol-1") == 2);
   CHECK(store.mountCount("vfs", "vol-2") == 1);
   CHECK(store.mountCount("vfs", "vol-3") == 0);
   CHECK(store.mountCount("other", "vol-1") == 0);
 
-  // Same key: replaced, not duplicated, and reported as not new.
+  // Same key, a Docker mount ID: replaced, not duplicated, still one use.
   rexray::MountRecord replacement = mountRecord("vol-1", "docker-a", 200);
   replacement.mountPoint = "/elsewhere";
   replacement.device = "/dev/xvdf";
-  CHECK_FALSE(store.addMount(replacement));
+  CHECK(store.addMount(replacement, Once) == 1);
   CHECK(store.mountCount("vfs", "vol-1") == 2);
 
   auto records = store.mounts("vfs", "vol-1");
@@ -130,6 +133,76 @@ TEST_CASE("StateStore mounts: add, replace, count, remove") {
   CHECK_NOTHROW(store.removeMounts("vfs", "vol-1"));
 }
 
+TEST_CASE("StateStore mounts without an ID: each mount is one more use, each release one less") {
+  TempDir tmp;
+  rexray::StateStore store(tmp.path("state.db"));
+
+  // dvdcli and the CLI: two mounts under the volume's name are two uses.
+  CHECK(store.addMount(mountRecord("vol-1", "name-vol-1"), Counted) == 1);
+  CHECK(store.addMount(mountRecord("vol-1", "name-vol-1"), Counted) == 2);
+  CHECK(store.addMount(mountRecord("vol-1", "docker-a"), Once) == 1);
+  CHECK(store.addMount(mountRecord("vol-1", "docker-a"), Once) == 1); // Docker retrying
+  CHECK(store.mountCount("vfs", "vol-1") == 3);
+  auto records = store.mounts("vfs", "vol-1");
+  REQUIRE(records.size() == 2);
+  for (const auto &r : records) CHECK(r.uses == (r.callerId == "docker-a" ? 1 : 2));
+
+  CHECK(store.releaseMount("vfs", "vol-1", "name-vol-1") == std::optional<int64_t>(1));
+  CHECK(store.mountCount("vfs", "vol-1") == 2);
+  CHECK(store.releaseMount("vfs", "vol-1", "name-vol-1") == std::optional<int64_t>(0));
+  CHECK(store.mounts("vfs", "vol-1").size() == 1);
+  CHECK_FALSE(store.releaseMount("vfs", "vol-1", "name-vol-1").has_value());
+  CHECK(store.releaseMount("vfs", "vol-1", "docker-a") == std::optional<int64_t>(0));
+  CHECK(store.mountCount("vfs", "vol-1") == 0);
+
+  // removeMount drops a record whatever its uses (a mount found gone).
+  store.addMount(mountRecord("vol-2", "name-vol-2"), Counted);
+  store.addMount(mountRecord("vol-2", "name-vol-2"), Counted);
+  CHECK(store.removeMount("vfs", "vol-2", "name-vol-2"));
+  CHECK(store.mountCount("vfs", "vol-2") == 0);
+}
+
+TEST_CASE("StateStore migrates a version-1 database: each old record is one use") {
+  TempDir tmp;
+  const std::string dbPath = tmp.path("v1.db");
+  {
+    // The schema rexray shipped as version 1, with a mount in it.
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session session("SQLite", dbPath);
+    using Poco::Data::Keywords::now;
+    session << "CREATE TABLE mounts (service TEXT NOT NULL, volume_id TEXT NOT NULL,"
+               " volume_name TEXT NOT NULL, caller_id TEXT NOT NULL, mount_point TEXT NOT NULL,"
+               " device TEXT NOT NULL, created_unix INTEGER NOT NULL,"
+               " PRIMARY KEY (service, volume_id, caller_id))",
+        now;
+    session << "CREATE TABLE attachments (service TEXT NOT NULL, volume_id TEXT NOT NULL,"
+               " volume_name TEXT NOT NULL, device TEXT NOT NULL, token TEXT NOT NULL,"
+               " created_unix INTEGER NOT NULL, PRIMARY KEY (service, volume_id))",
+        now;
+    session << "INSERT INTO mounts VALUES ('vfs', 'vol-1', 'data', 'data',"
+               " '/var/lib/rexray/volumes/data', '/dev/loop3', 100)",
+        now;
+    session << "INSERT INTO attachments VALUES ('vfs', 'vol-1', 'data', '/dev/loop3', 't', 100)",
+        now;
+    session << "PRAGMA user_version = 1", now;
+  }
+  rexray::StateStore store(dbPath);
+  CHECK(store.schemaVersion() == 2);
+  CHECK(store.schemaVersion() == rexray::StateStore::currentSchemaVersion());
+  auto records = store.mounts("vfs", "vol-1");
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].uses == 1);
+  CHECK(records[0].mountPoint == "/var/lib/rexray/volumes/data");
+  CHECK(store.mountCount("vfs", "vol-1") == 1);
+  CHECK(store.attachment("vfs", "vol-1").has_value());
+
+  rexray::MountRecord again = records[0];
+  CHECK(store.addMount(again, Counted) == 2);
+  CHECK(store.releaseMount("vfs", "vol-1", "data") == std::optional<int64_t>(1));
+  CHECK(store.releaseMount("vfs", "vol-1", "data") == std::optional<int64_t>(0));
+  CHECK(store.mountCount("vfs", "vol-1") == 0);
+}
+
 TEST_CASE("StateStore keeps values that look like SQL or numbers as they are") {
   TempDir tmp;
   rexray::StateStore store(tmp.path("state.db"));
@@ -137,7 +210,7 @@ TEST_CASE("StateStore keeps values that look like SQL or numbers as they are") {
   r.volumeName = "0042";
   r.mountPoint = "/mnt/it's \"quoted\"";
   r.createdUnix = -1;
-  CHECK(store.addMount(r));
+  CHECK(store.addMount(r, Once));
   auto records = store.mounts("vfs", "'; DROP TABLE mounts; --");
   REQUIRE(records.size() == 1);
   CHECK(records[0].callerId == "");
@@ -182,8 +255,8 @@ TEST_CASE("StateStore persists across reopen") {
   std::string dbPath = tmp.path("state.db");
   {
     rexray::StateStore store(dbPath);
-    store.addMount(mountRecord("vol-1", "c1"));
-    store.addMount(mountRecord("vol-1", "c2"));
+    store.addMount(mountRecord("vol-1", "c1"), Once);
+    store.addMount(mountRecord("vol-1", "c2"), Once);
     store.putAttachment(attachmentRecord("vol-1", "/dev/loop3"));
   }
   {
@@ -200,7 +273,7 @@ TEST_CASE("StateStore persists across reopen") {
 
   // Two stores on one file, as two processes would have.
   rexray::StateStore other(dbPath);
-  CHECK(other.addMount(mountRecord("vol-2", "c1")));
+  CHECK(other.addMount(mountRecord("vol-2", "c1"), Once));
   CHECK(store.mountCount("vfs", "vol-2") == 1);
 }
 
@@ -209,7 +282,7 @@ TEST_CASE("StateStore refuses a database from a newer rexray") {
   std::string dbPath = tmp.path("state.db");
   {
     rexray::StateStore store(dbPath);
-    store.addMount(mountRecord("vol-1", "c1"));
+    store.addMount(mountRecord("vol-1", "c1"), Once);
   }
   setUserVersion(dbPath, 99);
   try {
@@ -238,7 +311,7 @@ TEST_CASE("StateStore migrates an empty database and rejects a non-database") {
   {
     rexray::StateStore store(dbPath);
     CHECK(store.schemaVersion() == rexray::StateStore::currentSchemaVersion());
-    CHECK(store.addMount(mountRecord("vol-1", "c1")));
+    CHECK(store.addMount(mountRecord("vol-1", "c1"), Once));
   }
 
   std::string junk = tmp.path("junk.db");
@@ -268,9 +341,9 @@ TEST_CASE("StateStore is safe under concurrent use") {
     workers.emplace_back([&, t] {
       for (int i = 0; i < perThread; ++i) {
         // Every thread also touches a shared key, so replace races too.
-        if (store.addMount(mountRecord("vol-" + std::to_string(t), "c" + std::to_string(i))))
+        if (store.addMount(mountRecord("vol-" + std::to_string(t), "c" + std::to_string(i)), Once))
           ++newCounts[t];
-        store.addMount(mountRecord("shared", "c" + std::to_string(i)));
+        store.addMount(mountRecord("shared", "c" + std::to_string(i)), Once);
         store.mountCount("vfs", "shared");
       }
     });
@@ -297,7 +370,8 @@ TEST_CASE("StateStore opened by several connections at once on a new file") {
         // SQLite's locking keeps them apart.
         rexray::StateStore store(dbPath);
         for (int i = 0; i < 20; ++i)
-          store.addMount(mountRecord("vol", "c" + std::to_string(t) + "-" + std::to_string(i)));
+          store.addMount(mountRecord("vol", "c" + std::to_string(t) + "-" + std::to_string(i)),
+                         Once);
       } catch (const std::exception &e) {
         errors[t] = e.what();
       }

@@ -115,3 +115,20 @@ TEST_CASE("ServiceSettings: other out-of-range values are refused") {
   CHECK_FALSE(configError({{"volume.mount.retryCount", "-1"}}).empty());
   CHECK_FALSE(configError({{"device.attachTimeout", "0"}}).empty());
 }
+
+TEST_CASE("ServiceSettings: the mount point is <mount.path>/<name>, the path adds rootPath") {
+  auto with = [](const std::string &rootPath) {
+    ServiceSettings s;
+    s.mountPath = "/var/lib/rexray/volumes";
+    s.rootPath = rootPath;
+    return s;
+  };
+  CHECK(with("/data").mountPointFor("pg") == "/var/lib/rexray/volumes/pg");
+  CHECK(with("/data").pathFor("pg") == "/var/lib/rexray/volumes/pg/data");
+  CHECK(with("/a/b").pathFor("pg") == "/var/lib/rexray/volumes/pg/a/b");
+  CHECK(with("/").mountPointFor("pg") == "/var/lib/rexray/volumes/pg");
+  CHECK(with("/").pathFor("pg") == "/var/lib/rexray/volumes/pg");
+  // A device already mounted elsewhere is handed out under that mount point.
+  CHECK(with("/data").pathIn("/mnt/other") == "/mnt/other/data");
+  CHECK(with("/").pathIn("/mnt/other") == "/mnt/other");
+}

@@ -155,6 +155,21 @@ TEST_CASE("VolumeService: create passes an explicit size and falls back to type/
   CHECK(rig.backend().creates().at(1).iops == 50);
 }
 
+// One rule, one message: the Docker front end, the control API and the CLI
+// all show what validateName says.
+TEST_CASE("VolumeService: an unsafe name is refused with the one name message") {
+  FakeServiceRig rig;
+  const std::string message = "invalid volume name 'a/b': use letters, digits, '_', '.' and '-', "
+                              "starting with a letter or digit";
+  CHECK(caught([&] { rig.service().create(named("a/b"), testDeadline()); }).message == message);
+  CHECK(caught([&] { rig.service().mount("a/b", "", {}, testDeadline()); }).message == message);
+  rig.settings.createImplicit = false;
+  CHECK(caught([&] { rig.restart().mount("a/b", "", {}, testDeadline()); }).message == message);
+  CHECK(caught([&] { rig.service().unmount("a/b", "", testDeadline()); }).message == message);
+  CHECK(caught([&] { rig.service().remove("a/b", false, testDeadline()); }).message == message);
+  CHECK(caught([&] { rig.service().inspect("a/b", testDeadline()); }).message == message);
+}
+
 TEST_CASE("VolumeService: create refuses a size of 0 or less before calling the driver") {
   FakeServiceRig rig;
   for (int64_t size : {int64_t{0}, int64_t{-1}, int64_t{-16}}) {
@@ -331,6 +346,45 @@ TEST_CASE("VolumeService: an empty callerId counts under the volume's name") {
   CHECK_FALSE(rig.os.isMounted("/x/data"));
 }
 
+// Mesos dvdcli sends Mount and Unmount without an ID, and the CLI does the
+// same: two such mounts are two users, so the first unmount must not take
+// the volume from the second, not even after a daemon restart.
+TEST_CASE("VolumeService: mounts without an ID are counted, across a restart too") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  auto &svc = rig.service();
+  CHECK(svc.mount("data", "", {}, testDeadline()) == "/x/data/data");
+  CHECK(svc.mount("data", "", {}, testDeadline()) == "/x/data/data");
+  CHECK(rig.os.count("mount") == 1);
+  CHECK(rig.state->mountCount("fake", "vol-1") == 2);
+  CHECK(callers(*rig.state, "vol-1") == std::vector<std::string>{"data"});
+
+  svc.unmount("data", "", testDeadline());
+  CHECK(rig.os.isMounted("/x/data"));
+  CHECK(rig.backend().detaches().empty());
+  CHECK(rig.state->mountCount("fake", "vol-1") == 1);
+
+  SUBCASE("the second unmount unmounts and detaches") {
+    svc.unmount("data", "", testDeadline());
+    CHECK_FALSE(rig.os.isMounted("/x/data"));
+    CHECK(rig.backend().detaches().size() == 1);
+    CHECK(rig.state->mountCount("fake", "vol-1") == 0);
+  }
+  SUBCASE("after a restart: still mounted, then the second unmount unmounts and detaches") {
+    auto &restarted = rig.restart();
+    restarted.reconcile(testDeadline());
+    CHECK(rig.os.isMounted("/x/data"));
+    CHECK(rig.state->mountCount("fake", "vol-1") == 1);
+    CHECK(restarted.path("data", testDeadline()) == "/x/data/data");
+    restarted.unmount("data", "", testDeadline());
+    CHECK_FALSE(rig.os.isMounted("/x/data"));
+    CHECK(rig.backend().detaches().size() == 1);
+    CHECK(rig.backend().volume("vol-1")->attachedInstanceId.empty());
+    CHECK_FALSE(rig.state->attachment("fake", "vol-1"));
+    CHECK(restarted.path("data", testDeadline()).empty());
+  }
+}
+
 TEST_CASE("VolumeService: ignoreUsedCount unmounts on the first unmount") {
   FakeServiceRig rig;
   rig.settings.ignoreUsedCount = true;
@@ -437,6 +491,14 @@ TEST_CASE("VolumeService: a volume attached elsewhere needs preempt") {
     CHECK(rig.os.calls.empty());
     CHECK(rig.state->mountCount("fake", "vol-1") == 0);
     CHECK(rig.backend().volume("vol-1")->attachedInstanceId == "other-host");
+  }
+  SUBCASE("preempt off: a free volume is attached without force") {
+    rig.backend().addVolume("vol-2", "free");
+    CHECK(rig.service().mount("free", "a", {}, testDeadline()) == "/x/free/data");
+    auto attaches = rig.backend().attaches();
+    REQUIRE(attaches.size() == 1);
+    CHECK(attaches[0].volumeId == "vol-2");
+    CHECK_FALSE(attaches[0].force);
   }
   SUBCASE("preempt on: the attach is forced") {
     rig.settings.preempt = true;
