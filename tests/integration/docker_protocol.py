@@ -278,6 +278,8 @@ class Tests:
         rep = self.create("opt-bad", {"sise": "1"})
         r.check("an unknown option -> HTTP 500 with Err naming it",
                 rep.is_error(500, "unknown option 'sise'"), rep)
+        r.check("... and the options that exist: rexray's and the driver's (vfs declares none)",
+                rep.is_error(500, "known: size, iops") and "driver vfs): none" in rep.err(), rep)
         for value in ("abc", "-1", "0", "1.5", ""):
             rep = self.create("opt-bad", {"size": value})
             r.check("size %r -> Err naming the option" % value,

@@ -525,11 +525,19 @@ class Mode:
         status, caps = req("Capabilities", {})
         self.check("Capabilities: scope global", status == 200 and caps.get("Capabilities", {}).get("Scope") == "global",
                    caps)
-        status, rep = req("Create", {"Name": "dk01", "Opts": {"size": "2", "volumeType": "gp3", "iops": "3000"}})
-        self.check("Create dk01 with options", status == 200 and not rep.get("Err"), rep)
+        # throughput is the ebs plugin's own create option (it declares it);
+        # Docker's -o passes it through, overriding ebs.throughput (250).
+        status, rep = req("Create", {"Name": "dk01", "Opts": {"size": "2", "volumeType": "gp3", "iops": "3000",
+                                                              "Throughput": "300"}})
+        self.check("Create dk01 with options, the driver's own throughput among them",
+                   status == 200 and not rep.get("Err"), rep)
         vols = self.aws("describe-volumes", "--filters", "Name=tag:Name,Values=%s/dk01" % TAG)["Volumes"]
-        self.check("EC2: gp3, 2 GiB, 3000 IOPS, 250 MiB/s, tagged", len(vols) == 1 and vols[0]["VolumeType"] == "gp3"
-                   and vols[0]["Size"] == 2 and vols[0]["Iops"] == 3000 and vols[0].get("Throughput") == 250, vols)
+        self.check("EC2: gp3, 2 GiB, 3000 IOPS, 300 MiB/s, tagged", len(vols) == 1 and vols[0]["VolumeType"] == "gp3"
+                   and vols[0]["Size"] == 2 and vols[0]["Iops"] == 3000 and vols[0].get("Throughput") == 300, vols)
+        status, rep = req("Create", {"Name": "dk09", "Opts": {"thinOrThick": "thin"}})
+        self.check("an option no ebs plugin declares is refused, naming the ones that exist",
+                   status == 500 and "unknown option 'thinOrThick'" in rep.get("Err", "")
+                   and "throughput, kmsKeyID" in rep.get("Err", ""), rep)
         vid = vols[0]["VolumeId"] if vols else "-"
         status, rep = req("Mount", {"Name": "dk01", "ID": "c1"})
         mp = rep.get("Mountpoint", "")
