@@ -51,9 +51,10 @@ void sleepMs(int64_t ms);
 } // namespace detail
 
 // Calls op() until it returns. On an exception, shouldRetry(std::exception_ptr)
-// (bool or RetryDecision) says whether it is worth another try; it sees every
-// failure. The error is rethrown when it says no, when maxAttempts calls have
-// been made, or when the wait does not fit before the deadline. `sleep(ms)`
+// (bool or RetryDecision) says whether it is worth another try; it is asked
+// only while maxAttempts allows one. The error is rethrown when maxAttempts
+// calls have been made, when shouldRetry says no, or when the wait does not
+// fit before the deadline. `sleep(ms)`
 // performs the wait (tests pass one that only records it).
 template <class Op, class ShouldRetry, class Sleep>
 auto retryWithin(const Deadline &deadline, const RetryPolicy &policy, Op &&op,
@@ -62,9 +63,9 @@ auto retryWithin(const Deadline &deadline, const RetryPolicy &policy, Op &&op,
     try {
       return op();
     } catch (...) {
+      if (policy.maxAttempts > 0 && attempt >= policy.maxAttempts) throw;
       const RetryDecision decision = detail::decide(shouldRetry(std::current_exception()));
       if (!decision.retry) throw;
-      if (policy.maxAttempts > 0 && attempt >= policy.maxAttempts) throw;
       const int64_t delay = decision.delayMs
                                 ? std::max<int64_t>(*decision.delayMs, 0)
                                 : backoffDelayMs(policy, attempt - 1, detail::threadRng());
