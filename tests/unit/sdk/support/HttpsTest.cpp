@@ -58,6 +58,20 @@ TEST_CASE("https: verify=true with the certificate as caFile trusts it") {
   CHECK(get(server, pinned).body == "secure hello");
 }
 
+TEST_CASE("https: a trusted certificate for another host name is refused") {
+  SelfSigned pki("other.example", "DNS:other.example");
+  REQUIRE(pki.ok);
+  LocalServer server(hello, pki.socket());
+  TlsOptions pinned;
+  pinned.caFile = pki.cert();
+  try {
+    get(server, pinned);
+    FAIL("a certificate for other.example was accepted for 127.0.0.1");
+  } catch (const TransportError &e) {
+    CHECK(e.kind() == TransportError::Kind::Tls);
+  }
+}
+
 TEST_CASE("https: a missing CA file is a Tls error naming it") {
   TlsOptions broken;
   broken.caFile = "/nonexistent/ca.pem";

@@ -79,19 +79,21 @@ private:
   std::unique_ptr<Poco::Net::HTTPServer> _server;
 };
 
-// A self-signed certificate for localhost / 127.0.0.1, made with the openssl
-// CLI in a private directory that is removed afterwards.
+// A self-signed certificate (by default for localhost / 127.0.0.1), made
+// with the openssl CLI in a private directory that is removed afterwards.
 struct SelfSigned {
   std::string dir;
   bool ok = false;
-  SelfSigned() {
+  explicit SelfSigned(const std::string &cn = "localhost",
+                      const std::string &san = "DNS:localhost,IP:127.0.0.1") {
     char tmpl[] = "/tmp/rexray-support-tls-XXXXXX";
     if (!mkdtemp(tmpl)) return;
     dir = tmpl;
     const std::string cmd =
         "cd '" + dir +
         "' && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 "
-        "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1";
+        "-subj /CN=" +
+        cn + " -addext subjectAltName=" + san + " >/dev/null 2>&1";
     ok = std::system(cmd.c_str()) == 0;
   }
   ~SelfSigned() {
