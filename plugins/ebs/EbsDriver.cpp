@@ -36,7 +36,7 @@ void sleepMs(int64_t ms) {
   if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
-void addFilters(http::Pairs &params,
+void addFilters(support::Headers &params,
                 const std::vector<std::pair<std::string, std::vector<std::string>>> &filters) {
   int i = 0;
   for (const auto &[name, values] : filters) {
@@ -58,7 +58,8 @@ std::string escapeFilter(const std::string &s) {
   return out;
 }
 
-void addNameTag(http::Pairs &params, const std::string &resourceType, const std::string &value) {
+void addNameTag(support::Headers &params, const std::string &resourceType,
+                const std::string &value) {
   params.emplace_back("TagSpecification.1.ResourceType", resourceType);
   params.emplace_back("TagSpecification.1.Tag.1.Key", "Name");
   params.emplace_back("TagSpecification.1.Tag.1.Value", value);
@@ -114,7 +115,7 @@ EbsDriver::EbsDriver(const sdk::Host &host, std::string service, EbsSettings set
       _imds(
           [&]() -> const std::string & {
             try {
-              http::Endpoint::parse(_settings.metadataEndpoint);
+              support::Endpoint::parse(_settings.metadataEndpoint);
             } catch (const std::invalid_argument &e) {
               throw Error(RXR_E_INVALID, std::string("ebs: ebs.metadataEndpoint: ") + e.what());
             }
@@ -127,7 +128,7 @@ EbsDriver::EbsDriver(const sdk::Host &host, std::string service, EbsSettings set
       _locator(_settings.deviceRoot, _settings.sysfsRoot), _names(_settings.useLargeDeviceRange) {
   if (!_settings.endpoint.empty()) {
     try {
-      http::Endpoint::parse(_settings.endpoint);
+      support::Endpoint::parse(_settings.endpoint);
     } catch (const std::invalid_argument &e) {
       throw Error(RXR_E_INVALID, std::string("ebs: ebs.endpoint: ") + e.what());
     }
@@ -267,7 +268,7 @@ std::vector<Ec2Volume> EbsDriver::describeVolumes(const sdk::Call &call, const F
   std::vector<Ec2Volume> out;
   std::string token;
   do {
-    http::Pairs params;
+    support::Headers params;
     addFilters(params, filters);
     if (!token.empty()) params.emplace_back("NextToken", token);
     xml::VolumePage page;
@@ -315,7 +316,7 @@ std::vector<Ec2Snapshot> EbsDriver::describeSnapshots(const sdk::Call &call, Ec2
   std::vector<Ec2Snapshot> out;
   std::string token;
   do {
-    http::Pairs params;
+    support::Headers params;
     // Without an owner EC2 lists every public snapshot too.
     params.emplace_back("Owner.1", "self");
     addFilters(params, filters);
@@ -465,7 +466,7 @@ Ec2Snapshot EbsDriver::waitSnapshot(const sdk::Call &call, Ec2Client &client, co
 
 std::string EbsDriver::callWhileSnapshotPending(const sdk::Call &call, Ec2Client &client,
                                                 const std::string &action,
-                                                const http::Pairs &params) {
+                                                const support::Headers &params) {
   // A snapshot that is still pending makes CreateVolume/CopySnapshot fail
   // with IncorrectState ("Snapshot is in invalid state - pending"); REX-Ray
   // 0.3 retried, and so do we, within statusTimeout and the deadline.
@@ -592,7 +593,7 @@ sdk::Volume EbsDriver::createVolume(const sdk::Call &call, const sdk::CreateOpti
   std::string temporarySnapshot;
   if (!o.fromVolumeId.empty()) {
     const Ec2Volume source = requireVolume(call, o.fromVolumeId, false);
-    http::Pairs p = {
+    support::Headers p = {
         {"VolumeId", source.id},
         {"Description", "rexray: temporary snapshot to copy " + source.id + " into " + nameTag}};
     const std::string body = client.call(call, "CreateSnapshot", p);
@@ -613,7 +614,7 @@ sdk::Volume EbsDriver::createVolume(const sdk::Call &call, const sdk::CreateOpti
     }
   };
 
-  http::Pairs params = {{"AvailabilityZone", zone}};
+  support::Headers params = {{"AvailabilityZone", zone}};
   if (o.sizeGiB > 0) params.emplace_back("Size", std::to_string(o.sizeGiB));
   if (!type.empty()) params.emplace_back("VolumeType", type);
   if (o.iops > 0) params.emplace_back("Iops", std::to_string(o.iops));
@@ -1011,7 +1012,7 @@ sdk::Snapshot EbsDriver::createSnapshot(const sdk::Call &call, const std::string
   const std::string volumeName = *nameFromTag(v.tag("Name"));
   const std::string snapName =
       name.empty() ? (volumeName.empty() ? v.id : volumeName) + "-snapshot" : name;
-  http::Pairs params = {
+  support::Headers params = {
       {"VolumeId", v.id},
       {"Description", description.empty()
                           ? "rexray snapshot of " + (volumeName.empty() ? v.id : volumeName)
@@ -1058,14 +1059,14 @@ sdk::Snapshot EbsDriver::copySnapshot(const sdk::Call &call, const std::string &
   // Sent to the destination region (specs/ec2-ebs.md §3). Across regions the
   // SDKs add DestinationRegion and a URL presigned for the source region,
   // which AWS needs for encrypted snapshots.
-  http::Pairs params = {
+  support::Headers params = {
       {"SourceRegion", sourceRegion}, {"SourceSnapshotId", id}, {"Description", description}};
   if (region != sourceRegion) {
     params.emplace_back("DestinationRegion", region);
     const Credentials creds = source.credentials().get(call);
-    http::Pairs presign = {{"Action", "CopySnapshot"},     {"Version", Ec2Client::kVersion},
-                           {"SourceRegion", sourceRegion}, {"SourceSnapshotId", id},
-                           {"Description", description},   {"DestinationRegion", region}};
+    support::Headers presign = {{"Action", "CopySnapshot"},     {"Version", Ec2Client::kVersion},
+                                {"SourceRegion", sourceRegion}, {"SourceSnapshotId", id},
+                                {"Description", description},   {"DestinationRegion", region}};
     params.emplace_back(
         "PresignedUrl",
         sigv4::presignUrl(source.endpoint().origin, source.endpoint().hostHeader, presign,

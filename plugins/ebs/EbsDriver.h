@@ -105,7 +105,7 @@ private:
 
   // Sends `action`, retrying while EC2 says the source snapshot is pending.
   std::string callWhileSnapshotPending(const sdk::Call &call, Ec2Client &client,
-                                       const std::string &action, const http::Pairs &params);
+                                       const std::string &action, const support::Headers &params);
 
   void forceDetachFromOther(const sdk::Call &call, const Ec2Volume &v, const Ec2Attachment &a);
   std::string attachUnderLock(const sdk::Call &call, const Self &me, const std::string &volumeId,

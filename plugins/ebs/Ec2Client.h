@@ -2,7 +2,7 @@
 #define REXRAY_EBS_EC2CLIENT_H
 
 #include "Credentials.h"
-#include "Http.h"
+#include <rexray/sdk/support/Http.hpp>
 
 #include <rexray/sdk/driver.hpp>
 
@@ -20,6 +20,9 @@
 // maxRetries and the call's deadline. Thread-safe.
 namespace rexray::ebs {
 
+// HTTP, endpoints, deadlines and retry come from the SDK's support library.
+namespace support = sdk::support;
+
 class Ec2Client {
 public:
   static constexpr const char *kVersion = "2016-11-15";
@@ -36,7 +39,7 @@ public:
   Ec2Client(Options options, CredentialsProvider &credentials, sdk::Host host);
 
   const std::string &region() const { return _options.region; }
-  const http::Endpoint &endpoint() const { return _endpoint; }
+  const support::Endpoint &endpoint() const { return _endpoint; }
   CredentialsProvider &credentials() const { return _credentials; }
 
   // Sends one action and returns the 2xx body. Throws Ec2Error with the
@@ -44,7 +47,7 @@ public:
   // deadline that passes (or would pass during a back-off) gives
   // RXR_E_TIMEOUT naming the last failure.
   std::string call(const sdk::Call &call, const std::string &action,
-                   const http::Pairs &params) const;
+                   const support::Headers &params) const;
 
   // Requests sent so far (every attempt counts), for logs and tests.
   uint64_t requestsSent() const { return _sent.load(); }
@@ -54,7 +57,7 @@ public:
 
 private:
   Options _options;
-  http::Endpoint _endpoint;
+  support::Endpoint _endpoint;
   CredentialsProvider &_credentials;
   sdk::Host _host;
   mutable std::atomic<uint64_t> _sent{0};

@@ -48,26 +48,26 @@ Poco::JSON::Object::Ptr parseObject(const std::string &body, const std::string &
 } // namespace
 
 InstanceMetadata::InstanceMetadata(const std::string &endpoint, sdk::Host host)
-    : _endpoint(http::Endpoint::parse(endpoint)), _host(host) {}
+    : _endpoint(support::Endpoint::parse(endpoint)), _host(host) {}
 
 std::string InstanceMetadata::mode() const {
   std::lock_guard<std::mutex> guard(_mu);
   return _mode;
 }
 
-http::Response InstanceMetadata::exchange(const sdk::Call &call, const std::string &method,
-                                          const std::string &path, const http::Pairs &headers) {
+support::HttpResponse InstanceMetadata::exchange(const sdk::Call &call, const std::string &method,
+                                                 const std::string &path,
+                                                 const support::Headers &headers) {
   if (call.expired())
     throw sdk::Error(RXR_E_TIMEOUT, "ebs: deadline passed before the instance metadata request " +
                                         method + " " + path);
-  http::Request r;
+  support::HttpRequest r;
   r.method = method;
   r.endpoint = _endpoint;
   r.path = path;
   r.headers = headers;
-  r.timeoutMs = timeoutFor(call);
   r.allowProxy = false; // never through a proxy: it is link-local
-  return http::send(r);
+  return support::exchange(r, support::Deadline::in(timeoutFor(call)));
 }
 
 // The session token, or nullopt when IMDSv1 is to be used.
@@ -91,11 +91,11 @@ std::optional<std::string> InstanceMetadata::token(const sdk::Call &call, bool r
     // 403 (disabled or forwarded), 404/405 (no v2 here), 400: use v1.
     _host.debug("ebs: IMDSv2 token request answered HTTP " + std::to_string(res.status) +
                 "; using IMDSv1");
-  } catch (const http::TransportError &e) {
+  } catch (const support::TransportError &e) {
     // A refused connection means no metadata service at all; v1 would fail
     // the same way. A timeout is what a hop limit of 1 looks like from a
     // container: v1 may still work.
-    if (e.kind() != http::TransportError::Kind::Timeout)
+    if (e.kind() != support::TransportError::Kind::Timeout)
       throw sdk::Error(RXR_E_BACKEND, "ebs: instance metadata service at " + _endpoint.origin +
                                           " is unreachable: " + e.what());
     _host.debug(std::string("ebs: IMDSv2 token request failed (") + e.what() + "); using IMDSv1");
@@ -109,16 +109,16 @@ std::optional<std::string> InstanceMetadata::token(const sdk::Call &call, bool r
 std::optional<std::string> InstanceMetadata::get(const sdk::Call &call, const std::string &path) {
   bool refresh = false;
   for (int attempt = 0;; ++attempt) {
-    http::Response res;
+    support::HttpResponse res;
     std::optional<std::string> tok;
     try {
       tok = token(call, refresh);
       refresh = false;
-      http::Pairs headers;
+      support::Headers headers;
       if (tok) headers.emplace_back("X-aws-ec2-metadata-token", *tok);
       res = exchange(call, "GET", path, headers);
-    } catch (const http::TransportError &e) {
-      if (attempt < 2 && e.kind() != http::TransportError::Kind::Connect && !call.expired())
+    } catch (const support::TransportError &e) {
+      if (attempt < 2 && e.kind() != support::TransportError::Kind::Connect && !call.expired())
         continue;
       throw sdk::Error(call.expired() ? RXR_E_TIMEOUT : RXR_E_BACKEND,
                        "ebs: instance metadata service at " + _endpoint.origin +

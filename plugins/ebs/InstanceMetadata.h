@@ -1,7 +1,7 @@
 #ifndef REXRAY_EBS_INSTANCEMETADATA_H
 #define REXRAY_EBS_INSTANCEMETADATA_H
 
-#include "Http.h"
+#include <rexray/sdk/support/Http.hpp>
 
 #include <rexray/sdk/driver.hpp>
 
@@ -17,6 +17,9 @@
 // configured endpoint is ever contacted. Thread-safe; the identity document
 // is cached for the life of the instance.
 namespace rexray::ebs {
+
+// HTTP, endpoints, deadlines and retry come from the SDK's support library.
+namespace support = sdk::support;
 
 struct IdentityDocument {
   std::string instanceId, region, availabilityZone, accountId, instanceType, imageId;
@@ -56,10 +59,10 @@ public:
 
 private:
   std::optional<std::string> token(const sdk::Call &call, bool refresh);
-  http::Response exchange(const sdk::Call &call, const std::string &method, const std::string &path,
-                          const http::Pairs &headers);
+  support::HttpResponse exchange(const sdk::Call &call, const std::string &method,
+                                 const std::string &path, const support::Headers &headers);
 
-  http::Endpoint _endpoint;
+  support::Endpoint _endpoint;
   sdk::Host _host;
   mutable std::mutex _mu;
   std::string _token;

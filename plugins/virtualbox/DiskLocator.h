@@ -1,11 +1,14 @@
 #ifndef REXRAY_VIRTUALBOX_DISKLOCATOR_H
 #define REXRAY_VIRTUALBOX_DISKLOCATOR_H
 
-#include "Deadline.h"
+#include <rexray/sdk/support/Deadline.hpp>
 
 #include <string>
 
 namespace rexray::virtualbox {
+
+// The SDK support library's deadline, as rxr_call carries it.
+using sdk::support::Deadline;
 
 // Finds the guest's block device for a VirtualBox medium by its by-id link.
 //

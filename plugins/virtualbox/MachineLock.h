@@ -1,13 +1,16 @@
 #ifndef REXRAY_VIRTUALBOX_MACHINELOCK_H
 #define REXRAY_VIRTUALBOX_MACHINELOCK_H
 
-#include "Deadline.h"
 #include "VboxClient.h"
+#include <rexray/sdk/support/Deadline.hpp>
 
 #include <cstdint>
 #include <string>
 
 namespace rexray::virtualbox {
+
+// The SDK support library's deadline, as rxr_call carries it.
+using sdk::support::Deadline;
 
 // A shared lock on a machine through the websession's ISession, held for the
 // lifetime of this object; changes go through mutableMachine() and are kept

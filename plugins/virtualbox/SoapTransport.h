@@ -1,12 +1,15 @@
 #ifndef REXRAY_VIRTUALBOX_SOAPTRANSPORT_H
 #define REXRAY_VIRTUALBOX_SOAPTRANSPORT_H
 
-#include "Deadline.h"
+#include <rexray/sdk/support/Deadline.hpp>
 
 #include <memory>
 #include <string>
 
 namespace rexray::virtualbox {
+
+// The SDK support library's deadline, as rxr_call carries it.
+using sdk::support::Deadline;
 
 struct HttpReply {
   int status = 0;
@@ -37,7 +40,8 @@ struct HttpTransportOptions {
   bool tlsInsecure = false;       // https: do not verify the server's certificate
 };
 
-// POST over Poco::Net, one connection per call (vboxwebsrv ignores the path).
+// POST through the SDK support library's HTTP client, one connection per
+// call (vboxwebsrv ignores the path).
 // Throws std::invalid_argument for an unusable endpoint.
 std::unique_ptr<SoapTransport> makeHttpTransport(const HttpTransportOptions &options);
 

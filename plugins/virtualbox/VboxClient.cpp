@@ -1,9 +1,9 @@
 #include "VboxClient.h"
 
+#include <rexray/sdk/support/Retry.hpp>
+
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
-#include <thread>
 
 namespace rexray::virtualbox {
 
@@ -82,18 +82,23 @@ std::vector<XmlNode> VboxClient::send(const std::string &method, const SoapArgs 
                                       Deadline deadline) {
   if (deadline.expired()) throw Error(RXR_E_TIMEOUT, "deadline passed before " + method);
   const std::string request = buildRequest(method, args);
-  HttpReply http;
-  for (int attempt = 0;; ++attempt) {
-    try {
-      http = _transport->post(request, deadline);
-      break;
-    } catch (const ConnectionLost &e) {
-      // The call may or may not have run: only some calls are safe to resend.
-      if (attempt >= 1 || !safeToResend(method)) throw;
-      log(RXR_LOG_INFO, std::string(e.what()) + "; sending " + method + " again");
-      std::this_thread::sleep_for(std::chrono::milliseconds(kResendDelayMs));
-    }
-  }
+  // A lost connection may or may not have run the call: only calls that are
+  // safe to run twice are sent again, once, and only if the deadline allows.
+  sdk::support::RetryPolicy once;
+  once.maxAttempts = 2;
+  const HttpReply http = sdk::support::retryWithin(
+      deadline, once, [&] { return _transport->post(request, deadline); },
+      [&](std::exception_ptr error) -> sdk::support::RetryDecision {
+        try {
+          std::rethrow_exception(error);
+        } catch (const ConnectionLost &e) {
+          if (!safeToResend(method)) return {false, std::nullopt};
+          log(RXR_LOG_INFO, std::string(e.what()) + "; sending " + method + " again");
+          return {true, kResendDelayMs};
+        } catch (...) {
+          return {false, std::nullopt};
+        }
+      });
   SoapReply reply;
   try {
     reply = parseReply(method, http.body);

@@ -1,10 +1,10 @@
 #ifndef REXRAY_VIRTUALBOX_VBOXCLIENT_H
 #define REXRAY_VIRTUALBOX_VBOXCLIENT_H
 
-#include "Deadline.h"
 #include "SoapEnvelope.h"
 #include "SoapTransport.h"
 #include "VboxErrors.h"
+#include <rexray/sdk/support/Deadline.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -13,6 +13,9 @@
 #include <vector>
 
 namespace rexray::virtualbox {
+
+// The SDK support library's deadline, as rxr_call carries it.
+using sdk::support::Deadline;
 
 // One IMediumAttachment, as vboxwebsrv sends it by value.
 struct MediumAttachment {

@@ -1,11 +1,11 @@
 #ifndef REXRAY_VIRTUALBOX_VIRTUALBOXDRIVER_H
 #define REXRAY_VIRTUALBOX_VIRTUALBOXDRIVER_H
 
-#include "Deadline.h"
 #include "DiskLocator.h"
 #include "MediumLayout.h"
 #include "VboxClient.h"
 #include "VboxConfig.h"
+#include <rexray/sdk/support/Deadline.hpp>
 
 #include <rexray/sdk/driver.hpp>
 
@@ -17,6 +17,9 @@
 #include <vector>
 
 namespace rexray::virtualbox {
+
+// The SDK support library's deadline, as rxr_call carries it.
+using sdk::support::Deadline;
 
 // REX-Ray's `virtualbox` driver: volumes are hard-disk media in volumePath on
 // the VirtualBox host, attached to this VM's storage controller through

@@ -1,14 +1,15 @@
-#ifndef REXRAY_VIRTUALBOX_DEADLINE_H
-#define REXRAY_VIRTUALBOX_DEADLINE_H
+#ifndef REXRAY_SDK_SUPPORT_DEADLINE_HPP
+#define REXRAY_SDK_SUPPORT_DEADLINE_HPP
 
 #include <rexray/sdk/driver.hpp>
 
-#include <chrono>
 #include <cstdint>
 
-namespace rexray::virtualbox {
+// One absolute point in time on the clock the ABI's deadlines use
+// (CLOCK_MONOTONIC, milliseconds), so a plugin can carry the request's
+// deadline through every retry and wait without restarting it.
+namespace rexray::sdk::support {
 
-// An absolute deadline in CLOCK_MONOTONIC milliseconds, as rxr_call carries it.
 class Deadline {
 public:
   static int64_t nowMs() { return sdk::monotonicNowMs(); }
@@ -22,7 +23,8 @@ public:
   int64_t monoMs() const { return _monoMs; }
   int64_t remainingMs() const { return _monoMs - nowMs(); }
   bool expired() const { return remainingMs() <= 0; }
-  // The earlier of this deadline and `ms` from now.
+  // The earlier of this deadline and `ms` from now: a sub-step may get less
+  // time than the whole request, never more.
   Deadline capped(int64_t ms) const {
     const int64_t other = nowMs() + ms;
     return Deadline(other < _monoMs ? other : _monoMs);
@@ -32,6 +34,11 @@ private:
   int64_t _monoMs;
 };
 
-} // namespace rexray::virtualbox
+// Sleeps min(ms, remaining). Returns true when the whole `ms` fitted before
+// the deadline; false when it did not (then it sleeps only up to the
+// deadline, never past it).
+bool sleepWithin(const Deadline &deadline, int64_t ms);
 
-#endif // REXRAY_VIRTUALBOX_DEADLINE_H
+} // namespace rexray::sdk::support
+
+#endif // REXRAY_SDK_SUPPORT_DEADLINE_HPP
