@@ -1,39 +1,18 @@
 // A driver's sections judged by its plugin's declared schema. The plugins
 // here are synthetic: core's tests never depend on a real plugin.
+#include "ConfigFixtures.h"
 #include "config/Config.h"
 #include "plugin/PluginLoader.h"
 #include "util/Error.h"
 
 #include <doctest/doctest.h>
 
-#include <filesystem>
-#include <fstream>
-
 using namespace rexray;
+using rexray::test::configError;
+using rexray::test::loadFile;
+using rexray::test::TempDir;
 
 namespace {
-
-struct ConfigFile {
-  std::string path;
-  explicit ConfigFile(const std::string &yaml) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "rexray-sections-XXXXXX").string();
-    REQUIRE(::mkstemp(tmpl.data()) >= 0);
-    path = tmpl;
-    std::ofstream(path) << yaml;
-  }
-  ~ConfigFile() { std::filesystem::remove(path); }
-  ConfigFile(const ConfigFile &) = delete;
-  ConfigFile &operator=(const ConfigFile &) = delete;
-};
-
-Config load(const ConfigFile &file, std::map<std::string, std::string> env = {},
-            std::map<std::string, std::string> flags = {}) {
-  Config::Source src;
-  src.files = {file.path};
-  src.env = std::move(env);
-  src.flags = std::move(flags);
-  return Config::load(src);
-}
 
 // A block-storage plugin answering to two older names, with a key alias and
 // one key of each declared type.
@@ -53,17 +32,6 @@ PluginInfo blockPlugin() {
   return info;
 }
 
-std::string configError(const std::function<void()> &fn) {
-  try {
-    fn();
-  } catch (const Error &e) {
-    CHECK(e.kind() == ErrorKind::Config);
-    return e.what();
-  }
-  FAIL("expected an Error(Config)");
-  return {};
-}
-
 } // namespace
 
 TEST_CASE("driver sections: a plugin's sections are its service's, its name's and its aliases'") {
@@ -76,8 +44,10 @@ TEST_CASE("driver sections: a plugin's sections are its service's, its name's an
 }
 
 TEST_CASE("driver sections: an alias section maps onto the plugin's schema") {
-  ConfigFile file("oldblk:\n  region: from-alias\n  rexrayTag: t1\n  regoin: x\n");
-  Config cfg = load(file);
+  TempDir dir;
+  const std::string file =
+      dir.write("file.yml", "oldblk:\n  region: from-alias\n  rexrayTag: t1\n  regoin: x\n");
+  Config cfg = loadFile(file);
   CHECK(cfg.warnings().empty()); // not judged before the plugin is known
   const DriverSections s = blockPlugin().configSections("blk");
   CHECK(cfg.driverValue(s, "region") == "from-alias");
@@ -85,65 +55,67 @@ TEST_CASE("driver sections: an alias section maps onto the plugin's schema") {
   CHECK(cfg.driverValue(s, "rexrayTag") == "t1");
   const auto warnings = cfg.checkDriverSections(s);
   REQUIRE(warnings.size() == 1);
-  CHECK(warnings[0] == file.path + ":4: unknown configuration key 'oldblk.regoin'");
+  CHECK(warnings[0] == file + ":4: unknown configuration key 'oldblk.regoin'");
 }
 
 TEST_CASE("driver sections: unknown keys warn with file:line, in line order") {
-  ConfigFile file("blk:\n  zeta: 1\n  region: r\n  driver: blk\n"
-                  "other:\n  region: not-blk's\n"
-                  "legacy:\n  alpha: 2\n");
-  Config cfg = load(file);
+  TempDir dir;
+  const std::string file = dir.write("file.yml", "blk:\n  zeta: 1\n  region: r\n  driver: blk\n"
+                                                 "other:\n  region: not-blk's\n"
+                                                 "legacy:\n  alpha: 2\n");
+  Config cfg = loadFile(file);
   const auto warnings = cfg.checkDriverSections(blockPlugin().configSections("blk"));
   CHECK(warnings ==
-        std::vector<std::string>{file.path + ":2: unknown configuration key 'blk.zeta'",
-                                 file.path + ":8: unknown configuration key 'legacy.alpha'"});
+        std::vector<std::string>{file + ":2: unknown configuration key 'blk.zeta'",
+                                 file + ":8: unknown configuration key 'legacy.alpha'"});
   // A plugin that declares nothing reads anything, unchecked.
   CHECK(cfg.checkDriverSections(DriverSections{{"blk"}, {}}).empty());
 }
 
 TEST_CASE("driver sections: values of the wrong type are errors naming where they were set") {
+  TempDir dir;
   const DriverSections s = blockPlugin().configSections("blk");
   SUBCASE("int in a file") {
-    ConfigFile file("\nlegacy:\n  retries: many\n");
-    CHECK(configError([&] { load(file).checkDriverSections(s); }) ==
-          file.path + ":3: legacy.retries: expected an integer, got 'many'");
+    const std::string file = dir.write("file.yml", "\nlegacy:\n  retries: many\n");
+    CHECK(configError([&] { loadFile(file).checkDriverSections(s); }) ==
+          file + ":3: legacy.retries: expected an integer, got 'many'");
   }
   SUBCASE("bool, duration and string in a file") {
-    ConfigFile b("blk:\n  fast: maybe\n");
-    CHECK(configError([&] { load(b).checkDriverSections(s); }) ==
-          b.path + ":2: blk.fast: expected a boolean (true/false), got 'maybe'");
-    ConfigFile d("blk:\n  timeout: soon\n");
+    const std::string b = dir.write("b.yml", "blk:\n  fast: maybe\n");
+    CHECK(configError([&] { loadFile(b).checkDriverSections(s); }) ==
+          b + ":2: blk.fast: expected a boolean (true/false), got 'maybe'");
+    const std::string d = dir.write("d.yml", "blk:\n  timeout: soon\n");
     CHECK(configError([&] {
-            load(d).checkDriverSections(s);
-          }).find(d.path + ":2: blk.timeout: expected a duration") == 0);
-    ConfigFile l("blk:\n  region: [a, b]\n");
-    CHECK(configError([&] { load(l).checkDriverSections(s); }) ==
-          l.path + ":2: blk.region: expected a string, got a list");
+            loadFile(d).checkDriverSections(s);
+          }).find(d + ":2: blk.timeout: expected a duration") == 0);
+    const std::string l = dir.write("l.yml", "blk:\n  region: [a, b]\n");
+    CHECK(configError([&] { loadFile(l).checkDriverSections(s); }) ==
+          l + ":2: blk.region: expected a string, got a list");
   }
   SUBCASE("lists take a YAML list or a string") {
-    ConfigFile l("blk:\n  hosts: [a, b]\nlegacy:\n  hosts: c d\n");
-    Config cfg = load(l);
+    const std::string l = dir.write("l.yml", "blk:\n  hosts: [a, b]\nlegacy:\n  hosts: c d\n");
+    Config cfg = loadFile(l);
     CHECK(cfg.checkDriverSections(s).empty());
     CHECK(cfg.driverValue(s, "hosts") == "a b");
   }
   SUBCASE("an environment variable, by any section's spelling") {
-    ConfigFile empty("");
+    const std::string empty = dir.write("empty.yml", "");
     CHECK(configError([&] {
-            load(empty, {{"OLDBLK_FAST", "maybe"}}).checkDriverSections(s);
+            loadFile(empty, {{"OLDBLK_FAST", "maybe"}}).checkDriverSections(s);
           }) == "environment variable OLDBLK_FAST: expected a boolean (true/false), got 'maybe'");
     CHECK(configError([&] {
-            load(empty, {{"BLK_REXRAYTAG", "x"}, {"BLK_RETRIES", "x"}}).checkDriverSections(s);
+            loadFile(empty, {{"BLK_REXRAYTAG", "x"}, {"BLK_RETRIES", "x"}}).checkDriverSections(s);
           }) == "environment variable BLK_RETRIES: expected an integer, got 'x'");
   }
   SUBCASE("a flag, camel or dotted") {
-    ConfigFile file("blk:\n  region: r\n");
+    const std::string file = dir.write("file.yml", "blk:\n  region: r\n");
     CHECK(configError([&] {
-            load(file, {}, {{"blkRetries", "x"}}).checkDriverSections(s);
+            loadFile(file, {}, {{"blkRetries", "x"}}).checkDriverSections(s);
           }) == "flag --blkRetries: expected an integer, got 'x'");
     CHECK(configError([&] {
-            load(file, {}, {{"blk.timeout", "x"}}).checkDriverSections(s);
+            loadFile(file, {}, {{"blk.timeout", "x"}}).checkDriverSections(s);
           }).find("flag --blkTimeout: expected a duration") == 0);
-    Config cfg = load(file, {}, {{"blkRegoin", "x"}, {"blkRetries", "3"}});
+    Config cfg = loadFile(file, {}, {{"blkRegoin", "x"}, {"blkRetries", "3"}});
     CHECK(cfg.checkDriverSections(s) ==
           std::vector<std::string>{"flag --blkRegoin: unknown configuration key"});
     CHECK(cfg.driverValue(s, "retries") == "3");
@@ -151,8 +123,10 @@ TEST_CASE("driver sections: values of the wrong type are errors naming where the
 }
 
 TEST_CASE("driver sections: env --all lists every key, default or where set, secrets hidden") {
-  ConfigFile file("rexray:\n  logLevel: info\nblk:\n  password: hunter2\n  rexrayTag: t\n");
-  Config cfg = load(file, {{"BLK_RETRIES", "3"}}, {{"blkFast", "true"}});
+  TempDir dir;
+  const std::string file = dir.write(
+      "file.yml", "rexray:\n  logLevel: info\nblk:\n  password: hunter2\n  rexrayTag: t\n");
+  Config cfg = loadFile(file, {{"BLK_RETRIES", "3"}}, {{"blkFast", "true"}});
   const auto settings = cfg.settings({{"west", blockPlugin().configSections("west")}});
   auto find = [&](const std::string &name) {
     for (const auto &s : settings)
@@ -161,11 +135,11 @@ TEST_CASE("driver sections: env --all lists every key, default or where set, sec
     return Config::Setting{};
   };
   CHECK(find("REXRAY_LOGLEVEL").value == "info");
-  CHECK(find("REXRAY_LOGLEVEL").origin == file.path + ":2");
+  CHECK(find("REXRAY_LOGLEVEL").origin == file + ":2");
   CHECK(find("VOLUME_MOUNT_PREEMPT").value == "false");
   CHECK(find("VOLUME_MOUNT_PREEMPT").origin.empty());
   CHECK(find("WEST_PASSWORD").value == "******");
-  CHECK(find("WEST_PASSWORD").origin == file.path + ":4");
+  CHECK(find("WEST_PASSWORD").origin == file + ":4");
   CHECK(find("WEST_TAG").value == "t");
   CHECK(find("WEST_REGION").value == "home");
   CHECK(find("WEST_REGION").origin.empty());
