@@ -2,6 +2,7 @@
 // What the config tests share: scratch files and the errors they expect.
 
 #include "config/Config.h"
+#include "core/FakeDriver.h"
 #include "util/Error.h"
 
 #include <doctest/doctest.h>
@@ -13,31 +14,13 @@
 
 namespace rexray::test {
 
-// A scratch directory for config files, removed with everything in it.
-class TempDir {
-public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "rexray-config-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    _path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(_path, ec);
-  }
-  TempDir(const TempDir &) = delete;
-  TempDir &operator=(const TempDir &) = delete;
-
-  std::string write(const std::string &name, const std::string &content) const {
-    std::string p = _path + "/" + name;
-    std::ofstream(p) << content;
-    return p;
-  }
-  std::string path(const std::string &name) const { return _path + "/" + name; }
-
-private:
-  std::string _path;
-};
+// Writes a config file into a scratch directory (FakeDriver.h's TempDir).
+inline std::string writeFile(const rexray::testing::TempDir &dir, const std::string &name,
+                             const std::string &content) {
+  const std::string p = dir.path(name);
+  std::ofstream(p) << content;
+  return p;
+}
 
 inline Config loadFile(const std::string &file, std::map<std::string, std::string> env = {},
                        std::map<std::string, std::string> flags = {}) {

@@ -16,7 +16,8 @@ using rexray::Error;
 using rexray::ErrorKind;
 using rexray::test::configError;
 using rexray::test::loadFile;
-using rexray::test::TempDir;
+using rexray::test::writeFile;
+using rexray::testing::TempDir;
 
 namespace {
 
@@ -49,7 +50,7 @@ TEST_CASE("config: no configuration at all") {
 
 TEST_CASE("config: missing optional files are skipped, -c files are required") {
   TempDir dir;
-  std::string present = dir.write("config.yml", "rexray:\n  logLevel: debug\n");
+  std::string present = writeFile(dir, "config.yml", "rexray:\n  logLevel: debug\n");
   Config::Source src;
   src.files = {dir.path("absent.yml"), present};
   Config cfg = Config::load(src);
@@ -64,9 +65,9 @@ TEST_CASE("config: missing optional files are skipped, -c files are required") {
 TEST_CASE("config: later files override earlier ones") {
   TempDir dir;
   Config::Source src;
-  src.files = {dir.write("a.yml", "volume:\n  mount:\n    preempt: true\n    retryCount: 3\n"),
-               dir.write("b.yml", "volume.mount.preempt: false\n")};
-  src.requiredFiles = {dir.write("c.yml", "volume:\n  mount:\n    retryCount: 7\n")};
+  src.files = {writeFile(dir, "a.yml", "volume:\n  mount:\n    preempt: true\n    retryCount: 3\n"),
+               writeFile(dir, "b.yml", "volume.mount.preempt: false\n")};
+  src.requiredFiles = {writeFile(dir, "c.yml", "volume:\n  mount:\n    retryCount: 7\n")};
   Config cfg = Config::load(src);
   CHECK(cfg.filesRead().size() == 3);
   CHECK_FALSE(cfg.boolean("volume.mount.preempt", true));
@@ -75,9 +76,10 @@ TEST_CASE("config: later files override earlier ones") {
 
 TEST_CASE("config: precedence is flag > env > file") {
   TempDir dir;
-  std::string file = dir.write("config.yml", "rexray:\n  logLevel: error\n"
-                                             "volume:\n  mount:\n    preempt: false\n"
-                                             "    retryCount: 1\n");
+  std::string file = writeFile(dir, "config.yml",
+                               "rexray:\n  logLevel: error\n"
+                               "volume:\n  mount:\n    preempt: false\n"
+                               "    retryCount: 1\n");
   SUBCASE("file only") {
     Config cfg = loadFile(file);
     CHECK(cfg.string("rexray.logLevel") == "error");
@@ -105,12 +107,13 @@ TEST_CASE("config: precedence is flag > env > file") {
 TEST_CASE("config: 0.3 and libStorage names reach the same canonical key") {
   TempDir dir;
   SUBCASE("0.3 names") {
-    Config cfg = loadFile(dir.write("c.yml", "docker:\n  size: 32\n  volumeType: gp2\n"
-                                             "  iops: 100\n  availabilityZone: us-east-1a\n"
-                                             "  fsType: xfs\n  mountDirPath: /mnt/rexray\n"
-                                             "linux:\n  volume:\n    rootpath: /x\n"
-                                             "    filemode: 0755\n"
-                                             "volume:\n  unmount:\n    ignoreusedcount: true\n"));
+    Config cfg = loadFile(writeFile(dir, "c.yml",
+                                    "docker:\n  size: 32\n  volumeType: gp2\n"
+                                    "  iops: 100\n  availabilityZone: us-east-1a\n"
+                                    "  fsType: xfs\n  mountDirPath: /mnt/rexray\n"
+                                    "linux:\n  volume:\n    rootpath: /x\n"
+                                    "    filemode: 0755\n"
+                                    "volume:\n  unmount:\n    ignoreusedcount: true\n"));
     CHECK(cfg.warnings().empty());
     CHECK(cfg.integer("volume.create.default.size", 0) == 32);
     CHECK(cfg.string("volume.create.default.type") == "gp2");
@@ -125,7 +128,7 @@ TEST_CASE("config: 0.3 and libStorage names reach the same canonical key") {
     CHECK(cfg.integer("docker.size", 0) == 32);
   }
   SUBCASE("libStorage names") {
-    Config cfg = loadFile(dir.write("c.yml", R"(libstorage:
+    Config cfg = loadFile(writeFile(dir, "c.yml", R"(libstorage:
   service: ebs
   logging:
     level: debug
@@ -182,7 +185,7 @@ TEST_CASE("config: 0.3 and libStorage names reach the same canonical key") {
     CHECK_FALSE(cfg.boolean("volume.path.cache", true));
   }
   SUBCASE("aliases from env and flags") {
-    Config cfg = loadFile(dir.write("c.yml", ""),
+    Config cfg = loadFile(writeFile(dir, "c.yml", ""),
                           {{"LIBSTORAGE_SERVICE", "virtualbox"},
                            {"LINUX_VOLUME_ROOTPATH", "/r"},
                            {"LIBSTORAGE_INTEGRATION_VOLUME_OPERATIONS_MOUNT_PREEMPT", "true"}},
@@ -198,7 +201,7 @@ TEST_CASE("config: 0.3 and libStorage names reach the same canonical key") {
     CHECK(cfg.integer("volume.create.default.size", 0) == 2);
   }
   SUBCASE("0.3 disableCache means the opposite of path.cache") {
-    Config cfg = loadFile(dir.write("c.yml", "volume:\n  path:\n    disableCache: true\n"));
+    Config cfg = loadFile(writeFile(dir, "c.yml", "volume:\n  path:\n    disableCache: true\n"));
     CHECK(cfg.warnings().empty());
     CHECK_FALSE(cfg.boolean("volume.path.cache", true));
     CHECK(cfg.boolean("volume.path.disableCache", false));
@@ -211,9 +214,10 @@ TEST_CASE("config: 0.3 and libStorage names reach the same canonical key") {
 
 TEST_CASE("config: keys are case-insensitive") {
   TempDir dir;
-  Config cfg = loadFile(dir.write("c.yml", "VOLUME:\n  Mount:\n    PREEMPT: TRUE\n"
-                                           "Rexray:\n  LOGLEVEL: Info\n"
-                                           "VirtualBox:\n  EndPoint: http://h:1\n"),
+  Config cfg = loadFile(writeFile(dir, "c.yml",
+                                  "VOLUME:\n  Mount:\n    PREEMPT: TRUE\n"
+                                  "Rexray:\n  LOGLEVEL: Info\n"
+                                  "VirtualBox:\n  EndPoint: http://h:1\n"),
                         {{"volume_mount_retrycount", "4"}});
   CHECK(cfg.warnings().empty());
   CHECK(cfg.boolean("volume.mount.preempt", false));
@@ -226,7 +230,7 @@ TEST_CASE("config: keys are case-insensitive") {
 
 TEST_CASE("config: keys under rexray: are scoped") {
   TempDir dir;
-  Config cfg = loadFile(dir.write("c.yml", R"(rexray:
+  Config cfg = loadFile(writeFile(dir, "c.yml", R"(rexray:
   logLevel: debug
   storageDrivers:
   - vfs
@@ -254,7 +258,7 @@ TEST_CASE("config: keys under rexray: are scoped") {
   CHECK(cfg.driverValue(undeclared({"vfs"}), "root") == "/tmp/vfs");
   CHECK(cfg.string("vfs.root") == "/tmp/vfs");
 
-  Config top = loadFile(dir.write("d.yml", "logLevel: warn\nstorageDrivers: vfs ebs\n"));
+  Config top = loadFile(writeFile(dir, "d.yml", "logLevel: warn\nstorageDrivers: vfs ebs\n"));
   CHECK(top.warnings().empty());
   CHECK(top.string("rexray.logLevel") == "warn");
   CHECK(top.services() == std::vector<std::string>{"vfs", "ebs"});
@@ -262,18 +266,19 @@ TEST_CASE("config: keys under rexray: are scoped") {
 
 TEST_CASE("config: unknown core keys warn with file:line at load") {
   TempDir dir;
-  std::string file = dir.write("c.yml", "volume:\n"
-                                        "  mount:\n"
-                                        "    preemt: true\n"
-                                        "virtualbox:\n"
-                                        "  endpiont: http://x\n"
-                                        "  endpoint: http://y\n"
-                                        "virtualbx:\n"
-                                        "  endpoint: http://z\n"
-                                        "libstorage:\n"
-                                        "  server:\n"
-                                        "    services: {}\n"
-                                        "stray: 1\n");
+  std::string file = writeFile(dir, "c.yml",
+                               "volume:\n"
+                               "  mount:\n"
+                               "    preemt: true\n"
+                               "virtualbox:\n"
+                               "  endpiont: http://x\n"
+                               "  endpoint: http://y\n"
+                               "virtualbx:\n"
+                               "  endpoint: http://z\n"
+                               "libstorage:\n"
+                               "  server:\n"
+                               "    services: {}\n"
+                               "stray: 1\n");
   Config cfg = loadFile(file);
   const auto &w = cfg.warnings();
   REQUIRE(w.size() == 3);
@@ -288,10 +293,11 @@ TEST_CASE("config: unknown core keys warn with file:line at load") {
 
 TEST_CASE("config: sections of third-party drivers are accepted") {
   TempDir dir;
-  Config cfg = loadFile(dir.write("c.yml", "rexray:\n  storageDrivers: [mydrv, fast]\n"
-                                           "mydrv:\n  anything: 1\n  nested:\n    deep: x\n"
-                                           "fast:\n  driver: ebs\n  region: eu-west-1\n"
-                                           "ebs:\n  region: us-east-1\n  tag: t\n"),
+  Config cfg = loadFile(writeFile(dir, "c.yml",
+                                  "rexray:\n  storageDrivers: [mydrv, fast]\n"
+                                  "mydrv:\n  anything: 1\n  nested:\n    deep: x\n"
+                                  "fast:\n  driver: ebs\n  region: eu-west-1\n"
+                                  "ebs:\n  region: us-east-1\n  tag: t\n"),
                         {{"MYDRV_OTHER", "y"}});
   CHECK(cfg.warnings().empty());
   CHECK(cfg.driverValue(undeclared({"mydrv"}), "anything") == "1");
@@ -305,7 +311,7 @@ TEST_CASE("config: sections of third-party drivers are accepted") {
 TEST_CASE("config: wrong types are errors with file:line") {
   TempDir dir;
   auto err = [&](const std::string &yaml) {
-    std::string file = dir.write("c.yml", yaml);
+    std::string file = writeFile(dir, "c.yml", yaml);
     return std::make_pair(file, configError([&] { loadFile(file); }));
   };
   {
@@ -354,7 +360,7 @@ TEST_CASE("config: wrong types are errors with file:line") {
 
 TEST_CASE("config: YAML syntax errors name file and line") {
   TempDir dir;
-  std::string file = dir.write("c.yml", "a: b\nc: d\n  e: f\n");
+  std::string file = writeFile(dir, "c.yml", "a: b\nc: d\n  e: f\n");
   std::string msg = configError([&] { loadFile(file); });
   CHECK(msg == file + ":3: illegal map value");
 }
@@ -387,12 +393,13 @@ TEST_CASE("config: services") {
 
 TEST_CASE("config: driverValue lookups") {
   TempDir dir;
-  std::string file = dir.write("c.yml", "ebs:\n  region: from-ebs\n"
-                                        "ec2:\n  accessKey: from-ec2\n  region: from-ec2\n"
-                                        "aws:\n  secretKey: from-aws\n  tag: from-aws\n"
-                                        "ebs-west:\n  region: from-service\n"
-                                        "rexray:\n  storageDrivers: [ebs-west]\n"
-                                        "vfs:\n  root: /file/root\n");
+  std::string file = writeFile(dir, "c.yml",
+                               "ebs:\n  region: from-ebs\n"
+                               "ec2:\n  accessKey: from-ec2\n  region: from-ec2\n"
+                               "aws:\n  secretKey: from-aws\n  tag: from-aws\n"
+                               "ebs-west:\n  region: from-service\n"
+                               "rexray:\n  storageDrivers: [ebs-west]\n"
+                               "vfs:\n  root: /file/root\n");
   // What a plugin named ebs with the aliases ec2 and aws would give.
   const DriverSections ebs = undeclared({"ebs", "ec2", "aws"});
   const DriverSections west = undeclared({"ebs-west", "ebs", "ec2", "aws"});
@@ -426,7 +433,7 @@ TEST_CASE("config: driverValue lookups") {
     CHECK(cfg.string("vfs.root") == "/env/root");
   }
   SUBCASE("lists come back space-separated") {
-    Config cfg = loadFile(dir.write("l.yml", "scaleio:\n  endpoint: [a, b]\n"));
+    Config cfg = loadFile(writeFile(dir, "l.yml", "scaleio:\n  endpoint: [a, b]\n"));
     CHECK(cfg.driverValue(undeclared({"scaleio"}), "endpoint") == "a b");
   }
 }
@@ -456,12 +463,13 @@ TEST_CASE("config: keyForFlag") {
 
 TEST_CASE("config: environmentLines are sorted with secrets redacted") {
   TempDir dir;
-  Config cfg = loadFile(dir.write("c.yml", "rexray:\n  logLevel: debug\n"
-                                           "  storageDrivers: [virtualbox, ebs]\n"
-                                           "virtualbox:\n  endpoint: http://h\n"
-                                           "  password: hunter2\n"
-                                           "ebs:\n  secretKey: s3cr3t\n  region: r\n"
-                                           "  apiKey: declared-secret\n  tokenCount: 3\n"),
+  Config cfg = loadFile(writeFile(dir, "c.yml",
+                                  "rexray:\n  logLevel: debug\n"
+                                  "  storageDrivers: [virtualbox, ebs]\n"
+                                  "virtualbox:\n  endpoint: http://h\n"
+                                  "  password: hunter2\n"
+                                  "ebs:\n  secretKey: s3cr3t\n  region: r\n"
+                                  "  apiKey: declared-secret\n  tokenCount: 3\n"),
                         {{"EBS_ACCESSKEY", "AKIA"},
                          {"EBS_SESSIONTOKEN", "tok"},
                          {"EBS_UNDECLARED", "not-ebs's"},
@@ -519,7 +527,7 @@ TEST_CASE("config: durations") {
 TEST_CASE("config: file modes") {
   TempDir dir;
   auto mode = [&](const std::string &v) {
-    return loadFile(dir.write("m.yml", "volume:\n  mount:\n    fileMode: " + v + "\n"))
+    return loadFile(writeFile(dir, "m.yml", "volume:\n  mount:\n    fileMode: " + v + "\n"))
         .fileMode("volume.mount.fileMode", 0);
   };
   CHECK(mode("0700") == 0700);
@@ -584,12 +592,12 @@ TEST_CASE("config: odds and ends") {
     CHECK(cfg.boolean("volume.mount.preempt", false));
   }
   SUBCASE("an empty value leaves the key unset") {
-    Config cfg = loadFile(dir.write("c.yml", "volume:\n  mount:\n    preempt:\nvfs:\n"));
+    Config cfg = loadFile(writeFile(dir, "c.yml", "volume:\n  mount:\n    preempt:\nvfs:\n"));
     CHECK(cfg.warnings().empty());
     CHECK_FALSE(cfg.string("volume.mount.preempt"));
   }
   SUBCASE("a getter of the wrong type names where the value came from") {
-    std::string file = dir.write("c.yml", "rexray:\n  logLevel: info\n");
+    std::string file = writeFile(dir, "c.yml", "rexray:\n  logLevel: info\n");
     Config cfg = loadFile(file);
     CHECK(configError([&] { cfg.integer("rexray.logLevel", 0); }) ==
           file + ":2: rexray.logLevel: expected an integer, got 'info'");

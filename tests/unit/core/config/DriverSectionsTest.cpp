@@ -10,7 +10,8 @@
 using namespace rexray;
 using rexray::test::configError;
 using rexray::test::loadFile;
-using rexray::test::TempDir;
+using rexray::test::writeFile;
+using rexray::testing::TempDir;
 
 namespace {
 
@@ -46,7 +47,7 @@ TEST_CASE("driver sections: a plugin's sections are its service's, its name's an
 TEST_CASE("driver sections: an alias section maps onto the plugin's schema") {
   TempDir dir;
   const std::string file =
-      dir.write("file.yml", "oldblk:\n  region: from-alias\n  rexrayTag: t1\n  regoin: x\n");
+      writeFile(dir, "file.yml", "oldblk:\n  region: from-alias\n  rexrayTag: t1\n  regoin: x\n");
   Config cfg = loadFile(file);
   CHECK(cfg.warnings().empty()); // not judged before the plugin is known
   const DriverSections s = blockPlugin().configSections("blk");
@@ -60,9 +61,10 @@ TEST_CASE("driver sections: an alias section maps onto the plugin's schema") {
 
 TEST_CASE("driver sections: unknown keys warn with file:line, in line order") {
   TempDir dir;
-  const std::string file = dir.write("file.yml", "blk:\n  zeta: 1\n  region: r\n  driver: blk\n"
-                                                 "other:\n  region: not-blk's\n"
-                                                 "legacy:\n  alpha: 2\n");
+  const std::string file = writeFile(dir, "file.yml",
+                                     "blk:\n  zeta: 1\n  region: r\n  driver: blk\n"
+                                     "other:\n  region: not-blk's\n"
+                                     "legacy:\n  alpha: 2\n");
   Config cfg = loadFile(file);
   const auto warnings = cfg.checkDriverSections(blockPlugin().configSections("blk"));
   CHECK(warnings ==
@@ -76,30 +78,30 @@ TEST_CASE("driver sections: values of the wrong type are errors naming where the
   TempDir dir;
   const DriverSections s = blockPlugin().configSections("blk");
   SUBCASE("int in a file") {
-    const std::string file = dir.write("file.yml", "\nlegacy:\n  retries: many\n");
+    const std::string file = writeFile(dir, "file.yml", "\nlegacy:\n  retries: many\n");
     CHECK(configError([&] { loadFile(file).checkDriverSections(s); }) ==
           file + ":3: legacy.retries: expected an integer, got 'many'");
   }
   SUBCASE("bool, duration and string in a file") {
-    const std::string b = dir.write("b.yml", "blk:\n  fast: maybe\n");
+    const std::string b = writeFile(dir, "b.yml", "blk:\n  fast: maybe\n");
     CHECK(configError([&] { loadFile(b).checkDriverSections(s); }) ==
           b + ":2: blk.fast: expected a boolean (true/false), got 'maybe'");
-    const std::string d = dir.write("d.yml", "blk:\n  timeout: soon\n");
+    const std::string d = writeFile(dir, "d.yml", "blk:\n  timeout: soon\n");
     CHECK(configError([&] {
             loadFile(d).checkDriverSections(s);
           }).find(d + ":2: blk.timeout: expected a duration") == 0);
-    const std::string l = dir.write("l.yml", "blk:\n  region: [a, b]\n");
+    const std::string l = writeFile(dir, "l.yml", "blk:\n  region: [a, b]\n");
     CHECK(configError([&] { loadFile(l).checkDriverSections(s); }) ==
           l + ":2: blk.region: expected a string, got a list");
   }
   SUBCASE("lists take a YAML list or a string") {
-    const std::string l = dir.write("l.yml", "blk:\n  hosts: [a, b]\nlegacy:\n  hosts: c d\n");
+    const std::string l = writeFile(dir, "l.yml", "blk:\n  hosts: [a, b]\nlegacy:\n  hosts: c d\n");
     Config cfg = loadFile(l);
     CHECK(cfg.checkDriverSections(s).empty());
     CHECK(cfg.driverValue(s, "hosts") == "a b");
   }
   SUBCASE("an environment variable, by any section's spelling") {
-    const std::string empty = dir.write("empty.yml", "");
+    const std::string empty = writeFile(dir, "empty.yml", "");
     CHECK(configError([&] {
             loadFile(empty, {{"OLDBLK_FAST", "maybe"}}).checkDriverSections(s);
           }) == "environment variable OLDBLK_FAST: expected a boolean (true/false), got 'maybe'");
@@ -108,7 +110,7 @@ TEST_CASE("driver sections: values of the wrong type are errors naming where the
           }) == "environment variable BLK_RETRIES: expected an integer, got 'x'");
   }
   SUBCASE("a flag, camel or dotted") {
-    const std::string file = dir.write("file.yml", "blk:\n  region: r\n");
+    const std::string file = writeFile(dir, "file.yml", "blk:\n  region: r\n");
     CHECK(configError([&] {
             loadFile(file, {}, {{"blkRetries", "x"}}).checkDriverSections(s);
           }) == "flag --blkRetries: expected an integer, got 'x'");
@@ -124,8 +126,8 @@ TEST_CASE("driver sections: values of the wrong type are errors naming where the
 
 TEST_CASE("driver sections: env --all lists every key, default or where set, secrets hidden") {
   TempDir dir;
-  const std::string file = dir.write(
-      "file.yml", "rexray:\n  logLevel: info\nblk:\n  password: hunter2\n  rexrayTag: t\n");
+  const std::string file = writeFile(
+      dir, "file.yml", "rexray:\n  logLevel: info\nblk:\n  password: hunter2\n  rexrayTag: t\n");
   Config cfg = loadFile(file, {{"BLK_RETRIES", "3"}}, {{"blkFast", "true"}});
   const auto settings = cfg.settings({{"west", blockPlugin().configSections("west")}});
   auto find = [&](const std::string &name) {
