@@ -1,6 +1,7 @@
 #include "CommandLine.h"
 
 #include "config/Config.h"
+#include "config/ValueParsers.h"
 #include "util/Error.h"
 #include "util/Names.h"
 
@@ -115,17 +116,24 @@ Invocation CommandLine::parse(const std::vector<std::string> &argv) const {
     }
     // Whether an option takes a value is decided before the command is
     // known, so an option name has the same arity in every command.
-    bool takesValue = false;
+    bool takesValue = false, isOption = false;
     const std::string &n = raws.back().name;
     auto check = [&](const std::vector<OptionSpec> &specs) {
       for (const auto &o : specs)
         if ((raws.back().isShort && n.size() == 1 && o.shortName == n[0]) ||
-            (!raws.back().isShort && matchesName(o, n)))
+            (!raws.back().isShort && matchesName(o, n))) {
           takesValue = takesValue || o.takesValue;
+          isOption = true;
+        }
     };
     check(globalOptions());
     for (const auto &c : _commands) check(c.options);
-    if (!raws.back().isShort && Config::keyForFlag(n)) takesValue = true;
+    // Config flags take a value; a flag that is nobody's may still be a
+    // driver's setting (its section is known only once the config loads).
+    bool configFlag = false;
+    if (!raws.back().isShort && !isOption)
+      configFlag = Config::keyForFlag(n) || (Config::isDriverFlag(n) && i + 1 < argv.size());
+    takesValue = takesValue || configFlag;
     if (takesValue && !raws.back().value) {
       if (i + 1 >= argv.size()) throw Error(ErrorKind::Invalid, "flag " + a + " needs a value");
       raws.back().value = argv[++i];
@@ -155,6 +163,7 @@ Invocation CommandLine::parse(const std::vector<std::string> &argv) const {
         if (!spec && matches(o)) spec = &o, global = true;
     if (!spec) {
       auto key = r.isShort ? std::nullopt : Config::keyForFlag(r.name);
+      if (!key && !r.isShort && r.value && Config::isDriverFlag(r.name)) key = r.name;
       if (!key)
         throw Error(
             ErrorKind::Invalid,
@@ -182,7 +191,7 @@ Invocation CommandLine::parse(const std::vector<std::string> &argv) const {
     else if (name == "service")
       inv.service = value;
     else if (name == "timeout") {
-      const auto ms = Config::parseDurationMs(value);
+      const auto ms = parseDurationMs(value);
       if (!ms || *ms <= 0)
         throw Error(ErrorKind::Invalid,
                     "--timeout: '" + value + "' is not a positive duration (e.g. 30s, 500ms, 5m)");

@@ -2,6 +2,7 @@
 #include "Output.h"
 
 #include "util/Error.h"
+#include "util/Log.h"
 #include "util/Paths.h"
 
 #include <fmt/format.h>
@@ -26,7 +27,28 @@ int version(Invocation &inv) {
 
 int env(Invocation &inv) {
   auto rt = makeRuntime(inv);
-  for (const auto &line : rt->config()->environmentLines()) std::cout << line << "\n";
+  // Each configured service's plugin tells which keys are its own and which
+  // are secret (its sections are checked on the way, warnings to stderr). A
+  // service without a plugin is still listed, its secrets found by name.
+  std::vector<std::pair<std::string, DriverSections>> services;
+  for (const auto &name : rt->serviceNames()) {
+    try {
+      services.emplace_back(name, rt->configSections(name));
+    } catch (const Error &e) {
+      if (e.kind() != ErrorKind::NotFound) throw;
+      log::warn("{}", e.what());
+    }
+  }
+  const auto config = rt->config();
+  if (inv.flag("all")) {
+    for (const auto &s : config->settings(services))
+      std::cout << fmt::format("{}={}  # {}\n", s.name, s.value,
+                               s.origin.empty() ? "default" : "set: " + s.origin);
+  } else {
+    std::vector<DriverSections> drivers;
+    for (const auto &[name, sections] : services) drivers.push_back(sections);
+    for (const auto &line : config->environmentLines(drivers)) std::cout << line << "\n";
+  }
   const Paths &p = rt->paths();
   std::cout << "REXRAY_HOME=" << p.home << "\n";
   return 0;
@@ -53,7 +75,15 @@ int inspectPlugin(Invocation &inv) {
 void addInfoCommands(CommandLine &cli) {
   cli.add(
       {{"version"}, {}, "", "Print the version, commit, build date and ABI version", {}, version});
-  cli.add({{"env"}, {}, "", "Print the effective configuration as environment variables", {}, env});
+  cli.add({{"env"},
+           {},
+           "",
+           "Print the effective configuration as environment variables (secrets as ******)",
+           {{{"all"},
+             false,
+             "every key instead: core's and each configured service's plugin's, with its value "
+             "or default, marked '# default' or '# set: FILE:LINE | env VAR | flag --X'"}},
+           env});
 }
 
 void addPluginCommands(CommandLine &cli) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "config/DriverSchema.h"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,34 +15,13 @@ namespace rexray {
 // canonical keys. Keys are case-insensitive. Both the 0.3 names
 // (`volume.mount.preempt`, `docker.size`, `linux.volume.rootpath`) and the
 // libStorage names (`libstorage.integration.volume.operations.mount.preempt`)
-// map to the same canonical key; see Config.cpp's key table.
+// map to the same canonical key; see CoreKeys.cpp.
 //
-// Canonical keys core reads (type, default):
-//   rexray.logLevel                       string  warn
-//   rexray.storageDrivers                 list    [vfs]
-//   rexray.plugins.path                   list    []
-//   volume.mount.preempt                  bool    false
-//   volume.unmount.ignoreUsedCount        bool    false
-//   volume.path.cache                     bool    true
-//   volume.create.disable                 bool    false
-//   volume.create.implicit                bool    true
-//   volume.remove.disable                 bool    false
-//   volume.remove.force                   bool    false
-//   volume.create.default.size            int     16      (GiB)
-//   volume.create.default.type            string  ""
-//   volume.create.default.iops            int     0
-//   volume.create.default.availabilityZone string ""
-//   volume.create.default.fsType          string  ext4
-//   volume.mount.path                     string  <libDir>/volumes
-//   volume.mount.rootPath                 string  /data
-//   volume.mount.fileMode                 mode    0700    (octal)
-//   volume.mount.retryCount               int     0
-//   volume.mount.retryWait                duration 5s     (milliseconds)
-//   device.attachTimeout                  duration 30s    (milliseconds)
-//   docker.timeout.long                   duration 2m     (Docker Create, Mount)
-//   docker.timeout.short                  duration 1m     (every other Docker call)
-// Driver sections (`vfs.root`, `virtualbox.endpoint`, ...) are read through
-// driverValue().
+// The keys core reads, their types and defaults are CoreKeys.cpp's table
+// (`rexray env --all` prints it).
+// Every other top-level section (`vfs:`, `ec2:`, ...) is a driver's: load()
+// keeps its values with their origins, and the plugin's declared schema judges
+// them once the plugin is known (checkDriverSections, driverValue).
 class Config {
 public:
   struct Source {
@@ -48,6 +29,10 @@ public:
     std::vector<std::string> requiredFiles;   // -c FILE: must exist
     std::map<std::string, std::string> env;   // usually the process environment
     std::map<std::string, std::string> flags; // canonical or alias key -> value
+    // Names known to be driver sections besides the configured services and
+    // the sections in the files (e.g. the built-in plugins' names and
+    // aliases): flags for them are accepted.
+    std::vector<std::string> driverSections;
   };
 
   // The default search order: <etcDir>/config.yml, then ~/.rexray/config.yml
@@ -71,11 +56,18 @@ public:
                      int64_t fallbackMs) const; // "30s", "500ms", "2m", "1h" or plain seconds
   uint32_t fileMode(const std::string &key, uint32_t fallback) const; // "0700" / 448
 
-  // A driver's setting: `<service>.<key>` then `<driver>.<key>` (plus the
-  // driver's historical section aliases, e.g. ec2/aws for ebs), each from
-  // flag, env (`VIRTUALBOX_ENDPOINT`) or file. Lists come back space-separated.
-  std::optional<std::string> driverValue(const std::string &service, const std::string &driver,
+  // A driver's setting: from the first of the driver's sections that sets
+  // the key, in any spelling its plugin declares for it (`ebs.rexrayTag` is
+  // ebs's `tag`); within a section flag > env (`VIRTUALBOX_ENDPOINT`) > file.
+  // Lists come back space-separated.
+  std::optional<std::string> driverValue(const DriverSections &driver,
                                          const std::string &key) const;
+  // Judges what the configuration sets in the driver's sections by the keys
+  // its plugin declares (nothing when it declares none). Returns a warning
+  // for each unknown key ("c.yml:12: unknown configuration key 'ec2.regoin'");
+  // throws Error(Config) naming file:line, the variable or the flag for a
+  // value of the wrong type.
+  std::vector<std::string> checkDriverSections(const DriverSections &driver) const;
 
   // The configured services in order; the first is the default.
   // No configuration at all gives {"vfs"}.
@@ -86,41 +78,58 @@ public:
   // The files that were read, in order.
   const std::vector<std::string> &filesRead() const { return _filesRead; }
 
-  // KEY=VALUE lines of every set value with env-style names, secrets
-  // (password, secretKey, token, ...) shown as "******", sorted.
-  std::vector<std::string> environmentLines() const;
+  // KEY=VALUE lines of every set value with env-style names, sorted. Values
+  // of keys the drivers declare secret are shown as "******", and so are, in
+  // sections no given driver claims, names that look secret (password, ...).
+  std::vector<std::string> environmentLines(const std::vector<DriverSections> &drivers = {}) const;
 
-  // A duration as the configuration writes them ("30s", "500ms", "1m30s", or
-  // plain seconds) in milliseconds; nullopt when it is not one.
-  static std::optional<int64_t> parseDurationMs(const std::string &text);
+  // One line of `rexray env --all`.
+  struct Setting {
+    std::string name;   // env-style (VOLUME_MOUNT_PREEMPT, VFS_ROOT)
+    std::string value;  // "******" for secrets
+    std::string origin; // "" = the default; else "file:line", "env VAR", "flag --x"
+  };
+  // Every core key with its value or default, then each service's declared
+  // keys (named by the service) with their values or declared defaults.
+  std::vector<Setting>
+  settings(const std::vector<std::pair<std::string, DriverSections>> &services) const;
 
-  // Maps a derived flag name (lower-camel concatenation: "volumeMountPreempt",
-  // "virtualboxEndpoint") to its key; nullopt for an unknown flag.
+  // Maps a flag to the core key it sets: a derived flag name (lower-camel
+  // concatenation: "volumeMountPreempt") or a dotted key; nullopt otherwise.
   static std::optional<std::string> keyForFlag(const std::string &flag);
+  // Whether a flag that is no core key may set a driver setting
+  // ("--virtualboxEndpoint", "--ebs.region"); load() decides whether one of
+  // the sections in play has it.
+  static bool isDriverFlag(const std::string &flag);
 
 private:
   struct Value {
     std::string text;               // scalar text, or space-joined list
     std::vector<std::string> items; // list items when isList
     bool isList = false;
-    bool isMap = false;
-    std::string origin; // "file:line", "env VAR", "flag --x"
+    std::string origin;  // "file:line", "env VAR", "flag --x"
+    std::string written; // a file's key as written, for messages
+    size_t order = 0;    // a file value's place among all file values
   };
-  // Lower-cased canonical key -> value, one map per layer. Driver settings
-  // live in _file and _flags too, under their lower-cased `<section>.<key>`.
+  // Core keys: lower-cased canonical key -> value, one map per layer.
   std::map<std::string, Value> _file, _env, _flags;
+  // Driver sections, kept raw with their origins until a plugin's schema
+  // judges them: file values by lower-cased `<section>.<key>`, flag values by
+  // flag form (a camel flag cannot be split into section and key without the
+  // schema).
+  std::map<std::string, Value> _sectionFile, _sectionFlags;
+  // The environment by upper-cased name -> (name as given, value): a driver's
+  // keys are only known when its plugin is, so driver env vars are looked up late.
+  std::map<std::string, std::pair<std::string, std::string>> _envAll;
   std::vector<std::string> _warnings;
   std::vector<std::string> _filesRead;
-  // The environment by upper-cased name -> (name as given, value): a driver's
-  // keys are only known when it asks, so driver env vars are looked up late.
-  std::map<std::string, std::pair<std::string, std::string>> _envAll;
-  // Lower-cased names of the driver sections in play: known drivers, the
-  // configured services and the drivers they name (`<service>.driver`).
-  std::vector<std::string> _sections;
 
   friend class ConfigLoader;
   const Value *find(const std::string &canonicalLowerKey) const;
-  std::optional<Value> findDriverKey(const std::string &lowerKey) const;
+  // One section's value of one key as spelled, flag > env > file.
+  std::optional<Value> sectionValue(const std::string &section, const std::string &key) const;
+  // A driver's setting with its origin (see driverValue).
+  std::optional<Value> driverLookup(const DriverSections &driver, const std::string &key) const;
   // Any key (canonical, alias or `<section>.<key>`); `label` names the key for
   // error messages.
   std::optional<Value> lookup(const std::string &key, std::string *label) const;

@@ -228,6 +228,20 @@ bool PluginInfo::answersTo(const std::string &driverName) const {
   return false;
 }
 
+DriverSections PluginInfo::configSections(const std::string &service,
+                                          const std::string &driverName) const {
+  DriverSections sections;
+  sections.keys = configKeys;
+  std::vector<std::string> names = {service, driverName, name};
+  names.insert(names.end(), aliases.begin(), aliases.end());
+  for (const auto &n : names) {
+    bool seen = n.empty();
+    for (const auto &have : sections.names) seen = seen || Poco::icompare(have, n) == 0;
+    if (!seen) sections.names.push_back(n);
+  }
+  return sections;
+}
+
 PluginLoader::PluginLoader(ConfigLookup config) : _config(std::move(config)) {}
 
 PluginLoader::~PluginLoader() {
@@ -285,8 +299,8 @@ PluginInfo &PluginLoader::record(PluginInfo info) {
 void PluginLoader::initialize(PluginInfo &info) {
   const rxr_plugin_entry *entry = info.entry;
   if (RXR_HAS(entry, rxr_plugin_entry, init) && entry->init) {
-    HostContext host(info.name, info, [this, name = info.name](const std::string &key) {
-      return _config ? _config(name, key) : std::nullopt;
+    HostContext host(info.name, info, [this, &info](const std::string &key) {
+      return _config ? _config(info, key) : std::nullopt;
     });
     rxr_call call = HostContext::makeCall(0);
     rxr_status st = entry->init(host.raw(), &call);
@@ -300,7 +314,11 @@ void PluginLoader::initialize(PluginInfo &info) {
 }
 
 void PluginLoader::addBuiltin(const rxr_plugin_entry *entry) {
-  record(describe("(built-in)", entry));
+  record(inspect(entry));
+}
+
+PluginInfo PluginLoader::inspect(const rxr_plugin_entry *builtin) {
+  return describe("(built-in)", builtin);
 }
 
 void PluginLoader::loadDirectory(const std::string &dir) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "config/DriverSchema.h"
+
 #include <rexray/sdk/driver.h>
 
 #include <deque>
@@ -14,16 +16,6 @@ namespace rexray {
 
 // "string", "bool", "int", "duration", "list".
 const char *valueTypeName(rxr_value_type type);
-
-// One key of a plugin's configuration section, as its entry declares it.
-struct PluginConfigKey {
-  std::string key;
-  rxr_value_type type = RXR_TYPE_STRING;
-  std::optional<std::string> defaultValue;
-  std::string description;
-  bool secret = false;
-  std::vector<std::string> aliases;
-};
 
 // One driver-specific create option, as the plugin's entry declares it.
 struct PluginCreateOption {
@@ -48,6 +40,11 @@ struct PluginInfo {
   bool hasFeature(const std::string &feature) const;
   // The name itself or one of its aliases (case-insensitive).
   bool answersTo(const std::string &driverName) const;
+  // The configuration sections one instance reads, most specific first: the
+  // service's, the driver name the service gave, the plugin's name and its
+  // aliases; with the keys the plugin declares.
+  DriverSections configSections(const std::string &service,
+                                const std::string &driverName = "") const;
 };
 
 // Finds plugins, checks their ABI and runs their init once. Libraries are
@@ -57,9 +54,9 @@ struct PluginInfo {
 // outlive its last instance, and unloading under them crashes.
 class PluginLoader {
 public:
-  // Reads a driver's own configuration section during init: (driver, key).
+  // Reads a plugin's own configuration sections during init: (plugin, key).
   using ConfigLookup =
-      std::function<std::optional<std::string>(const std::string &, const std::string &)>;
+      std::function<std::optional<std::string>(const PluginInfo &, const std::string &)>;
 
   explicit PluginLoader(ConfigLookup config);
   ~PluginLoader();
@@ -78,6 +75,7 @@ public:
 
   // Reads a plugin's metadata without running its init.
   static PluginInfo inspect(const std::string &path);
+  static PluginInfo inspect(const rxr_plugin_entry *builtin);
 
   // A deque so that references handed out stay valid as plugins are added.
   const std::deque<PluginInfo> &plugins() const { return _plugins; }

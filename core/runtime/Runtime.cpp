@@ -16,6 +16,13 @@ std::shared_ptr<const Config> loadConfig(const RuntimeOptions &options, const Pa
   source.requiredFiles = options.configFiles;
   source.env = Config::processEnvironment();
   source.flags = options.flags;
+  // Flags for the built-in drivers' sections are known before any plugin
+  // loads; an external plugin's are accepted once its service is configured.
+  for (const auto *entry : options.builtins) {
+    const PluginInfo info = PluginLoader::inspect(entry);
+    source.driverSections.push_back(info.name);
+    for (const auto &alias : info.aliases) source.driverSections.push_back(alias);
+  }
   auto config = std::make_shared<const Config>(Config::load(source));
   log::setLevel(log::parseLevel(config->string("rexray.logLevel", options.defaultLogLevel)));
   for (const auto &w : config->warnings()) log::warn("{}", w);
@@ -29,8 +36,8 @@ Runtime::Runtime(const RuntimeOptions &options)
     : _options(options), _paths(Paths::fromEnvironment()), _config(loadConfig(options, _paths)),
       _serviceNames(_config->services()), _os(std::make_unique<LinuxOsLayer>()) {
   _loader =
-      std::make_unique<PluginLoader>([this](const std::string &driver, const std::string &key) {
-        return config()->driverValue(driver, driver, key);
+      std::make_unique<PluginLoader>([this](const PluginInfo &plugin, const std::string &key) {
+        return config()->driverValue(plugin.configSections(plugin.name), key);
       });
 }
 
@@ -87,10 +94,7 @@ StateStore &Runtime::state() {
   return *_state;
 }
 
-VolumeService &Runtime::service(const std::string &requested) {
-  const std::string name = requested.empty() ? _serviceNames.front() : requested;
-  auto found = _services.find(name);
-  if (found != _services.end()) return *found->second;
+const PluginInfo &Runtime::servicePlugin(const std::string &name) {
   if (std::find(_serviceNames.begin(), _serviceNames.end(), name) == _serviceNames.end()) {
     std::string known;
     for (const auto &s : _serviceNames) known += (known.empty() ? "" : ", ") + s;
@@ -98,31 +102,54 @@ VolumeService &Runtime::service(const std::string &requested) {
                 "service '" + name + "' is not configured (configured: " + known + ")");
   }
   // A service is named after its driver (rexray.storageDrivers lists
-  // drivers), unless `<service>.driver` names another; REX-Ray's old names for
-  // the EBS driver still work.
-  // A plugin may also answer to aliases it declares (ebs: ec2, aws).
-  const std::string driverName = config()->driverValue(name, name, "driver").value_or(name);
-  const PluginInfo *plugin = pluginFor(driverName);
-  if (!plugin) {
-    std::string refused, searched;
-    for (const auto &p : _loader->plugins())
-      if (!p.loaded) refused += (refused.empty() ? "" : "; ") + p.path + ": " + p.refusal;
-    for (const auto &dir : pluginDirs()) searched += (searched.empty() ? "" : ", ") + dir;
-    throw Error(ErrorKind::NotFound, "service '" + name + "': no plugin provides the driver '" +
-                                         driverName + "' (searched " + searched + ")" +
-                                         (refused.empty() ? "" : "; refused plugins: " + refused));
-  }
+  // drivers), unless `<service>.driver` names another; a plugin also answers
+  // to the aliases it declares.
+  const std::string driverName =
+      config()->driverValue(DriverSections{{name}, {}}, "driver").value_or(name);
+  if (const PluginInfo *plugin = pluginFor(driverName)) return *plugin;
+  std::string refused, searched;
+  for (const auto &p : _loader->plugins())
+    if (!p.loaded) refused += (refused.empty() ? "" : "; ") + p.path + ": " + p.refusal;
+  for (const auto &dir : pluginDirs()) searched += (searched.empty() ? "" : ", ") + dir;
+  throw Error(ErrorKind::NotFound, "service '" + name + "': no plugin provides the driver '" +
+                                       driverName + "' (searched " + searched + ")" +
+                                       (refused.empty() ? "" : "; refused plugins: " + refused));
+}
+
+void Runtime::checkSections(const Config &config, const DriverSections &sections) {
+  for (const auto &w : config.checkDriverSections(sections)) log::warn("{}", w);
+}
+
+const DriverSections &Runtime::configSections(const std::string &requested) {
+  const std::string name = requested.empty() ? _serviceNames.front() : requested;
+  if (auto found = _sections.find(name); found != _sections.end()) return found->second;
+  const PluginInfo &plugin = servicePlugin(name);
+  const auto cfg = config();
+  DriverSections sections = plugin.configSections(
+      name, cfg->driverValue(DriverSections{{name}, {}}, "driver").value_or(""));
+  checkSections(*cfg, sections);
+  return _sections[name] = std::move(sections);
+}
+
+VolumeService &Runtime::service(const std::string &requested) {
+  const std::string name = requested.empty() ? _serviceNames.front() : requested;
+  auto found = _services.find(name);
+  if (found != _services.end()) return *found->second;
+  const DriverSections &sections = configSections(name);
+  const PluginInfo &plugin = servicePlugin(name);
+  // What the plugin declares secret never reaches a log line or an error.
   DriverInstanceSetup setup;
   setup.stateDir = _paths.driverStateDir(name);
+  for (const auto &key : sections.keys)
+    if (key.secret)
+      if (auto value = config()->driverValue(sections, key.key)) setup.secrets.push_back(*value);
   auto driver = std::make_unique<DriverHandle>(
-      *plugin, name,
-      [this, name, driverName = plugin->name](const std::string &key) {
-        return config()->driverValue(name, driverName, key);
-      },
+      plugin, name,
+      [this, sections](const std::string &key) { return config()->driverValue(sections, key); },
       std::move(setup));
   auto settings = ServiceSettings::fromConfig(*config(), _paths);
   auto service = std::make_unique<VolumeService>(name, std::move(driver), settings, state(), *_os);
-  log::info("service {} started on driver {} {}", name, plugin->name, plugin->version);
+  log::info("service {} started on driver {} {}", name, plugin.name, plugin.version);
   auto &stored = _services[name];
   stored = std::move(service);
   return *stored;
@@ -131,6 +158,7 @@ VolumeService &Runtime::service(const std::string &requested) {
 void Runtime::reload() {
   auto fresh = loadConfig(_options, _paths);
   const auto settings = ServiceSettings::fromConfig(*fresh, _paths);
+  for (const auto &[name, sections] : _sections) checkSections(*fresh, sections);
   {
     std::lock_guard<std::mutex> guard(_configGuard);
     _config = fresh;

@@ -48,6 +48,12 @@ public:
   // NotFound for an unknown service and the driver's error when it fails to
   // start. Not for concurrent first use of one name.
   VolumeService &service(const std::string &name = "");
+  // The configuration sections of a configured service ("" = the default)
+  // and the keys its plugin declares, the plugin loaded to know them. Checked
+  // against the plugin's schema the first time: unknown keys are logged as
+  // warnings, a value of the wrong type throws Error(Config). Throws NotFound
+  // as service() does.
+  const DriverSections &configSections(const std::string &name = "");
 
   // Reads the configuration again (SIGHUP): the log level and each started
   // service's settings change; drivers and the service list stay.
@@ -58,6 +64,10 @@ private:
   void addBuiltins();
   // The plugin for one driver, loading as few files as it can.
   const PluginInfo *pluginFor(const std::string &driver);
+  // The configured service's plugin; NotFound naming what was searched.
+  const PluginInfo &servicePlugin(const std::string &name);
+  // Warnings and errors of one service's sections in `config`.
+  static void checkSections(const Config &config, const DriverSections &sections);
 
   RuntimeOptions _options;
   Paths _paths;
@@ -70,6 +80,7 @@ private:
   std::unique_ptr<StateStore> _state;
   std::unique_ptr<OsLayer> _os;
   std::map<std::string, std::unique_ptr<VolumeService>> _services;
+  std::map<std::string, DriverSections> _sections; // by service, once checked
 };
 
 } // namespace rexray

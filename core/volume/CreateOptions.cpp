@@ -1,46 +1,31 @@
 #include "volume/CreateOptions.h"
 
+#include "config/ValueParsers.h"
 #include "util/Error.h"
 #include "util/Names.h"
 
 #include <fmt/format.h>
 
-#include <cctype>
 #include <Poco/String.h>
 
 namespace rexray {
 namespace {
 
 int64_t wholeNumber(const std::string &option, const std::string &value, int64_t minimum) {
-  size_t used = 0;
-  int64_t n = 0;
-  try {
-    n = std::stoll(value, &used);
-  } catch (const std::exception &) {
-    used = 0;
-  }
-  if (value.empty() || used != value.size())
+  const auto n = parseInt(value);
+  if (!n)
     throw Error(ErrorKind::Invalid, "option " + option + ": '" + value + "' is not a whole number");
-  if (n < minimum)
+  if (*n < minimum)
     throw Error(ErrorKind::Invalid, "option " + option + ": must be at least " +
                                         std::to_string(minimum) + ", got " + value);
-  return n;
+  return *n;
 }
 
+// A bare option (`-o encrypted`) means true.
 bool boolean(const std::string &option, const std::string &value) {
-  const std::string v = toLower(value);
-  if (v == "true" || v == "1" || v == "yes" || v == "on" || v.empty()) return true;
-  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
+  if (value.empty()) return true;
+  if (auto b = parseBool(value)) return *b;
   throw Error(ErrorKind::Invalid, "option " + option + ": '" + value + "' is not true or false");
-}
-
-// "500ms", "30s", "2m", "1h" or plain seconds.
-bool parseDurationText(const std::string &text) {
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  if (digits == 0) return false;
-  const std::string unit = text.substr(digits);
-  return unit.empty() || unit == "ms" || unit == "s" || unit == "m" || unit == "h";
 }
 
 // Only the form; the driver judges the meaning.
@@ -49,7 +34,7 @@ void checkType(const std::string &option, rxr_value_type type, const std::string
   case RXR_TYPE_INT: wholeNumber(option, value, 0); break;
   case RXR_TYPE_BOOL: boolean(option, value); break;
   case RXR_TYPE_DURATION:
-    if (!parseDurationText(value))
+    if (!parseDurationMs(value))
       throw Error(ErrorKind::Invalid,
                   "option " + option + ": '" + value + "' is not a duration (e.g. 30s, 500ms, 2m)");
     break;
@@ -62,9 +47,9 @@ void checkType(const std::string &option, rxr_value_type type, const std::string
 
 const std::vector<std::string> &coreCreateOptionNames() {
   static const std::vector<std::string> names = {
-      "size",       "iops",       "volumeType",   "type",       "availabilityZone",
-      "encrypted",  "encryptionKey", "volumeName", "volumeID",  "snapshotName",
-      "snapshotID", "newFsType",  "fsType",       "overwriteFs"};
+      "size",       "iops",          "volumeType", "type",       "availabilityZone",
+      "encrypted",  "encryptionKey", "volumeName", "volumeID",   "snapshotName",
+      "snapshotID", "newFsType",     "fsType",     "overwriteFs"};
   return names;
 }
 
@@ -82,8 +67,9 @@ declaredDriverOptions(const std::string &service, const PluginInfo &plugin,
       throw Error(ErrorKind::Invalid,
                   fmt::format("unknown option '{}' (known: {}; service {} (driver {}): {})", given,
                               fmt::join(coreCreateOptionNames(), ", "), service, plugin.name,
-                              driverNames.empty() ? std::string("none")
-                                                  : fmt::format("{}", fmt::join(driverNames, ", "))));
+                              driverNames.empty()
+                                  ? std::string("none")
+                                  : fmt::format("{}", fmt::join(driverNames, ", "))));
     }
     checkType(declared->name, declared->type, value);
     out.emplace_back(declared->name, value);

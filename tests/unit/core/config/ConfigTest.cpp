@@ -1,4 +1,5 @@
 #include "config/Config.h"
+#include "ConfigFixtures.h"
 #include "util/Error.h"
 
 #include <doctest/doctest.h>
@@ -10,56 +11,19 @@
 #include <string>
 
 using rexray::Config;
+using rexray::DriverSections;
 using rexray::Error;
 using rexray::ErrorKind;
+using rexray::test::configError;
+using rexray::test::loadFile;
+using rexray::test::writeFile;
+using rexray::testing::TempDir;
 
 namespace {
 
-// A scratch directory for config files, removed with everything in it.
-class TempDir {
-public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "rexray-config-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    _path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(_path, ec);
-  }
-  TempDir(const TempDir &) = delete;
-  TempDir &operator=(const TempDir &) = delete;
-
-  std::string write(const std::string &name, const std::string &content) const {
-    std::string p = _path + "/" + name;
-    std::ofstream(p) << content;
-    return p;
-  }
-  std::string path(const std::string &name) const { return _path + "/" + name; }
-
-private:
-  std::string _path;
-};
-
-Config loadFile(const std::string &file, std::map<std::string, std::string> env = {},
-                std::map<std::string, std::string> flags = {}) {
-  Config::Source src;
-  src.files = {file};
-  src.env = std::move(env);
-  src.flags = std::move(flags);
-  return Config::load(src);
-}
-
-// The message of the Error(Config) that `fn` throws; fails the test otherwise.
-template <typename Fn> std::string configError(Fn fn) {
-  try {
-    fn();
-  } catch (const Error &e) {
-    CHECK(e.kind() == ErrorKind::Config);
-    return e.what();
-  }
-  FAIL("expected an Error(Config)");
-  return {};
+// Sections whose plugin declares no keys: anything in them is read unchecked.
+DriverSections undeclared(std::vector<std::string> names) {
+  return DriverSections{std::move(names), {}};
 }
 
 bool contains(const std::string &haystack, const std::string &needle) {
@@ -80,13 +44,13 @@ TEST_CASE("config: no configuration at all") {
   CHECK(cfg.durationMs("device.attachTimeout", 30000) == 30000);
   CHECK(cfg.fileMode("volume.mount.fileMode", 0700) == 0700);
   CHECK(cfg.list("rexray.plugins.path").empty());
-  CHECK_FALSE(cfg.driverValue("vfs", "vfs", "root"));
+  CHECK_FALSE(cfg.driverValue(undeclared({"vfs"}), "root"));
   CHECK(cfg.environmentLines().empty());
 }
 
 TEST_CASE("config: missing optional files are skipped, -c files are required") {
   TempDir dir;
-  std::string present = dir.write("config.yml", "rexray:\n  logLevel: debug\n");
+  std::string present = writeFile(dir, "config.yml", "rexray:\n  logLevel: debug\n");
   Config::Source src;
   src.files = {dir.path("absent.yml"), present};
   Config cfg = Config::load(src);
@@ -101,9 +65,9 @@ TEST_CASE("config: missing optional files are skipped, -c files are required") {
 TEST_CASE("config: later files override earlier ones") {
   TempDir dir;
   Config::Source src;
-  src.files = {dir.write("a.yml", "volume:\n  mount:\n    preempt: true\n    retryCount: 3\n"),
-               dir.write("b.yml", "volume.mount.preempt: false\n")};
-  src.requiredFiles = {dir.write("c.yml", "volume:\n  mount:\n    retryCount: 7\n")};
+  src.files = {writeFile(dir, "a.yml", "volume:\n  mount:\n    preempt: true\n    retryCount: 3\n"),
+               writeFile(dir, "b.yml", "volume.mount.preempt: false\n")};
+  src.requiredFiles = {writeFile(dir, "c.yml", "volume:\n  mount:\n    retryCount: 7\n")};
   Config cfg = Config::load(src);
   CHECK(cfg.filesRead().size() == 3);
   CHECK_FALSE(cfg.boolean("volume.mount.preempt", true));
@@ -112,9 +76,10 @@ TEST_CASE("config: later files override earlier ones") {
 
 TEST_CASE("config: precedence is flag > env > file") {
   TempDir dir;
-  std::string file = dir.write("config.yml", "rexray:\n  logLevel: error\n"
-                                             "volume:\n  mount:\n    preempt: false\n"
-                                             "    retryCount: 1\n");
+  std::string file = writeFile(dir, "config.yml",
+                               "rexray:\n  logLevel: error\n"
+                               "volume:\n  mount:\n    preempt: false\n"
+                               "    retryCount: 1\n");
   SUBCASE("file only") {
     Config cfg = loadFile(file);
     CHECK(cfg.string("rexray.logLevel") == "error");
@@ -142,12 +107,13 @@ TEST_CASE("config: precedence is flag > env > file") {
 TEST_CASE("config: 0.3 and libStorage names reach the same canonical key") {
   TempDir dir;
   SUBCASE("0.3 names") {
-    Config cfg = loadFile(dir.write("c.yml", "docker:\n  size: 32\n  volumeType: gp2\n"
-                                             "  iops: 100\n  availabilityZone: us-east-1a\n"
-                                             "  fsType: xfs\n  mountDirPath: /mnt/rexray\n"
-                                             "linux:\n  volume:\n    rootpath: /x\n"
-                                             "    filemode: 0755\n"
-                                             "volume:\n  unmount:\n    ignoreusedcount: true\n"));
+    Config cfg = loadFile(writeFile(dir, "c.yml",
+                                    "docker:\n  size: 32\n  volumeType: gp2\n"
+                                    "  iops: 100\n  availabilityZone: us-east-1a\n"
+                                    "  fsType: xfs\n  mountDirPath: /mnt/rexray\n"
+                                    "linux:\n  volume:\n    rootpath: /x\n"
+                                    "    filemode: 0755\n"
+                                    "volume:\n  unmount:\n    ignoreusedcount: true\n"));
     CHECK(cfg.warnings().empty());
     CHECK(cfg.integer("volume.create.default.size", 0) == 32);
     CHECK(cfg.string("volume.create.default.type") == "gp2");
@@ -162,7 +128,7 @@ TEST_CASE("config: 0.3 and libStorage names reach the same canonical key") {
     CHECK(cfg.integer("docker.size", 0) == 32);
   }
   SUBCASE("libStorage names") {
-    Config cfg = loadFile(dir.write("c.yml", R"(libstorage:
+    Config cfg = loadFile(writeFile(dir, "c.yml", R"(libstorage:
   service: ebs
   logging:
     level: debug
@@ -219,7 +185,7 @@ TEST_CASE("config: 0.3 and libStorage names reach the same canonical key") {
     CHECK_FALSE(cfg.boolean("volume.path.cache", true));
   }
   SUBCASE("aliases from env and flags") {
-    Config cfg = loadFile(dir.write("c.yml", ""),
+    Config cfg = loadFile(writeFile(dir, "c.yml", ""),
                           {{"LIBSTORAGE_SERVICE", "virtualbox"},
                            {"LINUX_VOLUME_ROOTPATH", "/r"},
                            {"LIBSTORAGE_INTEGRATION_VOLUME_OPERATIONS_MOUNT_PREEMPT", "true"}},
@@ -231,39 +197,40 @@ TEST_CASE("config: 0.3 and libStorage names reach the same canonical key") {
   }
   SUBCASE("the canonical env name beats an alias") {
     Config cfg =
-        Config::load({{}, {}, {{"DOCKER_SIZE", "1"}, {"VOLUME_CREATE_DEFAULT_SIZE", "2"}}, {}});
+        Config::load({{}, {}, {{"DOCKER_SIZE", "1"}, {"VOLUME_CREATE_DEFAULT_SIZE", "2"}}, {}, {}});
     CHECK(cfg.integer("volume.create.default.size", 0) == 2);
   }
   SUBCASE("0.3 disableCache means the opposite of path.cache") {
-    Config cfg = loadFile(dir.write("c.yml", "volume:\n  path:\n    disableCache: true\n"));
+    Config cfg = loadFile(writeFile(dir, "c.yml", "volume:\n  path:\n    disableCache: true\n"));
     CHECK(cfg.warnings().empty());
     CHECK_FALSE(cfg.boolean("volume.path.cache", true));
     CHECK(cfg.boolean("volume.path.disableCache", false));
-    Config env = Config::load({{}, {}, {{"VOLUME_PATH_DISABLECACHE", "false"}}, {}});
+    Config env = Config::load({{}, {}, {{"VOLUME_PATH_DISABLECACHE", "false"}}, {}, {}});
     CHECK(env.boolean("volume.path.cache", false));
-    Config flag = Config::load({{}, {}, {}, {{"volumePathDisableCache", "true"}}});
+    Config flag = Config::load({{}, {}, {}, {{"volumePathDisableCache", "true"}}, {}});
     CHECK_FALSE(flag.boolean("volume.path.cache", true));
   }
 }
 
 TEST_CASE("config: keys are case-insensitive") {
   TempDir dir;
-  Config cfg = loadFile(dir.write("c.yml", "VOLUME:\n  Mount:\n    PREEMPT: TRUE\n"
-                                           "Rexray:\n  LOGLEVEL: Info\n"
-                                           "VirtualBox:\n  EndPoint: http://h:1\n"),
+  Config cfg = loadFile(writeFile(dir, "c.yml",
+                                  "VOLUME:\n  Mount:\n    PREEMPT: TRUE\n"
+                                  "Rexray:\n  LOGLEVEL: Info\n"
+                                  "VirtualBox:\n  EndPoint: http://h:1\n"),
                         {{"volume_mount_retrycount", "4"}});
   CHECK(cfg.warnings().empty());
   CHECK(cfg.boolean("volume.mount.preempt", false));
   CHECK(cfg.boolean("Volume.Mount.Preempt", false));
   CHECK(cfg.string("rexray.loglevel") == "Info");
   CHECK(cfg.integer("volume.mount.retryCount", 0) == 4);
-  CHECK(cfg.driverValue("virtualbox", "virtualbox", "endpoint") == "http://h:1");
-  CHECK(cfg.driverValue("VirtualBox", "virtualbox", "ENDPOINT") == "http://h:1");
+  CHECK(cfg.driverValue(undeclared({"virtualbox"}), "endpoint") == "http://h:1");
+  CHECK(cfg.driverValue(undeclared({"VirtualBox"}), "ENDPOINT") == "http://h:1");
 }
 
 TEST_CASE("config: keys under rexray: are scoped") {
   TempDir dir;
-  Config cfg = loadFile(dir.write("c.yml", R"(rexray:
+  Config cfg = loadFile(writeFile(dir, "c.yml", R"(rexray:
   logLevel: debug
   storageDrivers:
   - vfs
@@ -288,59 +255,63 @@ TEST_CASE("config: keys under rexray: are scoped") {
   CHECK(cfg.list("rexray.plugins.path") == std::vector<std::string>{"/opt/a", "/opt/b"});
   CHECK(cfg.boolean("volume.mount.preempt", false));
   CHECK(cfg.boolean("rexray.volume.mount.preempt", false));
-  CHECK(cfg.driverValue("vfs", "vfs", "root") == "/tmp/vfs");
+  CHECK(cfg.driverValue(undeclared({"vfs"}), "root") == "/tmp/vfs");
   CHECK(cfg.string("vfs.root") == "/tmp/vfs");
 
-  Config top = loadFile(dir.write("d.yml", "logLevel: warn\nstorageDrivers: vfs ebs\n"));
+  Config top = loadFile(writeFile(dir, "d.yml", "logLevel: warn\nstorageDrivers: vfs ebs\n"));
   CHECK(top.warnings().empty());
   CHECK(top.string("rexray.logLevel") == "warn");
   CHECK(top.services() == std::vector<std::string>{"vfs", "ebs"});
 }
 
-TEST_CASE("config: unknown keys warn with file:line") {
+TEST_CASE("config: unknown core keys warn with file:line at load") {
   TempDir dir;
-  std::string file = dir.write("c.yml", "volume:\n"
-                                        "  mount:\n"
-                                        "    preemt: true\n"
-                                        "virtualbox:\n"
-                                        "  endpiont: http://x\n"
-                                        "  endpoint: http://y\n"
-                                        "virtualbx:\n"
-                                        "  endpoint: http://z\n"
-                                        "libstorage:\n"
-                                        "  server:\n"
-                                        "    services: {}\n");
+  std::string file = writeFile(dir, "c.yml",
+                               "volume:\n"
+                               "  mount:\n"
+                               "    preemt: true\n"
+                               "virtualbox:\n"
+                               "  endpiont: http://x\n"
+                               "  endpoint: http://y\n"
+                               "virtualbx:\n"
+                               "  endpoint: http://z\n"
+                               "libstorage:\n"
+                               "  server:\n"
+                               "    services: {}\n"
+                               "stray: 1\n");
   Config cfg = loadFile(file);
   const auto &w = cfg.warnings();
-  REQUIRE(w.size() == 4);
-  // In line order, each naming the key as written.
+  REQUIRE(w.size() == 3);
+  // In line order, each naming the key as written. Driver sections wait for
+  // their plugin's schema (see the schema tests).
   CHECK(w[0] == file + ":3: unknown configuration key 'volume.mount.preemt'");
-  CHECK(w[1] == file + ":5: unknown configuration key 'virtualbox.endpiont'");
-  CHECK(w[2] == file + ":8: unknown configuration key 'virtualbx.endpoint'");
-  CHECK(w[3] ==
+  CHECK(w[1] ==
         file + ":10: configuration key 'libstorage.server' is not supported and is ignored");
-  CHECK(cfg.driverValue("virtualbox", "virtualbox", "endpoint") == "http://y");
+  CHECK(w[2] == file + ":12: unknown configuration key 'stray'");
+  CHECK(cfg.driverValue(undeclared({"virtualbox"}), "endpoint") == "http://y");
 }
 
 TEST_CASE("config: sections of third-party drivers are accepted") {
   TempDir dir;
-  Config cfg = loadFile(dir.write("c.yml", "rexray:\n  storageDrivers: [mydrv, fast]\n"
-                                           "mydrv:\n  anything: 1\n  nested:\n    deep: x\n"
-                                           "fast:\n  driver: ebs\n  region: eu-west-1\n"
-                                           "ebs:\n  region: us-east-1\n  tag: t\n"),
+  Config cfg = loadFile(writeFile(dir, "c.yml",
+                                  "rexray:\n  storageDrivers: [mydrv, fast]\n"
+                                  "mydrv:\n  anything: 1\n  nested:\n    deep: x\n"
+                                  "fast:\n  driver: ebs\n  region: eu-west-1\n"
+                                  "ebs:\n  region: us-east-1\n  tag: t\n"),
                         {{"MYDRV_OTHER", "y"}});
   CHECK(cfg.warnings().empty());
-  CHECK(cfg.driverValue("mydrv", "mydrv", "anything") == "1");
-  CHECK(cfg.driverValue("mydrv", "mydrv", "nested.deep") == "x");
-  CHECK(cfg.driverValue("mydrv", "mydrv", "other") == "y");
-  CHECK(cfg.driverValue("fast", "ebs", "region") == "eu-west-1");
-  CHECK(cfg.driverValue("fast", "ebs", "tag") == "t");
+  CHECK(cfg.driverValue(undeclared({"mydrv"}), "anything") == "1");
+  CHECK(cfg.driverValue(undeclared({"mydrv"}), "nested.deep") == "x");
+  CHECK(cfg.driverValue(undeclared({"mydrv"}), "other") == "y");
+  CHECK(cfg.checkDriverSections(undeclared({"mydrv"})).empty());
+  CHECK(cfg.driverValue(undeclared({"fast", "ebs"}), "region") == "eu-west-1");
+  CHECK(cfg.driverValue(undeclared({"fast", "ebs"}), "tag") == "t");
 }
 
 TEST_CASE("config: wrong types are errors with file:line") {
   TempDir dir;
   auto err = [&](const std::string &yaml) {
-    std::string file = dir.write("c.yml", yaml);
+    std::string file = writeFile(dir, "c.yml", yaml);
     return std::make_pair(file, configError([&] { loadFile(file); }));
   };
   {
@@ -389,55 +360,59 @@ TEST_CASE("config: wrong types are errors with file:line") {
 
 TEST_CASE("config: YAML syntax errors name file and line") {
   TempDir dir;
-  std::string file = dir.write("c.yml", "a: b\nc: d\n  e: f\n");
+  std::string file = writeFile(dir, "c.yml", "a: b\nc: d\n  e: f\n");
   std::string msg = configError([&] { loadFile(file); });
   CHECK(msg == file + ":3: illegal map value");
 }
 
 TEST_CASE("config: bad env and flag values name the variable or flag") {
   std::string msg = configError([] {
-    Config::load({{}, {}, {{"VOLUME_MOUNT_PREEMPT", "maybe"}}, {}});
+    Config::load({{}, {}, {{"VOLUME_MOUNT_PREEMPT", "maybe"}}, {}, {}});
   });
   CHECK(msg ==
         "environment variable VOLUME_MOUNT_PREEMPT: expected a boolean (true/false), got 'maybe'");
-  msg = configError([] { Config::load({{}, {}, {{"REXRAY_STORAGEDRIVERS", "vfs b@d"}}, {}}); });
+  msg = configError([] { Config::load({{}, {}, {{"REXRAY_STORAGEDRIVERS", "vfs b@d"}}, {}, {}}); });
   CHECK(contains(msg, "REXRAY_STORAGEDRIVERS"));
   CHECK(contains(msg, "'b@d'"));
-  msg = configError([] { Config::load({{}, {}, {}, {{"volumeMountPreempt", "maybe"}}}); });
+  msg = configError([] { Config::load({{}, {}, {}, {{"volumeMountPreempt", "maybe"}}, {}}); });
   CHECK(msg == "flag --volumeMountPreempt: expected a boolean (true/false), got 'maybe'");
-  msg = configError([] { Config::load({{}, {}, {}, {{"volume.create.default.size", "x"}}}); });
+  msg = configError([] { Config::load({{}, {}, {}, {{"volume.create.default.size", "x"}}, {}}); });
   CHECK(msg == "flag --volumeCreateDefaultSize: expected an integer, got 'x'");
-  msg = configError([] { Config::load({{}, {}, {}, {{"noSuchFlag", "x"}}}); });
+  msg = configError([] { Config::load({{}, {}, {}, {{"noSuchFlag", "x"}}, {}}); });
   CHECK(msg == "unknown flag --noSuchFlag");
 }
 
 TEST_CASE("config: services") {
-  CHECK(Config::load({{}, {}, {{"REXRAY_STORAGEDRIVERS", "vfs ebs"}}, {}}).services() ==
+  CHECK(Config::load({{}, {}, {{"REXRAY_STORAGEDRIVERS", "vfs ebs"}}, {}, {}}).services() ==
         std::vector<std::string>{"vfs", "ebs"});
-  CHECK(Config::load({{}, {}, {}, {{"libstorageService", "scaleio"}}}).services() ==
+  CHECK(Config::load({{}, {}, {}, {{"libstorageService", "scaleio"}}, {}}).services() ==
         std::vector<std::string>{"scaleio"});
-  CHECK(Config::load({{}, {}, {}, {{"rexray.storageDrivers", "a b a"}}}).services() ==
+  CHECK(Config::load({{}, {}, {}, {{"rexray.storageDrivers", "a b a"}}, {}}).services() ==
         std::vector<std::string>{"a", "b"});
 }
 
 TEST_CASE("config: driverValue lookups") {
   TempDir dir;
-  std::string file = dir.write("c.yml", "ebs:\n  region: from-ebs\n"
-                                        "ec2:\n  accessKey: from-ec2\n  region: from-ec2\n"
-                                        "aws:\n  secretKey: from-aws\n  tag: from-aws\n"
-                                        "ebs-west:\n  region: from-service\n"
-                                        "rexray:\n  storageDrivers: [ebs-west]\n"
-                                        "vfs:\n  root: /file/root\n");
-  SUBCASE("service, then driver, then ec2/aws") {
+  std::string file = writeFile(dir, "c.yml",
+                               "ebs:\n  region: from-ebs\n"
+                               "ec2:\n  accessKey: from-ec2\n  region: from-ec2\n"
+                               "aws:\n  secretKey: from-aws\n  tag: from-aws\n"
+                               "ebs-west:\n  region: from-service\n"
+                               "rexray:\n  storageDrivers: [ebs-west]\n"
+                               "vfs:\n  root: /file/root\n");
+  // What a plugin named ebs with the aliases ec2 and aws would give.
+  const DriverSections ebs = undeclared({"ebs", "ec2", "aws"});
+  const DriverSections west = undeclared({"ebs-west", "ebs", "ec2", "aws"});
+  SUBCASE("service, then driver, then the plugin's aliases") {
     Config cfg = loadFile(file);
     CHECK(cfg.warnings().empty());
-    CHECK(cfg.driverValue("ebs-west", "ebs", "region") == "from-service");
-    CHECK(cfg.driverValue("ebs", "ebs", "region") == "from-ebs");
-    CHECK(cfg.driverValue("ebs", "ebs", "accessKey") == "from-ec2");
-    CHECK(cfg.driverValue("ebs", "ebs", "secretKey") == "from-aws");
-    CHECK_FALSE(cfg.driverValue("ebs", "ebs", "kmsKeyID"));
-    // ec2/aws are aliases of ebs only.
-    CHECK_FALSE(cfg.driverValue("vfs", "vfs", "accessKey"));
+    CHECK(cfg.driverValue(west, "region") == "from-service");
+    CHECK(cfg.driverValue(ebs, "region") == "from-ebs");
+    CHECK(cfg.driverValue(ebs, "accessKey") == "from-ec2");
+    CHECK(cfg.driverValue(ebs, "secretKey") == "from-aws");
+    CHECK_FALSE(cfg.driverValue(ebs, "kmsKeyID"));
+    // Sections are only a plugin's when its sections say so.
+    CHECK_FALSE(cfg.driverValue(undeclared({"vfs"}), "accessKey"));
   }
   SUBCASE("env and flags per name") {
     Config cfg = loadFile(file,
@@ -446,26 +421,25 @@ TEST_CASE("config: driverValue lookups") {
                            {"AWS_REGION", "stray"},
                            {"EBS_WEST_REGION", "nope"}},
                           {{"ebsRegion", "from-flag"}});
-    CHECK(cfg.driverValue("vfs", "vfs", "root") == "/env/root");
-    CHECK(cfg.driverValue("ebs", "ebs", "tag") == "from-env");
-    CHECK(cfg.driverValue("ebs", "ebs", "region") == "from-flag");
+    CHECK(cfg.driverValue(undeclared({"vfs"}), "root") == "/env/root");
+    CHECK(cfg.driverValue(ebs, "tag") == "from-env");
+    CHECK(cfg.driverValue(ebs, "region") == "from-flag");
     // The service's own section wins over the driver's, whatever the layer.
-    CHECK(cfg.driverValue("ebs-west", "ebs", "region") == "from-service");
+    CHECK(cfg.driverValue(west, "region") == "from-service");
   }
   SUBCASE("env alone") {
-    Config cfg = Config::load({{}, {}, {{"VFS_ROOT", "/env/root"}}, {}});
-    CHECK(cfg.driverValue("vfs", "vfs", "root") == "/env/root");
+    Config cfg = Config::load({{}, {}, {{"VFS_ROOT", "/env/root"}}, {}, {}});
+    CHECK(cfg.driverValue(undeclared({"vfs"}), "root") == "/env/root");
     CHECK(cfg.string("vfs.root") == "/env/root");
   }
   SUBCASE("lists come back space-separated") {
-    Config cfg = loadFile(dir.write("l.yml", "scaleio:\n  endpoint: [a, b]\n"));
-    CHECK(cfg.driverValue("scaleio", "scaleio", "endpoint") == "a b");
+    Config cfg = loadFile(writeFile(dir, "l.yml", "scaleio:\n  endpoint: [a, b]\n"));
+    CHECK(cfg.driverValue(undeclared({"scaleio"}), "endpoint") == "a b");
   }
 }
 
 TEST_CASE("config: keyForFlag") {
   CHECK(Config::keyForFlag("volumeMountPreempt") == "volume.mount.preempt");
-  CHECK(Config::keyForFlag("virtualboxEndpoint") == "virtualbox.endpoint");
   CHECK(Config::keyForFlag("logLevel") == "rexray.logLevel");
   CHECK(Config::keyForFlag("rexrayLogLevel") == "rexray.logLevel");
   CHECK(Config::keyForFlag("loglevel") == "rexray.logLevel");
@@ -475,8 +449,12 @@ TEST_CASE("config: keyForFlag") {
   CHECK(Config::keyForFlag("rexrayVolumeMountPreempt") == "volume.mount.preempt");
   CHECK(Config::keyForFlag("dockerSize") == "volume.create.default.size");
   CHECK(Config::keyForFlag("volumeUnmountIgnoreUsedCount") == "volume.unmount.ignoreUsedCount");
-  CHECK(Config::keyForFlag("ebsKmsKeyID") == "ebs.kmsKeyID");
-  CHECK(Config::keyForFlag("--vfsRoot") == "vfs.root");
+  // Driver flags are no core key; load() and the plugin's schema judge them.
+  CHECK_FALSE(Config::keyForFlag("--vfsRoot"));
+  CHECK(Config::isDriverFlag("--vfsRoot"));
+  CHECK(Config::isDriverFlag("ebs.kmsKeyID"));
+  CHECK_FALSE(Config::isDriverFlag("-"));
+  CHECK_FALSE(Config::isDriverFlag("a=b"));
   CHECK(Config::keyForFlag("volumePathDisableCache") == "volume.path.disableCache");
   CHECK(Config::keyForFlag("VOLUME.MOUNT.PREEMPT") == "volume.mount.preempt");
   CHECK_FALSE(Config::keyForFlag("volumeMountPreemt"));
@@ -485,32 +463,50 @@ TEST_CASE("config: keyForFlag") {
 
 TEST_CASE("config: environmentLines are sorted with secrets redacted") {
   TempDir dir;
-  Config cfg = loadFile(dir.write("c.yml", "rexray:\n  logLevel: debug\n"
-                                           "  storageDrivers: [virtualbox, ebs]\n"
-                                           "virtualbox:\n  endpoint: http://h\n"
-                                           "  password: hunter2\n"
-                                           "ebs:\n  secretKey: s3cr3t\n  region: r\n"),
+  Config cfg = loadFile(writeFile(dir, "c.yml",
+                                  "rexray:\n  logLevel: debug\n"
+                                  "  storageDrivers: [virtualbox, ebs]\n"
+                                  "virtualbox:\n  endpoint: http://h\n"
+                                  "  password: hunter2\n"
+                                  "ebs:\n  secretKey: s3cr3t\n  region: r\n"
+                                  "  apiKey: declared-secret\n  tokenCount: 3\n"),
                         {{"EBS_ACCESSKEY", "AKIA"},
                          {"EBS_SESSIONTOKEN", "tok"},
+                         {"EBS_UNDECLARED", "not-ebs's"},
                          {"AWS_ACCESS_KEY_ID", "other-tool"},
                          {"HOME", "/root"},
                          {"VOLUME_MOUNT_PREEMPT", "true"}},
                         {{"ebsRegion", "r2"}});
+  // A synthetic plugin's schema decides for its sections; the unclaimed
+  // virtualbox section falls back to names that look secret.
+  DriverSections ebs{{"ebs"},
+                     {{"accessKey", RXR_TYPE_STRING, {}, "", true, {}},
+                      {"secretKey", RXR_TYPE_STRING, {}, "", true, {}},
+                      {"sessionToken", RXR_TYPE_STRING, {}, "", true, {}},
+                      {"apiKey", RXR_TYPE_STRING, {}, "", true, {}},
+                      {"tokenCount", RXR_TYPE_INT, {}, "", false, {}},
+                      {"region", RXR_TYPE_STRING, {}, "", false, {}}}};
   std::vector<std::string> expected = {
-      "EBS_ACCESSKEY=******",         "EBS_REGION=r2",
-      "EBS_SECRETKEY=******",         "EBS_SESSIONTOKEN=******",
-      "REXRAY_LOGLEVEL=debug",        "REXRAY_STORAGEDRIVERS=virtualbox ebs",
-      "VIRTUALBOX_ENDPOINT=http://h", "VIRTUALBOX_PASSWORD=******",
+      "EBS_ACCESSKEY=******",
+      "EBS_APIKEY=******",
+      "EBS_REGION=r2",
+      "EBS_SECRETKEY=******",
+      "EBS_SESSIONTOKEN=******",
+      "EBS_TOKENCOUNT=3",
+      "REXRAY_LOGLEVEL=debug",
+      "REXRAY_STORAGEDRIVERS=virtualbox ebs",
+      "VIRTUALBOX_ENDPOINT=http://h",
+      "VIRTUALBOX_PASSWORD=******",
       "VOLUME_MOUNT_PREEMPT=true",
   };
-  CHECK(cfg.environmentLines() == expected);
-  auto lines = cfg.environmentLines();
+  CHECK(cfg.environmentLines({ebs}) == expected);
+  auto lines = cfg.environmentLines({ebs});
   CHECK(std::is_sorted(lines.begin(), lines.end()));
 }
 
 TEST_CASE("config: durations") {
   auto ms = [](const std::string &v) {
-    return Config::load({{}, {}, {{"DEVICE_ATTACHTIMEOUT", v}}, {}})
+    return Config::load({{}, {}, {{"DEVICE_ATTACHTIMEOUT", v}}, {}, {}})
         .durationMs("device.attachTimeout", -1);
   };
   CHECK(ms("30s") == 30000);
@@ -531,7 +527,7 @@ TEST_CASE("config: durations") {
 TEST_CASE("config: file modes") {
   TempDir dir;
   auto mode = [&](const std::string &v) {
-    return loadFile(dir.write("m.yml", "volume:\n  mount:\n    fileMode: " + v + "\n"))
+    return loadFile(writeFile(dir, "m.yml", "volume:\n  mount:\n    fileMode: " + v + "\n"))
         .fileMode("volume.mount.fileMode", 0);
   };
   CHECK(mode("0700") == 0700);
@@ -545,19 +541,19 @@ TEST_CASE("config: file modes") {
     std::string msg = configError([&] { mode(bad); });
     CHECK(contains(msg, ":3: volume.mount.fileMode: expected a file mode"));
   }
-  Config env = Config::load({{}, {}, {{"LINUX_VOLUME_FILEMODE", "0777"}}, {}});
+  Config env = Config::load({{}, {}, {{"LINUX_VOLUME_FILEMODE", "0777"}}, {}, {}});
   CHECK(env.fileMode("volume.mount.fileMode", 0) == 0777);
 }
 
 TEST_CASE("config: booleans accept the usual spellings") {
   for (const char *t : {"true", "TRUE", "yes", "On", "1"}) {
     CAPTURE(t);
-    CHECK(Config::load({{}, {}, {{"VOLUME_REMOVE_FORCE", t}}, {}})
+    CHECK(Config::load({{}, {}, {{"VOLUME_REMOVE_FORCE", t}}, {}, {}})
               .boolean("volume.remove.force", false));
   }
   for (const char *f : {"false", "No", "OFF", "0"}) {
     CAPTURE(f);
-    CHECK_FALSE(Config::load({{}, {}, {{"VOLUME_REMOVE_FORCE", f}}, {}})
+    CHECK_FALSE(Config::load({{}, {}, {{"VOLUME_REMOVE_FORCE", f}}, {}, {}})
                     .boolean("volume.remove.force", true));
   }
 }
@@ -592,25 +588,34 @@ TEST_CASE("config: unreadable files") {
 TEST_CASE("config: odds and ends") {
   TempDir dir;
   SUBCASE("REXRAY_-prefixed env names are scoped too") {
-    Config cfg = Config::load({{}, {}, {{"REXRAY_VOLUME_MOUNT_PREEMPT", "on"}}, {}});
+    Config cfg = Config::load({{}, {}, {{"REXRAY_VOLUME_MOUNT_PREEMPT", "on"}}, {}, {}});
     CHECK(cfg.boolean("volume.mount.preempt", false));
   }
   SUBCASE("an empty value leaves the key unset") {
-    Config cfg = loadFile(dir.write("c.yml", "volume:\n  mount:\n    preempt:\nvfs:\n"));
+    Config cfg = loadFile(writeFile(dir, "c.yml", "volume:\n  mount:\n    preempt:\nvfs:\n"));
     CHECK(cfg.warnings().empty());
     CHECK_FALSE(cfg.string("volume.mount.preempt"));
   }
   SUBCASE("a getter of the wrong type names where the value came from") {
-    std::string file = dir.write("c.yml", "rexray:\n  logLevel: info\n");
+    std::string file = writeFile(dir, "c.yml", "rexray:\n  logLevel: info\n");
     Config cfg = loadFile(file);
     CHECK(configError([&] { cfg.integer("rexray.logLevel", 0); }) ==
           file + ":2: rexray.logLevel: expected an integer, got 'info'");
   }
   SUBCASE("driver settings from flags") {
-    Config cfg = Config::load({{}, {}, {}, {{"virtualboxEndpoint", "http://f"}}});
-    CHECK(cfg.driverValue("virtualbox", "virtualbox", "endpoint") == "http://f");
+    // A flag is accepted for a section in play: here one the caller names.
+    Config cfg = Config::load({{}, {}, {}, {{"virtualboxEndpoint", "http://f"}}, {"virtualbox"}});
+    CHECK(cfg.driverValue(undeclared({"virtualbox"}), "endpoint") == "http://f");
+    CHECK(cfg.string("virtualbox.endpoint") == "http://f");
+    Config service =
+        Config::load({{}, {}, {}, {{"storageDrivers", "nas"}, {"nas.share", "/x"}}, {}});
+    CHECK(service.driverValue(undeclared({"nas"}), "share") == "/x");
     CHECK(contains(configError([] {
-                     Config::load({{}, {}, {}, {{"nosuch.key", "x"}}});
+                     Config::load({{}, {}, {}, {{"virtualboxEndpoint", "http://f"}}, {}});
+                   }),
+                   "unknown flag --virtualboxEndpoint"));
+    CHECK(contains(configError([] {
+                     Config::load({{}, {}, {}, {{"nosuch.key", "x"}}, {}});
                    }),
                    "unknown flag --nosuchKey"));
   }

@@ -18,7 +18,7 @@ std::string testPlugin(const std::string &name) {
 }
 
 PluginLoader::ConfigLookup noConfig() {
-  return [](const std::string &, const std::string &) { return std::optional<std::string>(); };
+  return [](const PluginInfo &, const std::string &) { return std::optional<std::string>(); };
 }
 
 } // namespace
