@@ -7,7 +7,9 @@ namespace {
 class HttpTransport : public GatewayTransport {
 public:
   explicit HttpTransport(const ScaleioSettings &settings)
-      : _endpoint(sdk::support::Endpoint::parse(settings.endpoint)), _prefix(settings.apiPrefix) {
+      : _endpoint(sdk::support::Endpoint::parse(settings.endpoint)) {
+    // The gateway's hrefs start at /api: only what stands before it stays.
+    _endpoint.path = settings.apiPrefix;
     _tls.verify = !settings.insecure;
   }
 
@@ -16,7 +18,7 @@ public:
     sdk::support::HttpRequest http;
     http.method = request.method;
     http.endpoint = _endpoint;
-    http.path = _prefix + request.path;
+    http.path = request.path;
     http.headers = request.headers;
     http.body = request.body;
     const auto response = sdk::support::exchange(http, deadline, _tls);
@@ -25,7 +27,6 @@ public:
 
 private:
   sdk::support::Endpoint _endpoint;
-  std::string _prefix;
   sdk::support::TlsOptions _tls;
 };
 
