@@ -26,7 +26,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -37,8 +36,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "emulators", "scaleio"))
-from testkit import (DaemonControl, Report, UnixHTTPConnection, diag, loop_backing_files, mount_of,  # noqa: E402
-                     mounts, poll)
+from testkit import (DaemonControl, Report, UnixHTTPConnection, detach_loops_under, diag,
+                     exit_on_signals, leftovers_under, loop_backing_files, mount_of, poll,
+                     rexray_binary, unmount_under)  # noqa: E402
 from client import EmulatorProcess  # noqa: E402
 
 ID_RE = re.compile(r"^[0-9a-f]{16}$")
@@ -313,34 +313,25 @@ class Suite:
                 n.stop()
             except Exception as e:  # noqa: BLE001
                 diag("stopping the daemon: %s" % e)
-        for _, mp, _ in sorted(mounts(), key=lambda m: -len(m[1])):
-            if mp.startswith(self.root + "/"):
-                subprocess.run(["umount", "-l", mp], capture_output=True)
+        unmount_under(self.root)
         for emu in self.emulators:
             try:
                 emu.stop()
             except Exception as e:  # noqa: BLE001
                 diag("stopping the emulator: %s" % e)
-        for dev, backing in loop_backing_files().items():
-            if backing.startswith(self.root + "/"):
-                subprocess.run(["losetup", "-d", dev], capture_output=True)
+        detach_loops_under(self.root)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
 def main():
-    binary = os.environ.get("REXRAY") or os.path.join(os.environ.get("BUILD", ""), "bin/rexray")
-    if not os.access(binary, os.X_OK):
-        print("set REXRAY to the rexray binary (or BUILD to the build dir)", file=sys.stderr)
+    binary = rexray_binary()
+    if not binary:
         return 2
     report = Report()
     root = os.path.realpath(tempfile.mkdtemp(prefix="rexray-scaleio-it."))
-    suite = Suite(report, root, os.path.abspath(binary))
+    suite = Suite(report, root, binary)
 
-    def on_signal(signum, _frame):
-        raise SystemExit(128 + signum)
-
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, on_signal)
+    exit_on_signals()
     started = time.monotonic()
     try:
         for section in (suite.cli, suite.docker, suite.https):
@@ -352,8 +343,7 @@ def main():
                     if n.alive():
                         diag(n.log_tail())
         suite.cleanup()
-        mounts_left = [mp for _, mp, _ in mounts() if mp.startswith(root + "/")]
-        loops_left = [d for d, b in loop_backing_files().items() if b.startswith(root + "/")]
+        mounts_left, loops_left = leftovers_under(root)
         report.check("cleanup left no mount, loop device or file",
                      not mounts_left and not loops_left and not os.path.exists(root), (mounts_left, loops_left))
         diag("%.1f s" % (time.monotonic() - started))
