@@ -38,7 +38,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "emulators", "scaleio"))
 from testkit import (DaemonControl, Report, UnixHTTPConnection, detach_loops_under, diag,
                      exit_on_signals, leftovers_under, loop_backing_files, mount_of, poll,
-                     rexray_binary, unmount_under)  # noqa: E402
+                     rexray_binary, run_sections, stop_all, unmount_under)  # noqa: E402
 from client import EmulatorProcess  # noqa: E402
 
 ID_RE = re.compile(r"^[0-9a-f]{16}$")
@@ -308,17 +308,9 @@ class Suite:
 
     # ---- cleanup, for every way out
     def cleanup(self):
-        for n in self.nodes:
-            try:
-                n.stop()
-            except Exception as e:  # noqa: BLE001
-                diag("stopping the daemon: %s" % e)
+        stop_all(self.nodes, "daemon")
         unmount_under(self.root)
-        for emu in self.emulators:
-            try:
-                emu.stop()
-            except Exception as e:  # noqa: BLE001
-                diag("stopping the emulator: %s" % e)
+        stop_all(self.emulators, "emulator")
         detach_loops_under(self.root)
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -334,14 +326,8 @@ def main():
     exit_on_signals()
     started = time.monotonic()
     try:
-        for section in (suite.cli, suite.docker, suite.https):
-            try:
-                section()
-            except Exception as e:  # noqa: BLE001 - one broken section must not hide the rest
-                report.check("section %s ran to the end" % section.__name__, False, repr(e))
-                for n in suite.nodes:
-                    if n.alive():
-                        diag(n.log_tail())
+        run_sections(report, (suite.cli, suite.docker, suite.https),
+                     lambda: [diag(n.log_tail()) for n in suite.nodes if n.alive()])
         suite.cleanup()
         mounts_left, loops_left = leftovers_under(root)
         report.check("cleanup left no mount, loop device or file",

@@ -209,3 +209,27 @@ def leftovers_under(root):
     """(mounts, loop devices) still below root."""
     return ([mp for _, mp, _ in mounts() if mp.startswith(root + "/")],
             [d for d, b in loop_backing_files().items() if b.startswith(root + "/")])
+
+
+def stop_all(things, what):
+    """thing.stop() for each that is set; a failure is reported, not raised,
+    so that the rest still stop."""
+    for thing in things:
+        if not thing:
+            continue
+        try:
+            thing.stop()
+        except Exception as e:  # noqa: BLE001
+            diag("stopping the %s: %s" % (what, e))
+
+
+def run_sections(report, sections, after_failure=None):
+    """Runs each section; one that raises is a failed check, and the rest
+    still run. after_failure() is called then (to show logs)."""
+    for section in sections:
+        try:
+            section()
+        except Exception as e:  # noqa: BLE001 - one broken section must not hide the rest
+            report.check("section %s ran to the end" % section.__name__, False, repr(e))
+            if after_failure:
+                after_failure()

@@ -51,7 +51,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from testkit import (DaemonControl, Report, UnixHTTPConnection, detach_loops_under, diag,
                      exit_on_signals, leftovers_under, loop_backing_files, mount_of, mounts, poll,
-                     rexray_binary, unmount_under)  # noqa: E402
+                     rexray_binary, run_sections, stop_all, unmount_under)  # noqa: E402
 
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 EMULATOR = os.path.join(REPO, "tests", "emulators", "vboxweb", "server.py")
@@ -676,22 +676,12 @@ class Tests:
 
     # -- cleanup
     def cleanup(self):
-        for rx in (self.rx, self.rx2):
-            if rx:
-                try:
-                    rx.stop()
-                except Exception as e:  # noqa: BLE001
-                    diag("stopping the daemon: %s" % e)
+        stop_all((self.rx, self.rx2), "daemon")
         unmount_under(self.root)
         if self.tls:
             self.tls.stop()
             self.tls = None
-        for emu in (self.emu, self.emu2):
-            if emu:
-                try:
-                    emu.stop()
-                except Exception as e:  # noqa: BLE001
-                    diag("stopping the emulator: %s" % e)
+        stop_all((self.emu, self.emu2), "emulator")
         detach_loops_under(self.root)
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -712,13 +702,8 @@ def main():
         except Exception as e:  # noqa: BLE001
             report.check("start the emulator", False, e)
             return report.finish() or 1
-        for section in (t.cli, t.docker, t.preempt, t.faults, t.https, t.ports):
-            try:
-                section()
-            except Exception as e:  # noqa: BLE001 - one broken section must not hide the rest
-                report.check("section %s ran to the end" % section.__name__, False, repr(e))
-                if t.rx and t.rx.alive():
-                    diag(t.rx.log_tail())
+        run_sections(report, (t.cli, t.docker, t.preempt, t.faults, t.https, t.ports),
+                     lambda: t.rx and t.rx.alive() and diag(t.rx.log_tail()))
         if report.failed:
             for emu in (t.emu, t.emu2):
                 if emu:
