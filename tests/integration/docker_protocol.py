@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -27,8 +26,8 @@ from datetime import datetime, timezone
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testkit import (DaemonControl, Report, UnixHTTPConnection, diag, loop_backing_files, mount_of,  # noqa: E402
-                     mounts, parse_rfc3339)
+from testkit import (DaemonControl, Report, UnixHTTPConnection, diag, exit_on_signals,
+                     loop_backing_files, mount_of, mounts, parse_rfc3339, rexray_binary)  # noqa: E402
 
 CONTENT_TYPE = "application/vnd.docker.plugins.v1+json"
 START_BANNER = "Starting REX-Ray...SUCCESS!"
@@ -609,19 +608,14 @@ class Tests:
 
 
 def main():
-    rexray = os.environ.get("REXRAY") or os.path.join(os.environ.get("BUILD", ""), "bin/rexray")
-    if not os.access(rexray, os.X_OK):
-        print("set REXRAY to the rexray binary (or BUILD to the build dir)", file=sys.stderr)
+    rexray = rexray_binary()
+    if not rexray:
         return 2
     report = Report()
     home = tempfile.mkdtemp(prefix="rexray-dp.")
     daemon = Daemon(os.path.abspath(rexray), home)
 
-    def on_signal(signum, _frame):
-        raise SystemExit(128 + signum)
-
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, on_signal)
+    exit_on_signals()
     started = time.monotonic()
     try:
         try:

@@ -49,8 +49,8 @@ import urllib.request
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from testkit import (Report, UnixHTTPConnection, diag, loop_backing_files,  # noqa: E402
-                     mounts, poll)
+from testkit import (Report, UnixHTTPConnection, diag, exit_on_signals, loop_backing_files, mounts,
+                     poll, rexray_binary)  # noqa: E402
 
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 STACK = os.path.join(REPO, "tests", "emulators", "ec2", "stack.py")
@@ -713,9 +713,8 @@ class Mode:
 
 
 def main():
-    rexray = os.environ.get("REXRAY") or os.path.join(os.environ.get("BUILD", ""), "bin/rexray")
-    if not os.access(rexray, os.X_OK):
-        print("set REXRAY to the rexray binary (or BUILD to the build dir)", file=sys.stderr)
+    rexray = rexray_binary()
+    if not rexray:
         return 2
     rexray = os.path.abspath(rexray)
     report = Report()
@@ -732,11 +731,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="rexray-ebs-it.")
     modes = []
 
-    def on_signal(signum, _frame):
-        raise SystemExit(128 + signum)
-
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, on_signal)
+    exit_on_signals()
     started = time.monotonic()
     try:
         for nitro in (False, True):

@@ -5,6 +5,8 @@ import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -167,3 +169,67 @@ class DaemonControl:
                 return "".join(f.readlines()[-n:])
         except OSError:
             return "(no log)"
+
+
+def rexray_binary():
+    """$REXRAY, else $BUILD/bin/rexray, as an absolute path; None (after
+    saying what to set) when it is not an executable."""
+    binary = os.environ.get("REXRAY") or os.path.join(os.environ.get("BUILD", ""), "bin/rexray")
+    if not os.access(binary, os.X_OK):
+        print("set REXRAY to the rexray binary (or BUILD to the build dir)", file=sys.stderr)
+        return None
+    return os.path.abspath(binary)
+
+
+def exit_on_signals():
+    """SIGINT, SIGTERM and SIGHUP raise SystemExit, so that every `finally`
+    runs and a killed test still cleans up."""
+    def on_signal(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+
+
+def unmount_under(root):
+    """Lazily unmounts every mount below root, deepest first."""
+    for _, mp, _ in sorted(mounts(), key=lambda m: -len(m[1])):
+        if mp.startswith(root + "/"):
+            subprocess.run(["umount", "-l", mp], capture_output=True)
+
+
+def detach_loops_under(root):
+    """Detaches every loop device whose backing file lies below root."""
+    for dev, backing in loop_backing_files().items():
+        if backing.startswith(root + "/"):
+            subprocess.run(["losetup", "-d", dev], capture_output=True)
+
+
+def leftovers_under(root):
+    """(mounts, loop devices) still below root."""
+    return ([mp for _, mp, _ in mounts() if mp.startswith(root + "/")],
+            [d for d, b in loop_backing_files().items() if b.startswith(root + "/")])
+
+
+def stop_all(things, what):
+    """thing.stop() for each that is set; a failure is reported, not raised,
+    so that the rest still stop."""
+    for thing in things:
+        if not thing:
+            continue
+        try:
+            thing.stop()
+        except Exception as e:  # noqa: BLE001
+            diag("stopping the %s: %s" % (what, e))
+
+
+def run_sections(report, sections, after_failure=None):
+    """Runs each section; one that raises is a failed check, and the rest
+    still run. after_failure() is called then (to show logs)."""
+    for section in sections:
+        try:
+            section()
+        except Exception as e:  # noqa: BLE001 - one broken section must not hide the rest
+            report.check("section %s ran to the end" % section.__name__, False, repr(e))
+            if after_failure:
+                after_failure()

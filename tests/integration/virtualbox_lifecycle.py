@@ -49,8 +49,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from testkit import (DaemonControl, Report, UnixHTTPConnection, diag, loop_backing_files, mount_of,  # noqa: E402
-                     mounts, poll)
+from testkit import (DaemonControl, Report, UnixHTTPConnection, detach_loops_under, diag,
+                     exit_on_signals, leftovers_under, loop_backing_files, mount_of, mounts, poll,
+                     rexray_binary, run_sections, stop_all, unmount_under)  # noqa: E402
 
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 EMULATOR = os.path.join(REPO, "tests", "emulators", "vboxweb", "server.py")
@@ -675,44 +676,25 @@ class Tests:
 
     # -- cleanup
     def cleanup(self):
-        for rx in (self.rx, self.rx2):
-            if rx:
-                try:
-                    rx.stop()
-                except Exception as e:  # noqa: BLE001
-                    diag("stopping the daemon: %s" % e)
-        for _, mp, _ in sorted(mounts(), key=lambda m: -len(m[1])):
-            if mp.startswith(self.root + "/"):
-                subprocess.run(["umount", "-l", mp], capture_output=True)
+        stop_all((self.rx, self.rx2), "daemon")
+        unmount_under(self.root)
         if self.tls:
             self.tls.stop()
             self.tls = None
-        for emu in (self.emu, self.emu2):
-            if emu:
-                try:
-                    emu.stop()
-                except Exception as e:  # noqa: BLE001
-                    diag("stopping the emulator: %s" % e)
-        for dev, backing in loop_backing_files().items():
-            if backing.startswith(self.root + "/"):
-                subprocess.run(["losetup", "-d", dev], capture_output=True)
+        stop_all((self.emu, self.emu2), "emulator")
+        detach_loops_under(self.root)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
 def main():
-    binary = os.environ.get("REXRAY") or os.path.join(os.environ.get("BUILD", ""), "bin/rexray")
-    if not os.access(binary, os.X_OK):
-        print("set REXRAY to the rexray binary (or BUILD to the build dir)", file=sys.stderr)
+    binary = rexray_binary()
+    if not binary:
         return 2
     report = Report()
     root = os.path.realpath(tempfile.mkdtemp(prefix="rexray-vbox-it."))
-    t = Tests(report, root, os.path.abspath(binary))
+    t = Tests(report, root, binary)
 
-    def on_signal(signum, _frame):
-        raise SystemExit(128 + signum)
-
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, on_signal)
+    exit_on_signals()
     started = time.monotonic()
     try:
         try:
@@ -720,21 +702,15 @@ def main():
         except Exception as e:  # noqa: BLE001
             report.check("start the emulator", False, e)
             return report.finish() or 1
-        for section in (t.cli, t.docker, t.preempt, t.faults, t.https, t.ports):
-            try:
-                section()
-            except Exception as e:  # noqa: BLE001 - one broken section must not hide the rest
-                report.check("section %s ran to the end" % section.__name__, False, repr(e))
-                if t.rx and t.rx.alive():
-                    diag(t.rx.log_tail())
+        run_sections(report, (t.cli, t.docker, t.preempt, t.faults, t.https, t.ports),
+                     lambda: t.rx and t.rx.alive() and diag(t.rx.log_tail()))
         if report.failed:
             for emu in (t.emu, t.emu2):
                 if emu:
                     diag("emulator log %s:" % emu.logfile)
                     diag(emu.log_tail())
         t.cleanup()
-        leftovers = [mp for _, mp, _ in mounts() if mp.startswith(root + "/")]
-        loops = [d for d, b in loop_backing_files().items() if b.startswith(root + "/")]
+        leftovers, loops = leftovers_under(root)
         report.check("cleanup left no mount, loop device or file",
                      not leftovers and not loops and not os.path.exists(root), (leftovers, loops))
         diag("%.1f s" % (time.monotonic() - started))
