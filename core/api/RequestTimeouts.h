@@ -1,5 +1,7 @@
 #pragma once
 
+#include "config/CoreKeys.h"
+
 #include <chrono>
 
 namespace rexray {
@@ -10,9 +12,9 @@ class Config;
 // Deadline made from it is the only one below the front end.
 struct RequestTimeouts {
   // Docker's Create and Mount: what dockerd itself waits (its longTimeout).
-  std::chrono::milliseconds dockerLong{120000};
+  std::chrono::milliseconds dockerLong{coreDefaultDurationMs("docker.timeout.long")};
   // Every other VolumeDriver call (dockerd's shortTimeout).
-  std::chrono::milliseconds dockerShort{60000};
+  std::chrono::milliseconds dockerShort{coreDefaultDurationMs("docker.timeout.short")};
   // A control-API request that does not name its own (the CLI's --timeout
   // default too).
   std::chrono::milliseconds api{120000};

@@ -1,7 +1,10 @@
 #include "config/CoreKeys.h"
 
 #include "config/KeySpelling.h"
+#include "config/ValueParsers.h"
 #include "util/Names.h"
+
+#include <stdexcept>
 
 namespace rexray {
 namespace {
@@ -153,6 +156,37 @@ std::string firstSegment(const std::string &key) {
 const std::vector<CoreKey> &coreKeys() {
   static const std::vector<CoreKey> keys(std::begin(kKeys), std::end(kKeys));
   return keys;
+}
+
+namespace {
+
+template <typename T, typename Parse>
+T coreDefault(const std::string &key, Parse parse) {
+  for (const auto &k : kKeys)
+    if (key == k.key) {
+      if (auto value = parse(std::string(k.def))) return *value;
+      throw std::logic_error("the default of " + key + " is not of the kind asked for");
+    }
+  throw std::logic_error("no core key " + key);
+}
+
+} // namespace
+
+bool coreDefaultBool(const std::string &key) {
+  return coreDefault<bool>(key, parseBool);
+}
+int64_t coreDefaultInt(const std::string &key) {
+  return coreDefault<int64_t>(key, parseInt);
+}
+int64_t coreDefaultDurationMs(const std::string &key) {
+  return coreDefault<int64_t>(key, parseDurationMs);
+}
+uint32_t coreDefaultMode(const std::string &key) {
+  return coreDefault<uint32_t>(key, parseFileMode);
+}
+std::string coreDefaultString(const std::string &key) {
+  return coreDefault<std::string>(
+      key, [](const std::string &text) { return std::optional<std::string>(text); });
 }
 
 // Driver sections depend on the plugins and are decided by the caller from

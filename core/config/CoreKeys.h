@@ -2,6 +2,7 @@
 
 #include "config/ValueTypes.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,16 @@ struct CoreKey {
 
 // In table order (which `rexray env --all` keeps).
 const std::vector<CoreKey> &coreKeys();
+
+// A core key's default, read from the table: the one place each default is
+// stated (ServiceSettings and RequestTimeouts start from these). A key not in
+// the table, or a default not of the asked kind, is a programming error
+// (std::logic_error).
+bool coreDefaultBool(const std::string &key);
+int64_t coreDefaultInt(const std::string &key);
+int64_t coreDefaultDurationMs(const std::string &key);
+uint32_t coreDefaultMode(const std::string &key);
+std::string coreDefaultString(const std::string &key);
 
 struct ResolvedKey {
   enum Kind { Unknown, Core, Ignored } kind = Unknown;

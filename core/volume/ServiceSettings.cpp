@@ -7,8 +7,7 @@
 namespace rexray {
 
 ServiceSettings ServiceSettings::fromConfig(const Config &c, const Paths &paths) {
-  // Each fallback is the member's own default: a default is stated once,
-  // in ServiceSettings.h.
+  // Each fallback is the member's own default: the core key table's.
   ServiceSettings s;
   s.preempt = c.boolean("volume.mount.preempt", s.preempt);
   s.ignoreUsedCount = c.boolean("volume.unmount.ignoreUsedCount", s.ignoreUsedCount);

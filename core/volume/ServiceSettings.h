@@ -1,5 +1,7 @@
 #pragma once
 
+#include "config/CoreKeys.h"
+
 #include <cstdint>
 #include <string>
 
@@ -9,24 +11,26 @@ class Config;
 struct Paths;
 
 // The integration settings a VolumeService acts on, read once from Config.
+// Every member starts at its key's default in the core key table
+// (config/CoreKeys.cpp), the one place a default is stated.
 struct ServiceSettings {
-  bool preempt = false;
-  bool ignoreUsedCount = false;
-  bool createDisable = false;
-  bool createImplicit = true;
-  bool removeDisable = false;
-  bool removeForce = false;
-  int64_t defaultSizeGiB = 16;
-  int64_t defaultIops = 0;
-  std::string defaultType;
-  std::string defaultAvailabilityZone;
-  std::string defaultFsType = "ext4";
-  std::string mountPath; // <libDir>/volumes
-  std::string rootPath = "/data";
-  uint32_t fileMode = 0700;
-  int64_t attachTimeoutMs = 30000;
-  int64_t mountRetryCount = 0;
-  int64_t mountRetryWaitMs = 5000;
+  bool preempt = coreDefaultBool("volume.mount.preempt");
+  bool ignoreUsedCount = coreDefaultBool("volume.unmount.ignoreUsedCount");
+  bool createDisable = coreDefaultBool("volume.create.disable");
+  bool createImplicit = coreDefaultBool("volume.create.implicit");
+  bool removeDisable = coreDefaultBool("volume.remove.disable");
+  bool removeForce = coreDefaultBool("volume.remove.force");
+  int64_t defaultSizeGiB = coreDefaultInt("volume.create.default.size");
+  int64_t defaultIops = coreDefaultInt("volume.create.default.iops");
+  std::string defaultType = coreDefaultString("volume.create.default.type");
+  std::string defaultAvailabilityZone = coreDefaultString("volume.create.default.availabilityZone");
+  std::string defaultFsType = coreDefaultString("volume.create.default.fsType");
+  std::string mountPath; // <libDir>/volumes, known only with the Paths
+  std::string rootPath = coreDefaultString("volume.mount.rootPath");
+  uint32_t fileMode = coreDefaultMode("volume.mount.fileMode");
+  int64_t attachTimeoutMs = coreDefaultDurationMs("device.attachTimeout");
+  int64_t mountRetryCount = coreDefaultInt("volume.mount.retryCount");
+  int64_t mountRetryWaitMs = coreDefaultDurationMs("volume.mount.retryWait");
 
   // The one statement of where volumes go: <mount.path>/<name> is the mount
   // point, <mount point><rootPath> the path callers are handed.
