@@ -54,33 +54,34 @@ public:
       const support::HttpResponse response = support::exchange(request, deadline, _tls);
       return HttpReply{response.status, response.body};
     } catch (const support::TransportError &e) {
-      throw mapped(e, deadline);
+      raise(e, deadline);
     }
   }
 
 private:
-  // The transport's failure as the sdk::Error VboxClient expects.
-  Error mapped(const support::TransportError &e, const Deadline &deadline) const {
+  // Throws the transport's failure as the sdk::Error VboxClient expects
+  // (thrown here, not returned: a returned ConnectionLost would be sliced).
+  [[noreturn]] void raise(const support::TransportError &e, const Deadline &deadline) const {
     const std::string detail = e.detail().empty() ? e.what() : e.detail();
     switch (e.kind()) {
     case Kind::Timeout:
-      return Error(deadline.remainingMs() <= kDeadlineSlackMs ? RXR_E_TIMEOUT : RXR_E_BACKEND,
-                   "no reply from vboxwebsrv at " + _url + " in time: " + detail);
+      throw Error(deadline.remainingMs() <= kDeadlineSlackMs ? RXR_E_TIMEOUT : RXR_E_BACKEND,
+                  "no reply from vboxwebsrv at " + _url + " in time: " + detail);
     case Kind::Tls:
-      return Error(RXR_E_BACKEND, "TLS with vboxwebsrv at " + _url + " failed: " + detail +
-                                      (_tls.verify ? " (virtualbox.tls=true skips certificate "
-                                                     "verification)"
-                                                   : ""));
+      throw Error(RXR_E_BACKEND, "TLS with vboxwebsrv at " + _url + " failed: " + detail +
+                                     (_tls.verify ? " (virtualbox.tls=true skips certificate "
+                                                    "verification)"
+                                                  : ""));
     case Kind::Io:
       // Sent, then no reply: the server may have run the call (VboxClient
       // resends only what is safe to run twice).
       if (e.requestSent())
-        return ConnectionLost("vboxwebsrv at " + _url +
-                              " dropped the connection without a reply: " + detail);
+        throw ConnectionLost("vboxwebsrv at " + _url +
+                             " dropped the connection without a reply: " + detail);
       break;
     case Kind::Connect: break;
     }
-    return Error(RXR_E_BACKEND, "cannot talk to vboxwebsrv at " + _url + ": " + detail);
+    throw Error(RXR_E_BACKEND, "cannot talk to vboxwebsrv at " + _url + ": " + detail);
   }
 
   std::string _url;

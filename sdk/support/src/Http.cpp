@@ -76,6 +76,9 @@ HttpResponse roundTrip(Poco::Net::HTTPClientSession &session, const HttpRequest 
   // body cannot stretch the exchange past the deadline: get() waits for one
   // read from the socket, readsome() then takes what it brought without
   // waiting again (istream::read would wait for a full buffer).
+  // badbit in the mask makes the stream rethrow the socket's exception (a
+  // timeout, a reset) instead of turning it into an early end of the body.
+  in.exceptions(std::ios::badbit);
   char buf[16384];
   for (;;) {
     session.socket().setReceiveTimeout(span(leftOrThrow(deadline, ep.origin)));
@@ -88,6 +91,16 @@ HttpResponse roundTrip(Poco::Net::HTTPClientSession &session, const HttpRequest 
       throw TransportError(Kind::Io, "the response from " + ep.origin + " exceeds " +
                                          std::to_string(request.maxResponseBytes) + " bytes");
   }
+  // A body cut short is no response, even though the stream just ends.
+  const bool bodyExpected = request.method != "HEAD" && out.status != 204 && out.status != 304;
+  if (bodyExpected && res.hasContentLength() &&
+      static_cast<std::streamsize>(out.body.size()) <
+          static_cast<std::streamsize>(res.getContentLength64()))
+    throw TransportError(Kind::Io,
+                         "the connection to " + ep.origin + " closed after " +
+                             std::to_string(out.body.size()) + " of " +
+                             std::to_string(res.getContentLength64()) + " bytes",
+                         "", true);
   return out;
 }
 

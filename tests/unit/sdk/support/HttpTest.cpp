@@ -6,6 +6,7 @@
 
 #include <Poco/StreamCopier.h>
 
+#include <optional>
 #include <sstream>
 
 namespace support = rexray::sdk::support;
@@ -23,6 +24,16 @@ HttpRequest to(const std::string &url, const std::string &path = "/") {
   r.endpoint = Endpoint::parse(url);
   r.path = path;
   return r;
+}
+
+// The error an exchange ends with; nullopt when it got a response.
+std::optional<TransportError> failure(const HttpRequest &request, const Deadline &deadline) {
+  try {
+    exchange(request, deadline);
+  } catch (const TransportError &e) {
+    return e;
+  }
+  return std::nullopt;
 }
 
 } // namespace
@@ -81,13 +92,10 @@ TEST_CASE("http: a server that stalls before answering is cut off at the deadlin
   });
   self = &server;
   const int64_t t0 = Deadline::nowMs();
-  try {
-    exchange(to(server.url()), Deadline::in(300));
-    FAIL("a stalled server answered");
-  } catch (const TransportError &e) {
-    CHECK(e.kind() == TransportError::Kind::Timeout);
-    CHECK(e.requestSent());
-  }
+  const auto e = failure(to(server.url()), Deadline::in(300));
+  REQUIRE_MESSAGE(e, "a stalled server answered");
+  CHECK(e->kind() == TransportError::Kind::Timeout);
+  CHECK(e->requestSent());
   const int64_t took = Deadline::nowMs() - t0;
   CHECK(took >= 250);
   CHECK(took < 2000);
@@ -105,12 +113,9 @@ TEST_CASE("http: a body that trickles is cut off at the deadline, not per read")
   });
   self = &server;
   const int64_t t0 = Deadline::nowMs();
-  try {
-    exchange(to(server.url()), Deadline::in(500));
-    FAIL("a trickling server was waited for past the deadline");
-  } catch (const TransportError &e) {
-    CHECK(e.kind() == TransportError::Kind::Timeout);
-  }
+  const auto e = failure(to(server.url()), Deadline::in(500));
+  REQUIRE(e);
+  CHECK(e->kind() == TransportError::Kind::Timeout);
   CHECK(Deadline::nowMs() - t0 < 2000);
 }
 
@@ -120,13 +125,10 @@ TEST_CASE("http: an expired deadline fails at once, without connecting") {
     ++calls;
     res.send() << "ok";
   });
-  try {
-    exchange(to(server.url()), Deadline(Deadline::nowMs() - 1));
-    FAIL("an expired deadline was ignored");
-  } catch (const TransportError &e) {
-    CHECK(e.kind() == TransportError::Kind::Timeout);
-    CHECK_FALSE(e.requestSent());
-  }
+  const auto e = failure(to(server.url()), Deadline(Deadline::nowMs() - 1));
+  REQUIRE_MESSAGE(e, "an expired deadline was ignored");
+  CHECK(e->kind() == TransportError::Kind::Timeout);
+  CHECK_FALSE(e->requestSent());
   CHECK(calls == 0);
 }
 
@@ -137,15 +139,12 @@ TEST_CASE("http: a refused connection is a Connect error naming the origin") {
     Poco::Net::ServerSocket s(LocalServer::loopbackAnyPort());
     port = s.address().port();
   }
-  try {
-    exchange(to("http://127.0.0.1:" + std::to_string(port)), Deadline::in(5000));
-    FAIL("connected to a closed port");
-  } catch (const TransportError &e) {
-    CHECK(e.kind() == TransportError::Kind::Connect);
-    CHECK(std::string(e.what()) ==
-          "cannot connect to http://127.0.0.1:" + std::to_string(port) + ": connection refused");
-    CHECK(e.detail().find("Connection refused") != std::string::npos);
-  }
+  const auto e = failure(to("http://127.0.0.1:" + std::to_string(port)), Deadline::in(5000));
+  REQUIRE_MESSAGE(e, "connected to a closed port");
+  CHECK(e->kind() == TransportError::Kind::Connect);
+  CHECK(std::string(e->what()) ==
+        "cannot connect to http://127.0.0.1:" + std::to_string(port) + ": connection refused");
+  CHECK(e->detail().find("Connection refused") != std::string::npos);
 }
 
 TEST_CASE("http: a response larger than the limit is refused") {
@@ -155,4 +154,15 @@ TEST_CASE("http: a response larger than the limit is refused") {
   HttpRequest r = to(server.url());
   r.maxResponseBytes = 1000;
   CHECK_THROWS_AS(exchange(r, Deadline::in(5000)), TransportError);
+}
+
+TEST_CASE("http: a body cut short of its Content-Length is an Io error") {
+  LocalServer server([](Poco::Net::HTTPServerRequest &, Poco::Net::HTTPServerResponse &res) {
+    res.setContentLength(100);
+    res.send() << "only ten.."; // and the connection closes
+  });
+  const auto e = failure(to(server.url()), Deadline::in(5000));
+  REQUIRE_MESSAGE(e, "a truncated body was taken for the whole");
+  CHECK(e->kind() == TransportError::Kind::Io);
+  CHECK(e->requestSent());
 }
