@@ -98,7 +98,7 @@ TEST_CASE("http: a server that stalls before answering is cut off at the deadlin
   CHECK(e->requestSent());
   const int64_t took = Deadline::nowMs() - t0;
   CHECK(took >= 250);
-  CHECK(took < 2000);
+  CHECK(took < 5000); // the server would have answered after 10 s
 }
 
 TEST_CASE("http: a body that trickles is cut off at the deadline, not per read") {
@@ -112,11 +112,11 @@ TEST_CASE("http: a body that trickles is cut off at the deadline, not per read")
     }
   });
   self = &server;
-  const int64_t t0 = Deadline::nowMs();
+  // The whole body takes 10 s, each read a tenth of a second: only the
+  // request's deadline can end the exchange with a Timeout.
   const auto e = failure(to(server.url()), Deadline::in(500));
   REQUIRE(e);
   CHECK(e->kind() == TransportError::Kind::Timeout);
-  CHECK(Deadline::nowMs() - t0 < 2000);
 }
 
 TEST_CASE("http: an expired deadline fails at once, without connecting") {
