@@ -1,5 +1,7 @@
 #pragma once
 
+#include <rexray/sdk/values.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,13 +13,11 @@ namespace rexray {
 // config model, driver schemas and create options. Each returns nullopt for
 // text that is not of its kind; callers word the error for their context.
 
-// true/yes/on/1 and false/no/off/0, any case, surrounding blanks ignored.
-std::optional<bool> parseBool(const std::string &text);
-// A decimal integer with an optional sign.
-std::optional<int64_t> parseInt(const std::string &text);
-// Go-style durations restricted to h, m, s and ms (also compound: "1m30s",
-// fractions: "1.5s"); a bare integer counts seconds, as REX-Ray 0.3 did.
-std::optional<int64_t> parseDurationMs(const std::string &text);
+// Bool, int and duration are the SDK's own reading (rexray/sdk/values.hpp), so
+// that a plugin reading its values agrees with the host that judged them.
+using sdk::values::parseBool;
+using sdk::values::parseDurationMs;
+using sdk::values::parseInt;
 // A file mode in octal ("0700", "700", "0o700"), or its decimal value (448).
 std::optional<uint32_t> parseFileMode(const std::string &text);
 // A list written as one string (env, flags): blank-separated words.

@@ -56,58 +56,6 @@ std::string join(const std::vector<std::string> &items, const std::string &sep) 
   return out;
 }
 
-std::optional<bool> parseBool(const std::string &s) {
-  const std::string v = lower(trim(s));
-  if (v == "true" || v == "yes" || v == "on" || v == "1") return true;
-  if (v == "false" || v == "no" || v == "off" || v == "0") return false;
-  return std::nullopt;
-}
-
-std::optional<int64_t> parseInt(const std::string &s) {
-  const std::string t = trim(s);
-  if (t.empty()) return std::nullopt;
-  size_t i = (t[0] == '-' || t[0] == '+') ? 1 : 0;
-  if (i == t.size()) return std::nullopt;
-  for (size_t j = i; j < t.size(); ++j)
-    if (!std::isdigit(static_cast<unsigned char>(t[j]))) return std::nullopt;
-  if (t.size() - i > 18) return std::nullopt;
-  return std::strtoll(t.c_str(), nullptr, 10);
-}
-
-std::optional<int64_t> parseDurationMs(const std::string &s) {
-  const std::string t = lower(trim(s));
-  if (t.empty()) return std::nullopt;
-  if (auto n = parseInt(t)) {
-    if (*n < 0 || *n > INT64_MAX / 1000) return std::nullopt;
-    return *n * 1000;
-  }
-  double total = 0;
-  size_t i = 0;
-  while (i < t.size()) {
-    const size_t start = i;
-    while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
-    if (i == start) return std::nullopt;
-    const std::string num = t.substr(start, i - start);
-    if (std::count(num.begin(), num.end(), '.') > 1 || num == ".") return std::nullopt;
-    const double n = std::strtod(num.c_str(), nullptr);
-    double unit = 0;
-    if (t.compare(i, 2, "ms") == 0) {
-      unit = 1, i += 2;
-    } else if (t.compare(i, 1, "s") == 0) {
-      unit = 1000, i += 1;
-    } else if (t.compare(i, 1, "m") == 0) {
-      unit = 60 * 1000, i += 1;
-    } else if (t.compare(i, 1, "h") == 0) {
-      unit = 3600 * 1000, i += 1;
-    } else {
-      return std::nullopt;
-    }
-    total += n * unit;
-  }
-  if (!std::isfinite(total) || total > 9.2e18) return std::nullopt;
-  return static_cast<int64_t>(std::llround(total));
-}
-
 std::optional<int64_t> parseIso8601(const std::string &s) {
   const std::string t = trim(s);
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;

@@ -1,6 +1,8 @@
 #ifndef REXRAY_EBS_TEXT_H
 #define REXRAY_EBS_TEXT_H
 
+#include <rexray/sdk/values.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,13 +19,10 @@ bool contains(const std::string &s, const std::string &needle);
 std::vector<std::string> split(const std::string &s, char sep);
 std::string join(const std::vector<std::string> &items, const std::string &sep);
 
-// "true"/"yes"/"on"/"1" and their opposites, case-insensitive; nullopt otherwise.
-std::optional<bool> parseBool(const std::string &s);
-// A whole number (optionally signed); nullopt for anything else.
-std::optional<int64_t> parseInt(const std::string &s);
-// Go-style durations as the core reads them: "100ms", "2m", "1m30s", "1.5s";
-// a bare number is seconds. nullopt when malformed.
-std::optional<int64_t> parseDurationMs(const std::string &s);
+// Config values read exactly as the host reads them (the SDK's values.hpp).
+using sdk::values::parseBool;
+using sdk::values::parseDurationMs;
+using sdk::values::parseInt;
 
 // ISO 8601 / RFC 3339 UTC ("2018-03-01T17:23:44.000Z", "2018-03-01T17:23:44Z")
 // to seconds since the epoch; nullopt when malformed.
