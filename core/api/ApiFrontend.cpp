@@ -119,7 +119,7 @@ ApiFrontend::Reply ApiFrontend::handle(const std::string &method, const std::str
         o->set("state", stateName(s.state));
         o->set("error", s.error);
         if (s.state == ServiceDirectory::State::Ready) {
-          auto &svc = _services.get(s.name);
+          auto &svc = _services.get(s.name, deadline);
           o->set("driver", svc.driver().plugin().name);
           o->set("scope", svc.driver().scope());
         }
@@ -128,7 +128,7 @@ ApiFrontend::Reply ApiFrontend::handle(const std::string &method, const std::str
       return array(out);
     }
     if (n < 2) throw Error(ErrorKind::NotFound, "no such API route: " + method + " " + uri);
-    VolumeService &svc = _services.get(parts[1]);
+    VolumeService &svc = _services.get(parts[1], deadline);
 
     if (method == "GET" && is(2, "instance")) {
       auto o = json::orderedObject();

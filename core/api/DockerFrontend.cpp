@@ -164,41 +164,43 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std:
   }
   try {
     if (path == "/VolumeDriver.Capabilities") {
-      const std::string scope = _services.get(_service).driver().scope();
+      const std::string scope = _services.get(_service, deadline).driver().scope();
       return ok("{\"Capabilities\":{\"Scope\":" + quoted(scope) + "}}");
     }
     if (path == "/VolumeDriver.Path") {
       const std::string name = requiredName(request);
-      auto v = _services.get(_service).cachedFind(name);
+      auto v = _services.get(_service, deadline).cachedFind(name);
       return mountpoint(v ? v->mountPath : "");
     }
     if (path == "/VolumeDriver.Get") {
       const std::string name = requiredName(request);
-      auto v = _services.get(_service).cachedFind(name);
+      auto v = _services.get(_service, deadline).cachedFind(name);
       if (!v)
         throw Error(ErrorKind::NotFound,
                     "volume '" + name + "' not found in service '" + _service + "'");
       return ok(getReply(*v));
     }
-    if (path == "/VolumeDriver.List") return ok(listReply(_services.get(_service).cachedList()));
+    if (path == "/VolumeDriver.List")
+      return ok(listReply(_services.get(_service, deadline).cachedList()));
     if (path == "/VolumeDriver.Mount") {
       const std::string name = requiredName(request);
       const std::string id = optionalString(request, "ID");
-      return mountpoint(_services.get(_service).mount(name, id, MountOptions{}, deadline));
+      return mountpoint(
+          _services.get(_service, deadline).mount(name, id, MountOptions{}, deadline));
     }
     if (path == "/VolumeDriver.Unmount") {
       const std::string name = requiredName(request);
-      _services.get(_service).unmount(name, optionalString(request, "ID"), deadline);
+      _services.get(_service, deadline).unmount(name, optionalString(request, "ID"), deadline);
       return ok("{\"Err\":\"\"}");
     }
     if (path == "/VolumeDriver.Create") {
       const std::string name = requiredName(request);
       CreateSpec spec = parseCreateOptions(name, createOptions(request));
-      _services.get(_service).ensure(spec, deadline);
+      _services.get(_service, deadline).ensure(spec, deadline);
       return ok("{\"Err\":\"\"}");
     }
     if (path == "/VolumeDriver.Remove") {
-      _services.get(_service).remove(requiredName(request), false, deadline);
+      _services.get(_service, deadline).remove(requiredName(request), false, deadline);
       return ok("{\"Err\":\"\"}");
     }
     return {404, "{\"Err\":" + quoted("unknown method " + path) + "}"};

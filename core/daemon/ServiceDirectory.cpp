@@ -38,13 +38,12 @@ void ServiceDirectory::markFailed(const std::string &name, const std::string &re
   _changed.notify_all();
 }
 
-VolumeService &ServiceDirectory::get(const std::string &name,
-                                     std::chrono::milliseconds wait) const {
+VolumeService &ServiceDirectory::get(const std::string &name, const Deadline &deadline) const {
   std::unique_lock<std::mutex> lock(_mutex);
   auto it = _entries.find(name);
   if (it == _entries.end()) throw Error(ErrorKind::NotFound, "service '" + name + "' not found");
   const Entry &e = it->second;
-  if (!_changed.wait_for(lock, wait, [&] { return e.state != State::Starting; }))
+  if (!_changed.wait_until(lock, deadline.when(), [&] { return e.state != State::Starting; }))
     throw Error(ErrorKind::Timeout, "service '" + name + "' is still starting");
   if (e.state == State::Failed)
     throw Error(ErrorKind::Backend, "service '" + name + "' failed to start: " + e.error);

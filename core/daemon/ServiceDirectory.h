@@ -2,6 +2,8 @@
 
 #include "volume/VolumeService.h"
 
+#include "util/Deadline.h"
+
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -30,9 +32,8 @@ public:
   void markFailed(const std::string &name, const std::string &reason);
 
   // Throws NotFound for an unknown name, the failure for a failed service,
-  // and Timeout when it is still starting after `wait`.
-  VolumeService &get(const std::string &name,
-                     std::chrono::milliseconds wait = std::chrono::seconds(60)) const;
+  // and Timeout when it is still starting at the request's deadline.
+  VolumeService &get(const std::string &name, const Deadline &deadline) const;
   const std::vector<std::string> &names() const { return _names; }
   const std::string &defaultName() const { return _names.front(); }
   std::vector<Status> statuses() const;
