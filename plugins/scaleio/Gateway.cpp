@@ -112,8 +112,8 @@ Gateway::Session Gateway::session(const Deadline &deadline, const std::string &s
   if (!success(reply.status)) {
     const auto e = GatewayError::fromReply(reply.status, reply.body);
     if (e.status() == RXR_E_AUTH)
-      throw sdk::Error(RXR_E_AUTH,
-                       "the gateway refused user '" + _credentials.userName + "': " + e.what());
+      throw sdk::Error(RXR_E_AUTH, "the gateway " + _credentials.gateway + " refused user '" +
+                                       _credentials.userName + "': " + e.what());
     throw e;
   }
   _session.token = parseString(reply.body, "login token");

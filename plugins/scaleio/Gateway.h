@@ -18,6 +18,7 @@ namespace rexray::scaleio {
 struct Credentials {
   std::string userName, password;
   std::string apiVersion; // "" = ask the gateway
+  std::string gateway;    // how errors name the gateway (its endpoint)
 };
 
 class Gateway {

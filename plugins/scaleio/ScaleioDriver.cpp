@@ -21,6 +21,17 @@ constexpr int64_t kDrvCfgMs = 10000;
 
 const char *const kSdcRel = "/api/System/relationship/Sdc";
 
+// A copy is made through a snapshot of its source, renamed to this prefix
+// and the copy's id (15 + 16 characters: within ScaleIO's 31), so that it is
+// told apart from the user's snapshots without any state of our own.
+const std::string kCopyBasePrefix = "rexray-copy-of-";
+
+bool isCopyBase(const Volume &v, const std::map<std::string, const Volume *> &byId) {
+  if (v.name.compare(0, kCopyBasePrefix.size(), kCopyBasePrefix) != 0) return false;
+  const auto copy = byId.find(v.name.substr(kCopyBasePrefix.size()));
+  return copy != byId.end() && copy->second->ancestorVolumeId == v.id;
+}
+
 Deadline deadlineOf(const sdk::Call &call) {
   return Deadline::of(call, kFallbackMs);
 }
@@ -62,7 +73,8 @@ ScaleioDriver::ScaleioDriver(const sdk::Host &host, std::string service, Scaleio
                              std::unique_ptr<GatewayTransport> transport)
     : Driver(host, std::move(service)), _settings(std::move(settings)),
       _gateway(transport ? std::move(transport) : makeHttpTransport(_settings),
-               Credentials{_settings.userName, _settings.password, _settings.apiVersion}) {
+               Credentials{_settings.userName, _settings.password, _settings.apiVersion,
+                           _settings.endpoint}) {
   if (_settings.https() && _settings.insecure)
     this->host().warn("scaleio.insecure: the gateway's certificate is not verified");
 }
@@ -183,6 +195,83 @@ std::string ScaleioDriver::snapshotOf(const std::string &sourceId, const std::st
   }
 }
 
+Volume ScaleioDriver::volumeFromSnapshot(const std::string &snapshotId,
+                                         const sdk::CreateOptions &opts, const Deadline &d) {
+  // A snapshot of the snapshot is a writable copy of its data: ScaleIO's
+  // only way (and Cinder's) to make a volume from one.
+  const std::string id = snapshotOf(snapshotId, opts.name, d);
+  Volume made = fetch(id, d, "volume");
+  if (opts.sizeGiB > sizeGiBOf(made.sizeKb)) {
+    const int64_t gib = roundedSizeGiB(opts.sizeGiB);
+    action(made, "setVolumeSize", jsonObject({{"sizeInGB", std::to_string(gib)}}), d);
+    made = fetch(id, d, "volume");
+  }
+  return made;
+}
+
+Volume ScaleioDriver::copyOf(const sdk::CreateOptions &opts, const Deadline &d) {
+  const Volume source = fetch(opts.fromVolumeId, d, "volume");
+  const auto all = everything(d);
+  // A snapshot's snapshot already is a volume (VolumeKind.h).
+  if (isSnapshot(source, indexById(all))) {
+    const Volume made = volumeFromSnapshot(source.id, opts, d);
+    host().info("volume " + opts.name + " (" + made.id + ") copied from snapshot " + source.id);
+    return made;
+  }
+  // Refused before the base exists, so a taken name leaves nothing behind.
+  if (idOfName(opts.name, d))
+    throw sdk::Error(RXR_E_EXISTS, "the name '" + opts.name + "' is already in use");
+  // A snapshot of a volume would be listed as a snapshot, so the copy is made
+  // as a restore is: the volume's snapshot (the base), then the base's
+  // snapshot, which is a volume holding the source's data.
+  Volume base;
+  base.id = snapshotOf(source.id, "", d);
+  Volume made;
+  try {
+    made = volumeFromSnapshot(base.id, opts, d);
+  } catch (...) {
+    // Without its copy the base is a snapshot nobody asked for.
+    try {
+      action(base, "removeVolume", jsonObject({{"removeMode", "ONLY_ME"}}), d);
+    } catch (const std::exception &e) {
+      host().warn("snapshot " + base.id + " made to copy " + source.id +
+                  " is left behind: " + e.what());
+    }
+    throw;
+  }
+  try {
+    // The name ties the base to its copy: hidden from snapshot listings and
+    // removed with the copy (kCopyBasePrefix).
+    action(base, "setVolumeName", jsonObject({{"newName", kCopyBasePrefix + made.id}}), d);
+  } catch (const std::exception &e) {
+    host().warn("volume " + made.id + ": could not name the snapshot it was copied through (" +
+                base.id + "), so it is listed as a snapshot of " + source.id + ": " + e.what());
+  }
+  host().info("volume " + opts.name + " (" + made.id + ") copied from volume " + source.name);
+  return made;
+}
+
+void ScaleioDriver::removeCopyBase(const Volume &copy, const Deadline &d) {
+  try {
+    const auto all = everything(d);
+    const auto byId = indexById(all);
+    const auto it = byId.find(copy.ancestorVolumeId);
+    // Its name says whose base it is; the copy itself is gone from the list.
+    if (it == byId.end() || it->second->name != kCopyBasePrefix + copy.id ||
+        !it->second->mappings.empty())
+      return;
+    const auto child = std::find_if(all.begin(), all.end(), [&](const Volume &v) {
+      return v.ancestorVolumeId == copy.ancestorVolumeId;
+    });
+    if (child != all.end()) return; // someone made a volume from it: it stays theirs
+    action(*it->second, "removeVolume", jsonObject({{"removeMode", "ONLY_ME"}}), d);
+  } catch (const std::exception &e) {
+    // The copy is gone, which is what was asked; the base is now listed.
+    host().warn("volume " + copy.id + " removed, but not the snapshot it was copied through (" +
+                copy.ancestorVolumeId + "): " + e.what());
+  }
+}
+
 sdk::Volume ScaleioDriver::toVolume(const Volume &v, const Topology &t) {
   sdk::Volume out;
   out.id = v.id;
@@ -245,22 +334,12 @@ sdk::Volume ScaleioDriver::volume(const sdk::Call &call, const std::string &id) 
 sdk::Volume ScaleioDriver::createVolume(const sdk::Call &call, const sdk::CreateOptions &opts) {
   const Deadline d = deadlineOf(call);
   checkName(opts.name, "volume");
-  if (!opts.fromVolumeId.empty())
-    throw sdk::Error(RXR_E_UNSUPPORTED, "ScaleIO cannot copy a volume: snapshot it, then create "
-                                        "a volume from the snapshot");
   const Topology &t = topology(d);
+  if (!opts.fromVolumeId.empty()) return toVolume(copyOf(opts, d), t);
   if (!opts.fromSnapshotId.empty()) {
     const Volume source = fetch(opts.fromSnapshotId, d, "snapshot");
-    // A snapshot of the snapshot is a writable copy of its data: ScaleIO's
-    // only way (and Cinder's) to make a volume from one.
-    const std::string id = snapshotOf(source.id, opts.name, d);
-    Volume made = fetch(id, d, "volume");
-    if (opts.sizeGiB > sizeGiBOf(made.sizeKb)) {
-      const int64_t gib = roundedSizeGiB(opts.sizeGiB);
-      action(made, "setVolumeSize", jsonObject({{"sizeInGB", std::to_string(gib)}}), d);
-      made = fetch(id, d, "volume");
-    }
-    host().info("volume " + opts.name + " (" + id + ") created from snapshot " + source.name);
+    const Volume made = volumeFromSnapshot(source.id, opts, d);
+    host().info("volume " + opts.name + " (" + made.id + ") created from snapshot " + source.name);
     return toVolume(made, t);
   }
   const std::string poolOption = option(opts, "storagePool");
@@ -302,6 +381,7 @@ void ScaleioDriver::removeVolume(const sdk::Call &call, const std::string &id, b
     unmapAll(v, d);
   }
   action(v, "removeVolume", jsonObject({{"removeMode", "ONLY_ME"}}), d);
+  if (!v.ancestorVolumeId.empty()) removeCopyBase(v, d);
 }
 
 std::string ScaleioDriver::attachVolume(const sdk::Call &call, const sdk::AttachOptions &opts) {
@@ -346,7 +426,8 @@ std::vector<sdk::Snapshot> ScaleioDriver::snapshots(const sdk::Call &call,
   const auto byId = indexById(all);
   std::vector<sdk::Snapshot> out;
   for (const auto &v : all)
-    if (isSnapshot(v, byId) && (volumeId.empty() || v.ancestorVolumeId == volumeId))
+    if (isSnapshot(v, byId) && !isCopyBase(v, byId) &&
+        (volumeId.empty() || v.ancestorVolumeId == volumeId))
       out.push_back(toSnapshot(v));
   return out;
 }

@@ -66,6 +66,10 @@ private:
   void unmap(const Volume &v, const std::string &sdcId, const Deadline &d);
   void unmapAll(const Volume &v, const Deadline &d);
   std::string snapshotOf(const std::string &sourceId, const std::string &name, const Deadline &d);
+  Volume volumeFromSnapshot(const std::string &snapshotId, const sdk::CreateOptions &opts,
+                            const Deadline &d);
+  Volume copyOf(const sdk::CreateOptions &opts, const Deadline &d);
+  void removeCopyBase(const Volume &copy, const Deadline &d);
 
   sdk::Volume toVolume(const Volume &v, const Topology &t);
   static sdk::Snapshot toSnapshot(const Volume &v);

@@ -21,13 +21,15 @@ template <typename T> std::string labels(const std::vector<T> &objects) {
 
 // The one object whose id is `id` or, failing that, whose name is `name`.
 // An unset pair matches only when there is exactly one object.
+// `owner` names where the objects were looked for, in the error.
 template <typename T>
 const T &pick(const std::vector<T> &objects, const std::string &id, const std::string &name,
-              const std::string &what, const std::string &keys) {
+              const std::string &what, const std::string &keys,
+              const std::string &owner = "the gateway") {
   if (id.empty() && name.empty()) {
     if (objects.size() == 1) return objects.front();
-    throw sdk::Error(RXR_E_INVALID, "the gateway has " + std::to_string(objects.size()) + " " +
-                                        what + "s (" + labels(objects) + "): set " + keys);
+    throw sdk::Error(RXR_E_INVALID, owner + " has " + std::to_string(objects.size()) + " " + what +
+                                        "s (" + labels(objects) + "): set " + keys);
   }
   for (const auto &o : objects)
     if (!id.empty() && o.id == id) return o;
@@ -39,7 +41,7 @@ const T &pick(const std::vector<T> &objects, const std::string &id, const std::s
     found = &o;
   }
   if (!found)
-    throw sdk::Error(RXR_E_INVALID, "the gateway has no " + what + " " +
+    throw sdk::Error(RXR_E_INVALID, owner + " has no " + what + " " +
                                         (id.empty() ? "named '" + name + "'" : "'" + id + "'") +
                                         " (it has " + labels(objects) + ")");
   return *found;
@@ -79,9 +81,10 @@ Topology Topology::discover(Gateway &gateway, const ScaleioSettings &settings,
     if (t.protectionDomainId.empty() || p.protectionDomainId == t.protectionDomainId)
       candidates.push_back(p);
   if (!settings.storagePoolId.empty() || !settings.storagePoolName.empty())
-    t.defaultPoolId = pick(candidates, settings.storagePoolId, settings.storagePoolName,
-                           "storage pool", "scaleio.storagePoolID or scaleio.storagePoolName")
-                          .id;
+    t.defaultPoolId =
+        pick(candidates, settings.storagePoolId, settings.storagePoolName, "storage pool",
+             "scaleio.storagePoolID or scaleio.storagePoolName", t.poolScope())
+            .id;
   else if (candidates.size() == 1)
     t.defaultPoolId = candidates.front().id;
   return t;
@@ -98,7 +101,7 @@ const StoragePool &Topology::poolFor(const std::string &nameOrId) const {
                                 "storagePool option (or --volumeType) with one of " +
                                 labels(candidates));
   try {
-    const auto &p = pick(candidates, wanted, wanted, "storage pool", "storagePool");
+    const auto &p = pick(candidates, wanted, wanted, "storage pool", "storagePool", poolScope());
     return *poolById(p.id);
   } catch (const sdk::Error &e) {
     throw std::invalid_argument(e.what());
@@ -109,6 +112,12 @@ const StoragePool *Topology::poolById(const std::string &id) const {
   for (const auto &p : pools)
     if (p.id == id) return &p;
   return nullptr;
+}
+
+std::string Topology::poolScope() const {
+  if (protectionDomainId.empty()) return "the gateway";
+  return "protection domain '" + protectionDomainName(protectionDomainId) + "' (" +
+         protectionDomainId + ")";
 }
 
 std::string Topology::protectionDomainName(const std::string &id) const {

@@ -32,6 +32,8 @@ struct Topology {
   // nullptr when the system has no such pool.
   const StoragePool *poolById(const std::string &id) const;
   std::string protectionDomainName(const std::string &id) const;
+  // Where pools are looked for, for errors: the configured PD, else the gateway.
+  std::string poolScope() const;
 };
 
 } // namespace rexray::scaleio

@@ -9,7 +9,16 @@ Sections:
           too long and unknown options refused, removal
   docker  the daemon's Docker socket: Create with -o thinOrThick and
           storagePool passing through to the gateway, Mount, every token
-          expiring mid-run (one re-login, no error), Unmount, Remove
+          expiring mid-run (one re-login, no error), Unmount, Remove; a
+          volume's data written through one Mount read back through the next
+  copy    volume create --volumeID: a copy with the source's data, listed
+          as a volume (its base snapshot hidden, removed with it); snapshot
+          copy refused as unsupported
+  preempt a volume mapped to another SDC: mount refused naming that SDC;
+          with VOLUME_MOUNT_PREEMPT=true taken from it and mounted here
+  auth    a wrong password: an auth error naming the gateway, one login try
+  pools   a pool of another protection domain by configuration; pools
+          outside the configured protection domain refused naming both
   https   a second emulator behind TLS: insecure: true works, without it the
           self-signed certificate is refused with a clear error
 
@@ -39,7 +48,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "emulators", "scaleio"))
 from testkit import (DaemonControl, Report, UnixHTTPConnection, detach_loops_under, diag,
                      exit_on_signals, leftovers_under, loop_backing_files, mount_of, poll,
                      rexray_binary, run_sections, stop_all, unmount_under)  # noqa: E402
-from client import EmulatorProcess  # noqa: E402
+from client import EmulatorProcess, GatewayClient  # noqa: E402
 
 ID_RE = re.compile(r"^[0-9a-f]{16}$")
 KB_PER_GIB = 1024 * 1024
@@ -50,15 +59,15 @@ def outcome(r):
     return "exit %s; stdout: %s; stderr: %s" % (r.returncode, r.stdout.strip(), r.stderr.strip())
 
 
-def config_text(info, extra=()):
+def config_text(info, extra=(), pd="pd1", pool="pool1", password=None):
     """A REX-Ray 0.11 style file for the emulator's system, pool1 by default."""
     lines = ["rexray:", "  storageDrivers: [scaleio]", "scaleio:",
              "  endpoint: %s" % info["url"],
              "  userName: %s" % info["user"],
-             "  password: %s" % info["password"],
+             "  password: %s" % (password or info["password"]),
              "  systemName: %s" % info["system_name"],
-             "  protectionDomainName: pd1",
-             "  storagePoolName: pool1",
+             "  protectionDomainName: %s" % pd,
+             "  storagePoolName: %s" % pool,
              "  deviceRoot: %s" % info["device_root"]]
     return "\n".join(lines + ["  " + e for e in extra]) + "\n"
 
@@ -74,10 +83,11 @@ class Node(DaemonControl):
         self.sock = os.path.join(home, "run/docker/plugins/rexray.sock")
         os.makedirs(home, exist_ok=True)
 
-    def cli(self, *args, timeout=120):
+    def cli(self, *args, timeout=120, env=None):
         keep = {k: v for k, v in os.environ.items()
                 if not k.startswith(("REXRAY_", "SCALEIO_", "LIBSTORAGE_", "VOLUME_"))}
         keep.update(REXRAY_HOME=self.home, HOME=self.home, SCALEIO_DRVCFGPATH=self.drv_cfg)
+        keep.update(env or {})
         return subprocess.run([self.binary, "-c", self.config] + list(args), env=keep,
                               capture_output=True, text=True, timeout=timeout)
 
@@ -123,10 +133,10 @@ class Suite:
         self.emulators.append(emu)
         return emu.start()
 
-    def node(self, name, emu, extra=()):
+    def node(self, name, emu, extra=(), **config):
         path = os.path.join(self.root, name + ".yml")
         with open(path, "w") as f:
-            f.write(config_text(emu.info, extra))
+            f.write(config_text(emu.info, extra, **config))
         n = Node(self.binary, os.path.join(self.root, name), path, emu.info)
         self.nodes.append(n)
         return n
@@ -172,6 +182,13 @@ class Suite:
                 return f.read()
         except OSError as e:
             return repr(e)
+
+    def write_greeting(self, path):
+        with open(os.path.join(path, "greeting"), "w") as f:
+            f.write(GREETING)
+
+    def logins(self, emu):
+        return emu.control("GET", "/calls")["calls"].get("GET /api/login", 0)
 
     # ---- sections
     def cli(self):
@@ -285,10 +302,141 @@ class Suite:
         after = emu.control("GET", "/calls")["calls"].get("GET /api/login", 0)
         r.check("the daemon logged in again once (%d -> %d)" % (logins, after), after == logins + 1)
         r.check("and thick1 is unmapped", not self.gateway_volume(emu, thick.get("id", "")).get("mappedSdcInfo"))
-        for name in ("thick1", "thin2"):
+
+        # Data through the socket: what one Mount wrote, the next one reads.
+        st, rep = node.plugin_call("VolumeDriver.Create", {"Name": "dockdata", "Opts": {"size": "1"}})
+        r.check("Docker Create dockdata", st == 200 and not rep.get("Err"), rep)
+        did = node.listing().get("dockdata", {}).get("id", "")
+        st, rep = node.plugin_call("VolumeDriver.Mount", {"Name": "dockdata", "ID": "c2"})
+        mp = rep.get("Mountpoint") or ""
+        r.check("Docker Mount dockdata: %s" % mp, st == 200 and not rep.get("Err") and mp, rep)
+        dev = self.check_mounted(node, emu, "dockdata", did)
+        if mp:
+            self.write_greeting(mp)
+        st, rep = node.plugin_call("VolumeDriver.Unmount", {"Name": "dockdata", "ID": "c2"})
+        r.check("Docker Unmount dockdata", st == 200 and not rep.get("Err"), rep)
+        self.check_released(node, emu, "dockdata", did, dev)
+        st, rep = node.plugin_call("VolumeDriver.Mount", {"Name": "dockdata", "ID": "c3"})
+        mp = rep.get("Mountpoint") or ""
+        r.check("Docker Mount dockdata again", st == 200 and not rep.get("Err") and mp, rep)
+        r.check("the file written through the first Mount is there", mp and self.read_back(mp) == GREETING)
+        st, rep = node.plugin_call("VolumeDriver.Unmount", {"Name": "dockdata", "ID": "c3"})
+        r.check("Docker Unmount dockdata again", st == 200 and not rep.get("Err"), rep)
+        for name in ("thick1", "thin2", "dockdata"):
             st, rep = node.plugin_call("VolumeDriver.Remove", {"Name": name})
             r.check("Docker Remove %s" % name, st == 200 and not rep.get("Err"), rep)
+        left = [v["id"] for v in emu.control("GET", "/state").get("volumes", [])]
+        r.check("Docker Remove left the gateway no volume", left == [], left)
         node.stop()
+
+    def copy(self):
+        r = self.r
+        emu = self.emulators[0]
+        node = self.node("copy", emu)
+        c = node.cli("volume", "create", "source", "--size", "1")
+        sid = node.listing().get("source", {}).get("id", "")
+        r.check("create source", c.returncode == 0 and ID_RE.match(sid), outcome(c))
+        m = node.cli("volume", "mount", "source")
+        r.check("mount source", m.returncode == 0, outcome(m))
+        if m.returncode == 0:
+            self.write_greeting(m.stdout.strip())
+        r.check("unmount source", node.cli("volume", "unmount", "source").returncode == 0)
+
+        c = node.cli("volume", "create", "copy1", "--volumeID", "source")
+        vols = node.listing()
+        cid = vols.get("copy1", {}).get("id", "")
+        r.check("volume create copy1 --volumeID source", c.returncode == 0 and ID_RE.match(cid), outcome(c))
+        r.check("volume ls lists the source and the copy, nothing else", set(vols) == {"source", "copy1"}, vols)
+        copy = self.gateway_volume(emu, cid)
+        base = self.gateway_volume(emu, copy.get("ancestorVolumeId") or "")
+        r.check("the gateway: copy1 is a snapshot of a snapshot of source (%s)" % base.get("name"),
+                base.get("ancestorVolumeId") == sid and base.get("name") == "rexray-copy-of-" + cid, (copy, base))
+        sl = node.cli("snapshot", "ls")
+        r.check("the base snapshot is not listed as a snapshot",
+                sl.returncode == 0 and len(sl.stdout.strip().splitlines()) <= 1, outcome(sl))
+        r.check("copy1 has the source's size", vols.get("copy1", {}).get("size") == 8, vols.get("copy1"))
+        m = node.cli("volume", "mount", "copy1")
+        r.check("mount copy1", m.returncode == 0, outcome(m))
+        self.check_mounted(node, emu, "copy1", cid)
+        r.check("copy1 has the source's file", m.returncode == 0 and self.read_back(m.stdout.strip()) == GREETING)
+        r.check("unmount copy1", node.cli("volume", "unmount", "copy1").returncode == 0)
+
+        s = node.cli("snapshot", "create", "source", "snapc")
+        r.check("snapshot create snapc", s.returncode == 0, outcome(s))
+        self.refused("snapshot copy is unsupported", node.cli("snapshot", "copy", "snapc", "snapc2"),
+                     "not supported")
+
+        rm = node.cli("volume", "rm", "copy1")
+        r.check("volume rm copy1", rm.returncode == 0, outcome(rm))
+        r.check("its base snapshot went with it", not self.gateway_volume(emu, base.get("id", "")), base)
+        r.check("the source stays", self.gateway_volume(emu, sid).get("id") == sid)
+        rm = node.cli("volume", "rm", "source")
+        sr = node.cli("snapshot", "rm", "snapc")
+        r.check("remove source and snapc", rm.returncode == 0 and sr.returncode == 0, (outcome(rm), outcome(sr)))
+        left = [v["id"] for v in emu.control("GET", "/state").get("volumes", [])]
+        r.check("the gateway has no volume left", left == [], left)
+
+    def preempt(self):
+        r = self.r
+        emu = self.emulators[0]
+        info = emu.info
+        node = self.node("preempt", emu)
+        c = node.cli("volume", "create", "shared", "--size", "1")
+        vid = node.listing().get("shared", {}).get("id", "")
+        r.check("create shared", c.returncode == 0 and ID_RE.match(vid), outcome(c))
+        # The other node (node1 in the seed) maps it, as its rexray would.
+        gw = GatewayClient(info["url"], info["user"], info["password"])
+        gw.post("/api/instances/Volume::%s/action/addMappedSdc" % vid,
+                {"sdcId": info["other_sdc_id"], "allowMultipleMappings": "false"})
+        mapped = [m["sdcId"] for m in (self.gateway_volume(emu, vid).get("mappedSdcInfo") or [])]
+        r.check("the gateway has it mapped to the other SDC", mapped == [info["other_sdc_id"]], mapped)
+        self.refused("mount without preemption is refused, naming the other SDC",
+                     node.cli("volume", "mount", "shared"), info["other_sdc_id"], "preempt")
+        mapped = [m["sdcId"] for m in (self.gateway_volume(emu, vid).get("mappedSdcInfo") or [])]
+        r.check("... and the other SDC keeps it", mapped == [info["other_sdc_id"]], mapped)
+        m = node.cli("volume", "mount", "shared", env={"VOLUME_MOUNT_PREEMPT": "true"})
+        r.check("VOLUME_MOUNT_PREEMPT=true: mounted here", m.returncode == 0, outcome(m))
+        self.check_mounted(node, emu, "shared", vid)
+        r.check("unmount shared", node.cli("volume", "unmount", "shared").returncode == 0)
+        rm = node.cli("volume", "rm", "shared")
+        r.check("remove shared", rm.returncode == 0, outcome(rm))
+
+    def auth(self):
+        r = self.r
+        emu = self.emulators[0]
+        node = self.node("badpw", emu, password="not-the-password")
+        emu.control("DELETE", "/calls")
+        ls = node.cli("volume", "ls")
+        self.refused("a wrong password is an auth error naming the gateway and user",
+                     ls, emu.info["url"], "refused user 'admin'")
+        r.check("no crash: an error exit, no signal", ls.returncode > 0, outcome(ls))
+        r.check("the password is not shown", "not-the-password" not in ls.stdout + ls.stderr)
+        tries = self.logins(emu)
+        r.check("no retry storm: %d login tries for volume ls" % tries, 1 <= tries <= 2, tries)
+
+    def pools(self):
+        r = self.r
+        emu = self.emulators[0]
+        pool3 = [p for p in emu.info["storage_pools"] if p["name"] == "pool3"][0]
+        node = self.node("pd2", emu, pd="pd2", pool="pool3")
+        c = node.cli("volume", "create", "inpd2", "--size", "1")
+        vol = node.listing().get("inpd2", {})
+        r.check("protectionDomainName pd2, storagePoolName pool3: create", c.returncode == 0, outcome(c))
+        gv = self.gateway_volume(emu, vol.get("id", ""))
+        r.check("the gateway placed it in pool3", gv.get("storagePoolId") == pool3["id"], gv)
+        r.check("ls: type pool3, availability zone pd2",
+                vol.get("type") == "pool3" and vol.get("availabilityZone") == "pd2", vol)
+        r.check("remove inpd2", node.cli("volume", "rm", "inpd2").returncode == 0)
+
+        node = self.node("pd1", emu)
+        self.refused("storagePool=pool3 with pd1 configured is refused, naming both",
+                     node.cli("volume", "create", "odd", "--opt", "storagePool=pool3"),
+                     "protection domain 'pd1'", "pool3")
+        node = self.node("nopool", emu, pool="nopool")
+        self.refused("storagePoolName nopool is refused, naming pd1 and the pool",
+                     node.cli("volume", "create", "odd", "--size", "1"), "protection domain 'pd1'", "nopool")
+        left = [v["id"] for v in emu.control("GET", "/state").get("volumes", [])]
+        r.check("the gateway has no volume left", left == [], left)
 
     def https(self):
         r = self.r
@@ -326,7 +474,8 @@ def main():
     exit_on_signals()
     started = time.monotonic()
     try:
-        run_sections(report, (suite.cli, suite.docker, suite.https),
+        run_sections(report, (suite.cli, suite.docker, suite.copy, suite.preempt, suite.auth, suite.pools,
+                                     suite.https),
                      lambda: [diag(n.log_tail()) for n in suite.nodes if n.alive()])
         suite.cleanup()
         mounts_left, loops_left = leftovers_under(root)

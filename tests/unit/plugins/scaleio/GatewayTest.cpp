@@ -14,8 +14,9 @@ struct Fixture {
   FakeGateway *fake;
   Gateway gateway;
   explicit Fixture(std::string password = "pw")
-      : fake(new FakeGateway), gateway(std::unique_ptr<GatewayTransport>(fake),
-                                       Credentials{"admin", std::move(password), ""}, fastRetry()) {
+      : fake(new FakeGateway),
+        gateway(std::unique_ptr<GatewayTransport>(fake),
+                Credentials{"admin", std::move(password), "", "http://gw:1/api"}, fastRetry()) {
     fake->reply("GET /api/types/System/instances", 200, "[]");
     fake->reply("POST /api/types/System/instances", 200, "{}");
   }
@@ -69,7 +70,7 @@ TEST_CASE("gateway: a second 401 after the new login is an auth error, not a loo
   CHECK(f.gateway.logins() == 2);
 }
 
-TEST_CASE("gateway: wrong credentials name the user, never the password") {
+TEST_CASE("gateway: wrong credentials name the gateway and user, never the password") {
   Fixture f("wrong-secret");
   try {
     f.gateway.get("/api/types/System/instances", Deadline::in(5000));
@@ -77,6 +78,7 @@ TEST_CASE("gateway: wrong credentials name the user, never the password") {
   } catch (const rexray::sdk::Error &e) {
     CHECK(e.status() == RXR_E_AUTH);
     CHECK(std::string(e.what()).find("'admin'") != std::string::npos);
+    CHECK(std::string(e.what()).find("http://gw:1/api") != std::string::npos);
     CHECK(std::string(e.what()).find("wrong-secret") == std::string::npos);
   }
 }
@@ -115,7 +117,8 @@ TEST_CASE("gateway: an unreachable gateway is retried until the deadline, then a
   auto policy = Gateway::defaultRetry();
   policy.maxAttempts = 0; // until the deadline
   policy.initialDelayMs = 20;
-  Gateway g(std::unique_ptr<GatewayTransport>(t), Credentials{"admin", "pw", "2.0"}, policy);
+  Gateway g(std::unique_ptr<GatewayTransport>(t),
+            Credentials{"admin", "pw", "2.0", "http://gw:1/api"}, policy);
   const auto started = Deadline::nowMs();
   try {
     g.get("/api/types/System/instances", Deadline::in(300));

@@ -163,3 +163,145 @@ TEST_CASE("driver: the device wait ends at the call's deadline") {
         }) == RXR_E_TIMEOUT);
   CHECK(rexray::sdk::monotonicNowMs() - started < 1000);
 }
+
+namespace {
+
+// snapshotVolumes answers with the next of `ids`, recording each source and
+// name; setVolumeName and removeVolume are recorded by volume.
+struct CopyGateway {
+  std::vector<std::string> sources, names, renamed, removed;
+
+  void install(FakeGateway &g, std::vector<std::string> ids) {
+    g.routes["POST /api/instances/System::5a0c2e7f1b3d4968/action/snapshotVolumes"] =
+        [this, ids](const GatewayRequest &r) mutable {
+          const auto def = r.body.find("\"volumeId\":\"") + 12;
+          sources.push_back(r.body.substr(def, 16));
+          const auto name = r.body.find("\"snapshotName\":\"") + 16;
+          names.push_back(r.body.substr(name, r.body.find('"', name) - name));
+          const std::string id = ids.front();
+          ids.erase(ids.begin());
+          return GatewayReply{200, R"({"volumeIdList":[")" + id + R"("],"snapshotGroupId":"g1"})"};
+        };
+    for (const char *id :
+         {"aaaa000000000001", "aaaa000000000002", "aaaa000000000005", "aaaa000000000006"}) {
+      const std::string v = id;
+      g.routes["POST /api/instances/Volume::" + v + "/action/setVolumeName"] =
+          [this, v](const GatewayRequest &r) {
+            renamed.push_back(v + " " + r.body);
+            return GatewayReply{200, ""};
+          };
+      g.routes["POST /api/instances/Volume::" + v + "/action/removeVolume"] =
+          [this, v](const GatewayRequest &) {
+            removed.push_back(v);
+            return GatewayReply{200, ""};
+          };
+    }
+  }
+};
+
+} // namespace
+
+TEST_CASE("driver: a copy of a volume is a snapshot of its snapshot, listed as a volume") {
+  Fixture f;
+  CopyGateway g;
+  g.install(*f.fake, {"aaaa000000000005", "aaaa000000000006"});
+  f.fake->reply("POST /api/types/Volume/instances/action/queryIdByKey", 500,
+                siotest::errorBody(500, 3, "Not found"));
+  f.fake->reply("GET /api/instances/Volume::aaaa000000000006", 200,
+                volumeJson("aaaa000000000006", "copy1", "aaaa000000000005"));
+  rexray::sdk::CreateOptions o;
+  o.name = "copy1";
+  o.fromVolumeId = "aaaa000000000001";
+  const auto v = f.driver->createVolume(f.call, o);
+  CHECK(v.id == "aaaa000000000006");
+  CHECK(v.name == "copy1");
+  // The base is the source's snapshot, the copy the base's: two generations
+  // down, so the copy is a volume (VolumeKind.h).
+  CHECK(g.sources == std::vector<std::string>{"aaaa000000000001", "aaaa000000000005"});
+  CHECK(g.names == std::vector<std::string>{"", "copy1"});
+  CHECK(g.renamed == std::vector<std::string>{
+                         R"(aaaa000000000005 {"newName":"rexray-copy-of-aaaa000000000006"})"});
+
+  // As the gateway now lists them: the base is hidden from the snapshots,
+  // the copy is a volume.
+  f.fake->reply(
+      "GET /api/types/Volume/instances", 200,
+      "[" + volumeJson("aaaa000000000001", "data") + "," +
+          volumeJson("aaaa000000000005", "rexray-copy-of-aaaa000000000006", "aaaa000000000001") +
+          "," + volumeJson("aaaa000000000006", "copy1", "aaaa000000000005") + "]");
+  const auto vols = f.driver->volumes(f.call);
+  REQUIRE(vols.size() == 2);
+  CHECK(vols[1].name == "copy1");
+  CHECK(f.driver->snapshots(f.call, "").empty());
+
+  // Removing the copy takes its base too, and nothing else.
+  f.fake->routes["POST /api/instances/Volume::aaaa000000000006/action/removeVolume"] =
+      [&](const GatewayRequest &) {
+        g.removed.push_back("aaaa000000000006");
+        f.fake->reply("GET /api/types/Volume/instances", 200,
+                      "[" + volumeJson("aaaa000000000001", "data") + "," +
+                          volumeJson("aaaa000000000005", "rexray-copy-of-aaaa000000000006",
+                                     "aaaa000000000001") +
+                          "]");
+        return GatewayReply{200, ""};
+      };
+  f.driver->removeVolume(f.call, "aaaa000000000006", false);
+  CHECK(g.removed == std::vector<std::string>{"aaaa000000000006", "aaaa000000000005"});
+}
+
+TEST_CASE("driver: a copy under a taken name makes nothing; a failed copy leaves no base") {
+  Fixture f;
+  CopyGateway g;
+  g.install(*f.fake, {"aaaa000000000005", "aaaa000000000006"});
+  f.fake->reply("POST /api/types/Volume/instances/action/queryIdByKey", 200,
+                "\"aaaa000000000003\"");
+  rexray::sdk::CreateOptions o;
+  o.name = "restored";
+  o.fromVolumeId = "aaaa000000000001";
+  CHECK(statusOf([&] { f.driver->createVolume(f.call, o); }) == RXR_E_EXISTS);
+  CHECK(g.sources.empty());
+
+  f.fake->reply("POST /api/types/Volume/instances/action/queryIdByKey", 500,
+                siotest::errorBody(500, 3, "Not found"));
+  o.name = "copy1";
+  // The second snapshot (the copy) fails: the base goes again.
+  f.fake->routes["POST /api/instances/System::5a0c2e7f1b3d4968/action/snapshotVolumes"] =
+      [&, first = true](const GatewayRequest &) mutable {
+        if (!first) return GatewayReply{500, siotest::errorBody(500, 1, "injected")};
+        first = false;
+        return GatewayReply{200, R"({"volumeIdList":["aaaa000000000005"]})"};
+      };
+  CHECK(statusOf([&] { f.driver->createVolume(f.call, o); }) == RXR_E_BACKEND);
+  CHECK(g.removed == std::vector<std::string>{"aaaa000000000005"});
+}
+
+TEST_CASE("driver: a copy of a snapshot is one snapshot of it, which is a volume") {
+  Fixture f;
+  CopyGateway g;
+  g.install(*f.fake, {"aaaa000000000006"});
+  f.fake->reply("GET /api/instances/Volume::aaaa000000000002", 200,
+                volumeJson("aaaa000000000002", "snap", "aaaa000000000001"));
+  f.fake->reply("GET /api/instances/Volume::aaaa000000000006", 200,
+                volumeJson("aaaa000000000006", "copy1", "aaaa000000000002"));
+  rexray::sdk::CreateOptions o;
+  o.name = "copy1";
+  o.fromVolumeId = "aaaa000000000002";
+  CHECK(f.driver->createVolume(f.call, o).id == "aaaa000000000006");
+  CHECK(g.sources == std::vector<std::string>{"aaaa000000000002"});
+  CHECK(g.renamed.empty());
+}
+
+TEST_CASE("driver: a pool outside the configured protection domain is refused naming both") {
+  Fixture f;
+  rexray::sdk::CreateOptions o;
+  o.name = "data";
+  o.extra = {{"storagePool", "pool3"}};
+  try {
+    f.driver->createVolume(f.call, o);
+    FAIL("no error");
+  } catch (const std::exception &e) {
+    const std::string what = e.what();
+    CHECK(what.find("protection domain 'pd1'") != std::string::npos);
+    CHECK(what.find("'pool3'") != std::string::npos);
+  }
+}
