@@ -3,6 +3,9 @@
 #include "VolumeRules.h"
 
 #include <rexray/sdk/support/Endpoint.hpp>
+#include <rexray/sdk/values.hpp>
+
+#include <Poco/String.h>
 
 #include <algorithm>
 #include <cctype>
@@ -15,24 +18,9 @@ namespace {
   throw sdk::Error(RXR_E_INVALID, "configuration key scaleio." + key + ": " + why);
 }
 
-std::string trim(const std::string &s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-// The host has checked the type already; this accepts the same spellings.
+// The host has checked the type already, with this same reading.
 bool boolean(const std::string &key, const std::string &value) {
-  const std::string v = lower(trim(value));
-  if (v == "true" || v == "yes" || v == "on" || v == "1") return true;
-  if (v == "false" || v == "no" || v == "off" || v == "0") return false;
+  if (auto v = sdk::values::parseBool(value)) return *v;
   bad(key, "expected true or false, got '" + value + "'");
 }
 
@@ -66,12 +54,12 @@ ScaleioSettings ScaleioSettings::load(const Lookup &lookup) {
   ScaleioSettings s;
   auto str = [&](const char *key, std::string &out) {
     if (auto v = lookup(key)) {
-      const std::string t = trim(*v);
+      const std::string t = Poco::trim(*v);
       if (!t.empty()) out = t;
     }
   };
   auto flag = [&](const char *key, bool &out) {
-    if (auto v = lookup(key); v && !trim(*v).empty()) out = boolean(key, *v);
+    if (auto v = lookup(key); v && !Poco::trim(*v).empty()) out = boolean(key, *v);
   };
   str("endpoint", s.endpoint);
   if (s.endpoint.empty()) bad("endpoint", "not set: the gateway URL, e.g. https://gateway:443/api");
@@ -96,7 +84,7 @@ ScaleioSettings ScaleioSettings::load(const Lookup &lookup) {
   str("protectionDomainName", s.protectionDomainName);
   str("storagePoolID", s.storagePoolId);
   str("storagePoolName", s.storagePoolName);
-  if (auto v = lookup("thinOrThick"); v && !trim(*v).empty()) {
+  if (auto v = lookup("thinOrThick"); v && !Poco::trim(*v).empty()) {
     try {
       s.thinOrThick = provisioningType(*v, "value");
     } catch (const std::invalid_argument &e) {
