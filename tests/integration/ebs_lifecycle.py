@@ -257,6 +257,10 @@ class Mode:
             ("o-enc", ["--size", "1", "--encrypted", "--encryptionKey", KMS_KEY],
              {"Encrypted": True, "KmsKeyId": KMS_KEY}),
             ("o-enc-default", ["--size", "1", "--encrypted"], {"Encrypted": True, "KmsKeyId": DEFAULT_KMS}),
+            # The plugin's own create options through --opt, as Docker's -o.
+            ("o-opt", ["--size", "2", "--volumeType", "gp3", "--opt", "throughput=400", "--opt",
+                       "kmsKeyID=" + KMS_KEY, "--encrypted"],
+             {"VolumeType": "gp3", "Throughput": 400, "Encrypted": True, "KmsKeyId": KMS_KEY}),
         ]
         for name, args, want in cases:
             r = self.rx_obj("volume", "create", name, *args)

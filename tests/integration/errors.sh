@@ -20,6 +20,17 @@ expect_error "an empty name" "volume name must not be empty" -- rexray volume cr
 expect_error "an unknown flag" "unknown flag --sise" -- rexray volume create x --sise 1
 expect_error "an unknown command" "unknown command 'frobnicate'" -- rexray frobnicate
 expect_error "an unknown output format" "unknown output format 'xml'" -- rexray volume ls --format xml
+expect_error "--opt without =" "invalid --opt 'thin': expected KEY=VALUE" -- rexray volume create o1 --opt thin
+expect_error "an --opt no driver declares names what exists" \
+  "unknown option 'tier'.*size, iops.*service vfs \\(driver vfs\\): none" -- rexray volume create o1 --opt tier=gold
+expect_error "a bad value in a core --opt" "option size: 'big' is not a whole number" -- \
+  rexray volume create o1 --opt size=big
+expect_ok "rexray's own options pass through --opt too" -- rexray volume create o1 --opt size=2 --opt fsType=ext4
+size=$(rexray volume ls o1 --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["size"])')
+[[ $size == 2 ]] && pass "--opt size=2 made a 2 GiB volume" || fail "--opt size=2 gave size $size"
+rexray volume rm o1 >/dev/null
+expect_error "--timeout that is not a duration" "--timeout: 'soon' is not a positive duration" -- \
+  rexray volume ls --timeout soon
 
 cfg=$REXRAY_HOME/bad.yml
 printf 'rexray:\n  logLevel: info\nvolume:\n  mount:\n    preempt: maybe\n' >"$cfg"
