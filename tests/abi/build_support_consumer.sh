@@ -33,7 +33,16 @@ if cmake -S "$tmp/plain" -B "$tmp/plain/c" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/d
   echo "FAIL: an unknown component was accepted"; exit 1
 fi
 
-cmake -S "$src/tests/abi/support_consumer" -B "$tmp/probe" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+# A sanitized build installs a sanitized (static) support library: whatever
+# links it needs the same sanitizer runtime, as the host that loads it has.
+sanitize=$(sed -n 's/^REXRAY_SANITIZE:STRING=//p' "$build/CMakeCache.txt")
+flags=()
+if [[ -n "$sanitize" ]]; then
+  flags=(-DCMAKE_CXX_FLAGS="-fsanitize=$sanitize" -DCMAKE_MODULE_LINKER_FLAGS="-fsanitize=$sanitize"
+         -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=$sanitize")
+fi
+cmake -S "$src/tests/abi/support_consumer" -B "$tmp/probe" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+      "${flags[@]}" >/dev/null
 cmake --build "$tmp/probe" >/dev/null
 so="$tmp/probe/librexray-probe.so"
 exported=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^_' || true)
