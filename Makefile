@@ -5,14 +5,20 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS      ?= $(shell nproc)
 SANITIZE  ?=
 CMAKE_ARGS ?=
+# The libFuzzer build (clang, ASan+UBSan, fuzz/): `make fuzz` runs each
+# fuzzer FUZZ_SECONDS; `make test` runs each TEST_FUZZ_SECONDS (0 = not at all).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
+TEST_FUZZ_SECONDS ?= 20
 
 DEBIAN_PACKAGES := cmake make g++ pkg-config git \
 	libpoco-dev libyaml-cpp-dev libfmt-dev doctest-dev \
 	libblkid-dev libmount-dev libsqlite3-dev \
 	e2fsprogs xfsprogs util-linux kmod python3 clang-format \
-	docker.io busybox-static python3-zeep
+	docker.io busybox-static python3-zeep \
+	clang libclang-rt-dev
 
-.PHONY: all deps build run test bench sanitize format clean
+.PHONY: all deps build run test bench sanitize tsan fuzz fuzz-build format clean
 
 all: build
 
@@ -40,18 +46,41 @@ run: deps build
 
 test: deps build
 	cd $(BUILD) && ctest --output-on-failure -j 2
+ifneq ($(TEST_FUZZ_SECONDS),0)
+	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+endif
 
 bench: deps build
 	bench/mount_cycle.sh $(BUILD)/bin/rexray
 	bench/docker_api.sh $(BUILD)/bin/rexray $(BUILD)/bin/docker_api_load
 	if [ -e $(BUILD)/lib/rexray/plugins/librexray-ebs.so ]; then python3 bench/ebs_calls.py $(BUILD)/bin/rexray; fi
 
-# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer (the
+# fuzzers already run under both in `make test`).
 sanitize: deps
-	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug SANITIZE=address,undefined
+	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug SANITIZE=address,undefined TEST_FUZZ_SECONDS=0
+
+# The unit tests under ThreadSanitizer. tests/tsan.supp says what it
+# suppresses and why; a race it reports fails the run.
+tsan: deps
+	$(MAKE) build BUILD=build-tsan BUILD_TYPE=Debug SANITIZE=thread
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest --output-on-failure -j 2 -R '^unit'
+
+# The libFuzzer targets (fuzz/CMakeLists.txt): only they and what they link
+# are built, with clang, instrumented for coverage, ASan and UBSan.
+$(FUZZ_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_CXX_COMPILER=clang++ -DREXRAY_FUZZ=ON -DREXRAY_TESTS=OFF $(CMAKE_ARGS)
+
+fuzz-build: deps $(FUZZ_BUILD)/CMakeCache.txt
+	cmake --build $(FUZZ_BUILD) --target rexray_fuzzers -j $(JOBS)
+
+fuzz: fuzz-build
+	cd $(FUZZ_BUILD) && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -j 2 -R '^fuzz: '
 
 format:
 	git ls-files '*.c' '*.h' '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-tsan $(FUZZ_BUILD)
