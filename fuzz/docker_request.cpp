@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -48,7 +49,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (reply.status != 200 && reply.status != 400 && reply.status != 404 && reply.status != 500)
     abort();
   // Whatever the request held, the reply is JSON Docker can decode.
-  Poco::JSON::Parser parser;
-  parser.parse(reply.body).extract<Poco::JSON::Object::Ptr>();
+  try {
+    Poco::JSON::Parser parser;
+    parser.parse(reply.body).extract<Poco::JSON::Object::Ptr>();
+  } catch (const Poco::Exception &e) {
+    fprintf(stderr, "reply %d is not a JSON object (%s): %s\n", reply.status,
+            e.displayText().c_str(), reply.body.c_str());
+    abort();
+  }
   return 0;
 }

@@ -11,6 +11,10 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/TextConverter.h>
+#include <Poco/UTF8Encoding.h>
+
+#include <algorithm>
 
 namespace rexray {
 namespace {
@@ -18,8 +22,19 @@ namespace {
 const std::string kContentType = "application/vnd.docker.plugins.v1+json";
 
 // Poco::toJSON leaves "/" alone (UTF8::escape would write "\\/" in every path).
+// It copies bytes >= 0x80 as they are, so text that is not UTF-8 (Poco's
+// parser quotes the offending byte of a bad body in its message) would make
+// a reply no JSON parser accepts: such bytes become '?' first (found by
+// fuzz/docker_request).
 std::string quoted(const std::string &s) {
-  return Poco::toJSON(s);
+  const bool ascii =
+      std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return Poco::toJSON(s);
+  Poco::UTF8Encoding utf8;
+  Poco::TextConverter converter(utf8, utf8, '?');
+  std::string valid;
+  converter.convert(s, valid);
+  return Poco::toJSON(valid);
 }
 
 DockerFrontend::Reply ok(std::string body) {

@@ -1,0 +1,38 @@
+#include <doctest/doctest.h>
+
+#include "api/DockerFrontend.h"
+#include "daemon/ServiceDirectory.h"
+
+#include <Poco/JSON/Parser.h>
+
+#include <string>
+
+namespace {
+
+// The reply's "Err", read back as Docker would: the body must be JSON.
+std::string replyError(const rexray::DockerFrontend::Reply &reply) {
+  Poco::JSON::Parser parser;
+  const auto object = parser.parse(reply.body).extract<Poco::JSON::Object::Ptr>();
+  return object->getValue<std::string>("Err");
+}
+
+} // namespace
+
+// Found by fuzz/docker_request: Poco's parser quotes the byte it stumbled on,
+// and a byte that is not UTF-8 made the 400 reply invalid JSON.
+TEST_CASE("docker replies stay JSON when the request body is not UTF-8") {
+  rexray::ServiceDirectory services({"vfs"});
+  services.markFailed("vfs", "no driver");
+  const rexray::DockerFrontend frontend(services, "vfs");
+
+  const auto reply = frontend.handle("/VolumeDriver.Create", "{\xc6Name\":\"x\"}");
+  CHECK(reply.status == 400);
+  std::string err;
+  REQUIRE_NOTHROW(err = replyError(reply));
+  CHECK(err.find("not valid JSON") != std::string::npos);
+  CHECK(err.find('\xc6') == std::string::npos);
+
+  // Valid UTF-8 in a message is kept as it is.
+  const auto named = frontend.handle("/VolumeDriver.Get", "{\"Name\":\"caf\xc3\xa9\"}");
+  REQUIRE_NOTHROW(err = replyError(named));
+}
