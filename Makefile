@@ -77,7 +77,9 @@ fuzz-build: deps $(FUZZ_BUILD)/CMakeCache.txt
 	cmake --build $(FUZZ_BUILD) --target rexray_fuzzers -j $(JOBS)
 
 fuzz: fuzz-build
+	rm -f $(FUZZ_BUILD)/fuzz-artifacts/*/summary
 	cd $(FUZZ_BUILD) && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -j 2 -R '^fuzz: '
+	@cat $(FUZZ_BUILD)/fuzz-artifacts/*/summary
 
 format:
 	git ls-files '*.c' '*.h' '*.cpp' '*.hpp' | xargs clang-format -i
