@@ -176,7 +176,7 @@ private:
         else if (id == kWakeId)
           collectReplies();
         else
-          onReady(id);
+          readyOrDropped(id);
       }
       if (Clock::now() >= nextSweep) {
         sweep(listening);
@@ -236,6 +236,17 @@ private:
     for (const auto &entry : _connections)
       if (entry.second.phase == Phase::Reading) ids.push_back(entry.first);
     for (uint64_t id : ids) close(id);
+  }
+
+  // One connection's failure (no memory for its body) ends that connection,
+  // never the loop that serves all the others.
+  void readyOrDropped(uint64_t id) {
+    try {
+      onReady(id);
+    } catch (const std::exception &e) {
+      log::error("HTTP server: dropping a connection: {}", e.what());
+      close(id);
+    }
   }
 
   void onReady(uint64_t id) {
