@@ -11,13 +11,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <memory>
 #include <set>
 #include <string>
 
-using rexray::sdk::Call;
-using rexray::sdk::CreateOptions;
-using rexray::sdk::Host;
 using rexray::vfs::FileLock;
 using rexray::vfs::LoopDevice;
 using rexray::vfs::VfsDriver;
@@ -25,62 +21,43 @@ using vfstest::exists;
 
 namespace {
 
-struct Fixture {
-  vfstest::TempDir tmp;
-  vfstest::FakeHost host;
-  rxr_call rawCall{};
-  Call call{&rawCall};
-  std::unique_ptr<VfsDriver> driver;
+using Fixture = vfstest::DriverFixture;
 
-  Fixture() {
-    rawCall.struct_size = sizeof rawCall;
-    rawCall.request_id = "test";
-    host.config["root"] = tmp.path + "/root";
-    driver = std::make_unique<VfsDriver>(Host(&host.raw), "vfs");
+std::string volumesDir(const Fixture &f) {
+  return f.tmp.path + "/root/volumes";
+}
+
+// Makes an empty file, as a process killed half-way would leave one.
+void touch(const std::string &path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+}
+
+std::set<std::string> files(const Fixture &f) {
+  std::set<std::string> out;
+  if (DIR *d = ::opendir(volumesDir(f).c_str())) {
+    while (const dirent *e = ::readdir(d))
+      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") out.insert(e->d_name);
+    ::closedir(d);
   }
-  // A new instance over the same root, as after a daemon killed and started.
-  void restart() {
-    driver.reset();
-    driver = std::make_unique<VfsDriver>(Host(&host.raw), "vfs");
-  }
-  std::string volumes() const { return tmp.path + "/root/volumes"; }
-  std::string create(const std::string &name) {
-    CreateOptions o;
-    o.name = name;
-    o.sizeGiB = 1;
-    return driver->createVolume(call, o).id;
-  }
-  // Makes an empty file, as a process killed half-way would leave one.
-  void touch(const std::string &path) const {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    REQUIRE(fd >= 0);
-    ::close(fd);
-  }
-  std::set<std::string> files() const {
-    std::set<std::string> out;
-    if (DIR *d = ::opendir(volumes().c_str())) {
-      while (const dirent *e = ::readdir(d))
-        if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") out.insert(e->d_name);
-      ::closedir(d);
-    }
-    return out;
-  }
-};
+  return out;
+}
 
 } // namespace
 
 TEST_CASE("vfs crash: a create leaves only the published image, its metadata and the lock") {
   Fixture f;
-  const std::string id = f.create("data");
-  CHECK(f.files() == std::set<std::string>{id + ".img", id + ".json", ".lock"});
+  const std::string id = f.create("data").id;
+  CHECK(files(f) == std::set<std::string>{id + ".img", id + ".json", ".lock"});
 }
 
 TEST_CASE("vfs crash: an unfinished image without metadata is removed at start") {
   Fixture f;
   f.create("keep");
-  const std::string pending = f.volumes() + "/.vfs-00000000000000aa.img.new";
-  f.touch(pending);
-  f.restart();
+  const std::string pending = volumesDir(f) + "/.vfs-00000000000000aa.img.new";
+  touch(pending);
+  f.driver = f.restart();
   CHECK_FALSE(exists(pending));
   CHECK(f.host.logged("removed " + pending));
   CHECK(f.driver->volumes(f.call).size() == 1);
@@ -88,27 +65,27 @@ TEST_CASE("vfs crash: an unfinished image without metadata is removed at start")
 
 TEST_CASE("vfs crash: an image whose metadata was committed is published at start") {
   Fixture f;
-  const std::string id = f.create("data");
+  const std::string id = f.create("data").id;
   const std::string image = f.driver->volumeImagePath(id);
   // The create died between writing the metadata and the rename.
-  REQUIRE(::rename(image.c_str(), (f.volumes() + "/." + id + ".img.new").c_str()) == 0);
-  f.restart();
+  REQUIRE(::rename(image.c_str(), (volumesDir(f) + "/." + id + ".img.new").c_str()) == 0);
+  f.driver = f.restart();
   CHECK(exists(image));
   CHECK(f.host.logged("finished publishing " + image));
   const auto v = f.driver->volume(f.call, id);
   CHECK(v.status == "available");
-  CHECK(f.files() == std::set<std::string>{id + ".img", id + ".json", ".lock"});
+  CHECK(files(f) == std::set<std::string>{id + ".img", id + ".json", ".lock"});
 }
 
 TEST_CASE("vfs crash: an image whose metadata a remove deleted is removed at start, "
           "detached first") {
   Fixture f;
-  const std::string id = f.create("gone");
+  const std::string id = f.create("gone").id;
   const std::string image = f.driver->volumeImagePath(id);
   // Bound to a loop device, as if someone had attached the image by hand.
   LoopDevice::attach(image);
-  REQUIRE(::unlink((f.volumes() + "/" + id + ".json").c_str()) == 0);
-  f.restart();
+  REQUIRE(::unlink((volumesDir(f) + "/" + id + ".json").c_str()) == 0);
+  f.driver = f.restart();
   CHECK_FALSE(exists(image));
   CHECK_FALSE(LoopDevice::findByBackingFile(image).has_value());
   CHECK(f.host.logged("a remove was interrupted"));
@@ -118,9 +95,9 @@ TEST_CASE("vfs crash: an image whose metadata a remove deleted is removed at sta
 TEST_CASE("vfs crash: a metadata temporary is removed at start") {
   Fixture f;
   f.create("data");
-  const std::string temporary = f.volumes() + "/.vfs-00000000000000bb.json.tmp-Ab12Cd";
-  f.touch(temporary);
-  f.restart();
+  const std::string temporary = volumesDir(f) + "/.vfs-00000000000000bb.json.tmp-Ab12Cd";
+  touch(temporary);
+  f.driver = f.restart();
   CHECK_FALSE(exists(temporary));
   CHECK(f.host.logged("an interrupted metadata write"));
 }
@@ -128,16 +105,16 @@ TEST_CASE("vfs crash: a metadata temporary is removed at start") {
 TEST_CASE("vfs crash: an image another live process is creating is left alone") {
   Fixture f;
   f.create("data");
-  const std::string pending = f.volumes() + "/.vfs-00000000000000cc.img.new";
-  f.touch(pending);
+  const std::string pending = volumesDir(f) + "/.vfs-00000000000000cc.img.new";
+  touch(pending);
   {
     // The other creator's lock: a separate open file, as another process has.
-    const FileLock creating = FileLock::shared(f.volumes() + "/.lock");
-    f.restart();
+    const FileLock creating = FileLock::shared(volumesDir(f) + "/.lock");
+    f.driver = f.restart();
     CHECK(exists(pending));
     CHECK(f.host.logged("another process is creating"));
   }
-  f.restart();
+  f.driver = f.restart();
   CHECK_FALSE(exists(pending));
 }
 
