@@ -13,6 +13,7 @@
 
 #include <set>
 #include <string>
+#include <utility>
 
 using rexray::vfs::FileLock;
 using rexray::vfs::LoopDevice;
@@ -52,15 +53,22 @@ TEST_CASE("vfs crash: a create leaves only the published image, its metadata and
   CHECK(files(f) == std::set<std::string>{id + ".img", id + ".json", ".lock"});
 }
 
-TEST_CASE("vfs crash: an unfinished image without metadata is removed at start") {
-  Fixture f;
-  f.create("keep");
-  const std::string pending = volumesDir(f) + "/.vfs-00000000000000aa.img.new";
-  touch(pending);
-  f.driver = f.restart();
-  CHECK_FALSE(exists(pending));
-  CHECK(f.host.logged("removed " + pending));
-  CHECK(f.driver->volumes(f.call).size() == 1);
+TEST_CASE("vfs crash: an unfinished image or metadata write is removed at start") {
+  // What each interrupted step leaves, and the reason logged for removing it.
+  const std::pair<std::string, std::string> leftovers[] = {
+      {".vfs-00000000000000aa.img.new", "a create was interrupted before it committed"},
+      {".vfs-00000000000000bb.json.tmp-Ab12Cd", "an interrupted metadata write"},
+  };
+  for (const auto &[name, reason] : leftovers) {
+    CAPTURE(name);
+    Fixture f;
+    f.create("keep");
+    touch(volumesDir(f) + "/" + name);
+    f.driver = f.restart();
+    CHECK_FALSE(exists(volumesDir(f) + "/" + name));
+    CHECK(f.host.logged(reason));
+    CHECK(f.driver->volumes(f.call).size() == 1);
+  }
 }
 
 TEST_CASE("vfs crash: an image whose metadata was committed is published at start") {
@@ -90,16 +98,6 @@ TEST_CASE("vfs crash: an image whose metadata a remove deleted is removed at sta
   CHECK_FALSE(LoopDevice::findByBackingFile(image).has_value());
   CHECK(f.host.logged("a remove was interrupted"));
   CHECK(f.driver->volumes(f.call).empty());
-}
-
-TEST_CASE("vfs crash: a metadata temporary is removed at start") {
-  Fixture f;
-  f.create("data");
-  const std::string temporary = volumesDir(f) + "/.vfs-00000000000000bb.json.tmp-Ab12Cd";
-  touch(temporary);
-  f.driver = f.restart();
-  CHECK_FALSE(exists(temporary));
-  CHECK(f.host.logged("an interrupted metadata write"));
 }
 
 TEST_CASE("vfs crash: an image another live process is creating is left alone") {
