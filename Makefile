@@ -18,7 +18,7 @@ DEBIAN_PACKAGES := cmake make g++ pkg-config git \
 	docker.io busybox-static python3-zeep \
 	clang libclang-rt-dev
 
-.PHONY: all deps build run test bench sanitize tsan fuzz fuzz-build format clean
+.PHONY: all deps build run test crashtest bench sanitize tsan fuzz fuzz-build format clean
 
 all: build
 
@@ -49,6 +49,11 @@ test: deps build
 ifneq ($(TEST_FUZZ_SECONDS),0)
 	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 endif
+
+# The daemon SIGKILLed 500 times under concurrent Docker callers (a few
+# minutes); `make test` runs a 30-kill version.
+crashtest: deps build
+	REXRAY=$(BUILD)/bin/rexray python3 tests/integration/crashtest.py --kills 500
 
 bench: deps build
 	bench/mount_cycle.sh $(BUILD)/bin/rexray
