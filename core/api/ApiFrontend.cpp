@@ -6,10 +6,6 @@
 #include "util/Log.h"
 
 #include <Poco/JSON/Array.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/StringTokenizer.h>
 #include <Poco/URI.h>
 
@@ -40,36 +36,38 @@ std::string stringIn(const Poco::JSON::Object::Ptr &o, const char *key) {
   return o->has(key) && !o->isNull(key) ? o->getValue<std::string>(key) : "";
 }
 
-class Handler : public Poco::Net::HTTPRequestHandler {
-public:
-  explicit Handler(const ApiFrontend &api) : _api(api) {}
-  void handleRequest(Poco::Net::HTTPServerRequest &request,
-                     Poco::Net::HTTPServerResponse &response) override {
-    const auto arrival = Deadline::Clock::now();
-    std::string body;
-    Poco::StreamCopier::copyToString(request.stream(), body);
-    ApiFrontend::Reply reply;
-    try {
-      const Deadline deadline = _api.deadlineFor(request.get(kTimeoutHeader, ""), arrival);
-      reply = _api.handle(request.getMethod(), request.getURI(), body, deadline);
-    } catch (const Error &e) {
-      reply = {api::statusFor(e.kind()), json::stringify(api::errorBody(e))};
-    }
-    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
-    response.setContentType("application/json");
-    response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
-    response.send() << reply.body;
-  }
-
-private:
-  const ApiFrontend &_api;
-};
-
 } // namespace
 
-Poco::Net::HTTPRequestHandler *
-ApiFrontend::createRequestHandler(const Poco::Net::HTTPServerRequest &) {
-  return new Handler(*this);
+bool ApiFrontend::answersFromMemory(const Poco::Net::HTTPRequest &head) const {
+  if (head.getMethod() != Poco::Net::HTTPRequest::HTTP_GET) return false;
+  try {
+    const Poco::URI uri(head.getURI());
+    if (uri.getPath() == "/services") return true;
+    for (const auto &parameter : uri.getQueryParameters())
+      if (parameter.first == "cached") return true;
+  } catch (const Poco::Exception &) {
+    // Not a URI: handle() answers it, on a worker like any other request.
+  }
+  return false;
+}
+
+HttpReply ApiFrontend::serve(const Poco::Net::HTTPRequest &head, const std::string &body,
+                             Deadline::Clock::time_point arrival) const {
+  Reply reply;
+  try {
+    const Deadline deadline = deadlineFor(head.get(kTimeoutHeader, ""), arrival);
+    reply = handle(head.getMethod(), head.getURI(), body, deadline);
+  } catch (const Error &e) {
+    reply = {api::statusFor(e.kind()), json::stringify(api::errorBody(e))};
+  }
+  return {reply.status, "application/json", std::move(reply.body), {}};
+}
+
+HttpReply ApiFrontend::refuse(int status, const std::string &message) const {
+  const ErrorKind kind = status == 408   ? ErrorKind::Timeout
+                         : status >= 500 ? ErrorKind::Internal
+                                         : ErrorKind::Invalid;
+  return {status, "application/json", json::stringify(api::errorBody(Error(kind, message))), {}};
 }
 
 Deadline ApiFrontend::deadlineFor(const std::string &timeoutHeader,

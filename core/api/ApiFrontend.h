@@ -1,10 +1,9 @@
 #pragma once
 
+#include "api/HttpService.h"
 #include "api/RequestTimeouts.h"
 #include "daemon/ServiceDirectory.h"
 #include "util/Deadline.h"
-
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 
 #include <string>
 
@@ -28,13 +27,16 @@ namespace rexray {
 //
 // A request's deadline is its arrival plus the X-Rexray-Timeout-Ms header
 // (the CLI sends what is left of its --timeout), or RequestTimeouts::api.
-class ApiFrontend : public Poco::Net::HTTPRequestHandlerFactory {
+class ApiFrontend : public HttpService {
 public:
   explicit ApiFrontend(const ServiceDirectory &services, RequestTimeouts timeouts = {})
       : _services(services), _timeouts(timeouts) {}
 
-  Poco::Net::HTTPRequestHandler *
-  createRequestHandler(const Poco::Net::HTTPServerRequest &request) override;
+  // GET /services and the cached listings (?cached).
+  bool answersFromMemory(const Poco::Net::HTTPRequest &head) const override;
+  HttpReply serve(const Poco::Net::HTTPRequest &head, const std::string &body,
+                  Deadline::Clock::time_point arrival) const override;
+  HttpReply refuse(int status, const std::string &message) const override;
 
   struct Reply {
     int status;

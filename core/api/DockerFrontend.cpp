@@ -7,10 +7,6 @@
 #include "volume/CreateOptions.h"
 
 #include <Poco/JSONString.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/StreamCopier.h>
 
 namespace rexray {
 namespace {
@@ -116,25 +112,6 @@ std::string listReply(const std::vector<Volume> &volumes) {
   return out;
 }
 
-class Handler : public Poco::Net::HTTPRequestHandler {
-public:
-  explicit Handler(const DockerFrontend &frontend) : _frontend(frontend) {}
-  void handleRequest(Poco::Net::HTTPServerRequest &request,
-                     Poco::Net::HTTPServerResponse &response) override {
-    const auto arrival = Deadline::Clock::now();
-    std::string body;
-    Poco::StreamCopier::copyToString(request.stream(), body);
-    DockerFrontend::Reply reply = _frontend.handle(request.getURI(), body, arrival);
-    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
-    response.setContentType(kContentType);
-    response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
-    response.send() << reply.body;
-  }
-
-private:
-  const DockerFrontend &_frontend;
-};
-
 } // namespace
 
 DockerFrontend::DockerFrontend(const ServiceDirectory &services, std::string service,
@@ -147,9 +124,27 @@ Deadline DockerFrontend::deadlineFor(const std::string &path,
   return Deadline::at(arrival + (slow ? _timeouts.dockerLong : _timeouts.dockerShort));
 }
 
-Poco::Net::HTTPRequestHandler *
-DockerFrontend::createRequestHandler(const Poco::Net::HTTPServerRequest &) {
-  return new Handler(*this);
+bool DockerFrontend::answersFromMemory(const Poco::Net::HTTPRequest &head) const {
+  const std::string &path = head.getURI();
+  return path == "/Plugin.Activate" || path == "/VolumeDriver.Capabilities" ||
+         path == "/VolumeDriver.Get" || path == "/VolumeDriver.List" ||
+         path == "/VolumeDriver.Path";
+}
+
+HttpReply DockerFrontend::serve(const Poco::Net::HTTPRequest &head, const std::string &body,
+                                Deadline::Clock::time_point arrival) const {
+  if (head.getMethod() != Poco::Net::HTTPRequest::HTTP_POST) {
+    HttpReply reply = refuse(405, "method " + head.getMethod() +
+                                      " not allowed: the volume plugin protocol is POST only");
+    reply.headers.emplace_back("Allow", "POST");
+    return reply;
+  }
+  Reply reply = handle(head.getURI(), body, arrival);
+  return {reply.status, kContentType, std::move(reply.body), {}};
+}
+
+HttpReply DockerFrontend::refuse(int status, const std::string &message) const {
+  return {status, kContentType, "{\"Err\":" + quoted(message) + "}", {}};
 }
 
 DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std::string &body,

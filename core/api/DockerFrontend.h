@@ -1,10 +1,9 @@
 #pragma once
 
+#include "api/HttpService.h"
 #include "api/RequestTimeouts.h"
 #include "daemon/ServiceDirectory.h"
 #include "util/Deadline.h"
-
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 
 #include <string>
 #include <utility>
@@ -14,16 +13,20 @@ namespace rexray {
 // Docker's volume plugin protocol (VolumeDriver, v1) for one service. It
 // translates and holds no logic: every decision is the VolumeService's.
 // List, Get and Path answer from the service's cache. Errors are
-// {"Err": "..."} with HTTP 500, undecodable requests HTTP 400. Each request
+// {"Err": "..."} with HTTP 500, undecodable requests HTTP 400, a method
+// other than POST HTTP 405. Each request
 // gets its deadline when it arrives: dockerd's own timeouts, so that we give
 // up (and roll back) before Docker gives up on us.
-class DockerFrontend : public Poco::Net::HTTPRequestHandlerFactory {
+class DockerFrontend : public HttpService {
 public:
   DockerFrontend(const ServiceDirectory &services, std::string service,
                  RequestTimeouts timeouts = {});
 
-  Poco::Net::HTTPRequestHandler *
-  createRequestHandler(const Poco::Net::HTTPServerRequest &request) override;
+  // Activate, Capabilities, Get, List and Path.
+  bool answersFromMemory(const Poco::Net::HTTPRequest &head) const override;
+  HttpReply serve(const Poco::Net::HTTPRequest &head, const std::string &body,
+                  Deadline::Clock::time_point arrival) const override;
+  HttpReply refuse(int status, const std::string &message) const override;
 
   struct Reply {
     int status;

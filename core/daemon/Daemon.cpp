@@ -12,11 +12,15 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <map>
 #include <thread>
 
@@ -67,6 +71,17 @@ private:
   std::condition_variable _cv;
   bool _stopped = false;
 };
+
+// Every client connection holds a descriptor; the usual soft limit (1024)
+// would lock everyone out long before memory runs short, so the daemon takes
+// what the hard limit allows.
+void raiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0)
+    log::warn("cannot raise the open file limit: {}", std::strerror(errno));
+}
 
 // Errors no later attempt can cure: the configuration is wrong, not the
 // backend late. Everything else (refused or silent connections, 5xx, expired
@@ -144,6 +159,11 @@ void startServices(Runtime &runtime, ServiceDirectory &directory, Stopper &stopp
 Daemon::Daemon(DaemonOptions options) : _options(std::move(options)) {}
 
 int Daemon::run() {
+  // Whatever umask started us: the state, the logs and the directories the
+  // daemon makes are its own (0750 at most), and its sockets get 0660
+  // explicitly; under this umask they are never wider while being bound.
+  ::umask(027);
+  raiseOpenFileLimit();
   // Before any thread exists, so that only sigwait below sees these.
   const sigset_t signals = daemonSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
@@ -171,17 +191,18 @@ int Daemon::run() {
     const RequestTimeouts timeouts = RequestTimeouts::fromConfig(*runtime->config());
     // Sockets first: Docker gives a plugin about ten seconds to appear.
     auto bindDocker = [&](const std::string &socketName, const std::string &service) {
-      Poco::Net::HTTPRequestHandlerFactory::Ptr factory =
-          new DockerFrontend(*directory, service, timeouts);
       const std::string path = paths.dockerPluginsDir + "/" + socketName + ".sock";
-      servers.push_back(std::make_unique<UnixHttpServer>(path, factory));
+      servers.push_back(std::make_unique<UnixHttpServer>(
+          path, std::make_shared<DockerFrontend>(*directory, service, timeouts)));
       log::info("docker volume plugin for service {} on {}", service, path);
     };
     bindDocker("rexray", directory->defaultName());
     for (const auto &name : directory->names())
       if (name != "rexray") bindDocker(name, name);
+    UnixHttpServer::Options control;
+    control.workers = 16;
     servers.push_back(std::make_unique<UnixHttpServer>(
-        paths.controlSocketPath(), new ApiFrontend(*directory, timeouts), 0660, 16));
+        paths.controlSocketPath(), std::make_shared<ApiFrontend>(*directory, timeouts), control));
     log::info("control API on {}", paths.controlSocketPath());
     for (auto &s : servers) s->start();
   } catch (const std::exception &e) {
