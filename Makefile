@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := cmake make g++ pkg-config git \
 	e2fsprogs xfsprogs util-linux kmod python3 clang-format \
 	docker.io busybox-static python3-zeep
 
-.PHONY: all deps build run test bench sanitize format clean
+.PHONY: all deps build run test crashtest bench sanitize format clean
 
 all: build
 
@@ -40,6 +40,11 @@ run: deps build
 
 test: deps build
 	cd $(BUILD) && ctest --output-on-failure -j 2
+
+# The daemon SIGKILLed 500 times under concurrent Docker callers (a few
+# minutes); `make test` runs a 30-kill version.
+crashtest: deps build
+	REXRAY=$(BUILD)/bin/rexray python3 tests/integration/crashtest.py --kills 500
 
 bench: deps build
 	bench/mount_cycle.sh $(BUILD)/bin/rexray

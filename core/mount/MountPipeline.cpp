@@ -61,9 +61,28 @@ std::string MountPipeline::localDevice(const Volume &volume, const std::string &
                                        const Deadline &deadline) {
   if (volume.attachedInstanceId != instanceId) return "";
   auto record = _state.attachment(_driver.service(), volume.id);
-  const std::string token = record ? record->token : volume.attachedDevice;
+  // An intent record (written before the attach answered) has no token yet.
+  const std::string token =
+      record && !record->token.empty() ? record->token : volume.attachedDevice;
   if (token.empty()) return "";
   return waitForDevice(volume, token, deadline);
+}
+
+Volume MountPipeline::verified(const Volume &volume, const std::string &instanceId,
+                               const Deadline &deadline) {
+  if (!_state.attachment(_driver.service(), volume.id)) return volume;
+  // The record (and the view we were handed) may predate someone detaching
+  // the volume behind our back; waiting for a device that will never come
+  // back would cost the whole attach timeout, so the driver's view decides.
+  Volume current = _driver.volume(volume.id, deadline);
+  if (current.attachedInstanceId != instanceId) {
+    log::info("{}: dropping the attachment record of {} ({}): the driver reports it {}",
+              _driver.service(), volume.name, volume.id,
+              current.attachedInstanceId.empty() ? "detached"
+                                                 : "attached to " + current.attachedInstanceId);
+    forget(volume.id);
+  }
+  return current;
 }
 
 MountPipeline::Attached MountPipeline::ensureAttached(const Volume &volume,
@@ -71,7 +90,7 @@ MountPipeline::Attached MountPipeline::ensureAttached(const Volume &volume,
                                                       const Deadline &deadline) {
   const Deadline forward = forwardPart(deadline);
   if (volume.attachedInstanceId == instanceId) {
-    std::string device = localDevice(volume, instanceId, forward);
+    std::string device = localDevice(verified(volume, instanceId, forward), instanceId, forward);
     if (!device.empty()) return {device, false};
   }
   std::string nextDevice;
@@ -82,21 +101,32 @@ MountPipeline::Attached MountPipeline::ensureAttached(const Volume &volume,
   }
   log::info("{}: attaching volume {} ({}){}", _driver.service(), volume.name, volume.id,
             force ? " with preemption" : "");
-  const std::string token = _driver.attachVolume(volume.id, nextDevice, force, forward);
-  std::string device;
+  // The intent is recorded before the attach: a crash after the backend
+  // attached but before we wrote anything would otherwise leave an
+  // attachment that no restart knows is ours.
+  AttachmentRecord record{_driver.service(), volume.id, volume.name, "", "", nowUnix()};
+  _state.putAttachment(record);
   try {
-    device = waitForDevice(volume, token, forward);
-    _state.putAttachment({_driver.service(), volume.id, volume.name, device, token, nowUnix()});
+    record.token = _driver.attachVolume(volume.id, nextDevice, force, forward);
+  } catch (...) {
+    // Whatever the backend did, reconcile at the next start trusts its view.
+    forget(volume.id);
+    throw;
+  }
+  try {
+    _state.putAttachment(record);
+    record.device = waitForDevice(volume, record.token, forward);
+    _state.putAttachment(record);
   } catch (...) {
     try {
-      _driver.detachVolume(volume.id, false, deadline);
+      detach(volume, false, deadline);
     } catch (const Error &e) {
       log::error("{}: rollback: detaching volume {} failed: {}", _driver.service(), volume.name,
                  e.what());
     }
     throw;
   }
-  return {device, true};
+  return {record.device, true};
 }
 
 std::string MountPipeline::formatIfNeeded(const std::string &device, const std::string &fsType,

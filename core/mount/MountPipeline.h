@@ -58,6 +58,10 @@ private:
   // within the rest.
   Attached ensureAttached(const Volume &volume, const std::string &instanceId, bool force,
                           const Deadline &deadline);
+  // The driver's current view of a volume we hold an attachment record of
+  // (`volume` itself when we hold none); a record the driver contradicts is
+  // dropped.
+  Volume verified(const Volume &volume, const std::string &instanceId, const Deadline &deadline);
   std::string waitForDevice(const Volume &volume, const std::string &token,
                             const Deadline &deadline);
   // Returns the file system now on the device.

@@ -401,10 +401,13 @@ void VolumeService::reconcile(const Deadline &deadline) {
   const std::string me = instanceId(deadline);
   const ServiceSettings s = settings();
   refreshCache(deadline);
-  std::set<std::string> inUse;
+  // Volumes with a user here, and volumes another service on this host
+  // (over the same backend, so seeing the same volumes) has a record of.
+  std::set<std::string> inUse, claimedElsewhere;
   for (const auto &m : _state.allMounts()) {
-    if (m.service != _name) continue;
-    if (_os.isMountPoint(m.mountPoint)) {
+    if (m.service != _name) {
+      claimedElsewhere.insert(m.volumeId);
+    } else if (_os.isMountPoint(m.mountPoint)) {
       log::info("reconcile {}: adopting the mount of {} at {} for caller {} ({} uses)", _name,
                 m.volumeName, m.mountPoint, m.callerId, m.uses);
       inUse.insert(m.volumeId);
@@ -414,8 +417,11 @@ void VolumeService::reconcile(const Deadline &deadline) {
       _state.removeMount(_name, m.volumeId, m.callerId);
     }
   }
+  std::set<std::string> recorded;
   for (const auto &a : _state.allAttachments()) {
+    if (a.service != _name) claimedElsewhere.insert(a.volumeId);
     if (a.service != _name || inUse.count(a.volumeId)) continue;
+    recorded.insert(a.volumeId);
     auto v = _cache.find(a.volumeId);
     if (!v || v->attachedInstanceId != me) {
       log::info("reconcile {}: forgetting attachment of {}: no longer attached here", _name,
@@ -424,14 +430,34 @@ void VolumeService::reconcile(const Deadline &deadline) {
       continue;
     }
     log::info("reconcile {}: detaching {} ({}): attached by us with no mount left", _name,
-              a.volumeName, a.device);
-    try {
-      pipeline(s).unmount(*v, me, deadline);
-    } catch (const Error &e) {
-      log::error("reconcile {}: detaching {} failed: {}", _name, a.volumeName, e.what());
+              a.volumeName, v->attachedDevice);
+    release(*v, me, s, deadline);
+  }
+  // The driver's view is the truth: what it reports attached here with no
+  // user and no record (a crash inside an attach, or a mount cut before it
+  // was counted) is detached too, or nobody could ever remove it.
+  for (const auto &v : _cache.all()) {
+    if (v.attachedInstanceId != me || inUse.count(v.id) || recorded.count(v.id)) continue;
+    if (claimedElsewhere.count(v.id)) {
+      log::info("reconcile {}: leaving {} attached: another service on this host holds it", _name,
+                v.name);
+      continue;
     }
+    log::info("reconcile {}: detaching {} ({}): the driver reports it attached here, and "
+              "nobody uses it",
+              _name, v.name, v.attachedDevice);
+    release(v, me, s, deadline);
   }
   refreshCache(deadline);
+}
+
+void VolumeService::release(const Volume &volume, const std::string &instanceId,
+                            const ServiceSettings &settings, const Deadline &deadline) {
+  try {
+    pipeline(settings).unmount(volume, instanceId, deadline);
+  } catch (const Error &e) {
+    log::error("reconcile {}: detaching {} failed: {}", _name, volume.name, e.what());
+  }
 }
 
 Snapshot VolumeService::resolveSnapshot(const std::string &ref, const Deadline &deadline) {

@@ -67,7 +67,8 @@ public:
   void refreshCache(const Deadline &deadline);
 
   // After a restart: adopt mounts still present, drop records of mounts that
-  // are gone, detach what we attached and no longer use. Logs each decision.
+  // are gone, and detach whatever the driver reports attached to this host
+  // that no mount uses, recorded or not. Logs each decision.
   void reconcile(const Deadline &deadline);
 
   std::vector<Snapshot> snapshots(const std::string &volumeRef, const Deadline &deadline);
@@ -92,6 +93,10 @@ private:
   // After a mount or unmount: the cache gets the backend's view.
   void learn(const Volume &expected, const Deadline &deadline);
   void listIntoCache(const Deadline &deadline);
+  // Reconcile's undo of an unused attachment: unmounts whatever is left,
+  // detaches, and logs a failure instead of stopping the start.
+  void release(const Volume &volume, const std::string &instanceId, const ServiceSettings &settings,
+               const Deadline &deadline);
   Snapshot resolveSnapshot(const std::string &ref, const Deadline &deadline);
   // Waits for the volume's lock until the deadline (then Error(Timeout)).
   std::unique_lock<std::timed_mutex> lockVolume(const std::string &key, const Deadline &deadline);

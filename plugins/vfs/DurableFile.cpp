@@ -45,6 +45,11 @@ void syncDirectory(const std::string &dir) {
   if (::fsync(fd.get()) != 0 && errno != EINVAL) fail(errno, "cannot fsync directory " + dir);
 }
 
+void rename(const std::string &from, const std::string &to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) fail(errno, "cannot rename " + from + " to " + to);
+  syncDirectory(dirOf(to));
+}
+
 void writeAtomic(const std::string &path, const std::string &content, mode_t mode) {
   const std::string dir = dirOf(path);
   const std::string base = path.substr(path.find_last_of('/') + 1);

@@ -18,6 +18,10 @@ void writeAtomic(const std::string &path, const std::string &content, mode_t mod
 // Unlinks `path` (a missing file is fine) and fsyncs its directory.
 void remove(const std::string &path);
 
+// Renames `from` to `to` (replacing it) and fsyncs the directory, so the
+// new name survives a power loss.
+void rename(const std::string &from, const std::string &to);
+
 // The whole file, or nullopt when it does not exist.
 std::optional<std::string> read(const std::string &path);
 

@@ -1,6 +1,7 @@
 #include "VfsDriver.h"
 
 #include "DurableFile.h"
+#include "FileLock.h"
 #include "FlatJson.h"
 #include "ImageCopy.h"
 #include "UniqueFd.h"
@@ -160,6 +161,7 @@ VfsDriver::VfsDriver(const sdk::Host &host, std::string service)
     : sdk::Driver(host, std::move(service)), _root(resolveRoot(host)),
       _instanceId(readInstanceId()) {
   this->host().debug("vfs: root is " + _root + ", instance id " + _instanceId);
+  reclaimLeftovers();
 }
 
 std::string VfsDriver::volumeImagePath(const std::string &id) const {
@@ -167,6 +169,13 @@ std::string VfsDriver::volumeImagePath(const std::string &id) const {
 }
 std::string VfsDriver::volumeMetaPath(const std::string &id) const {
   return volumesDir() + "/" + id + ".json";
+}
+std::string VfsDriver::pendingPath(const std::string &image) {
+  const auto slash = image.find_last_of('/');
+  return image.substr(0, slash + 1) + "." + image.substr(slash + 1) + ".new";
+}
+std::string VfsDriver::creationLockPath() const {
+  return volumesDir() + "/.lock";
 }
 std::string VfsDriver::snapshotImagePath(const std::string &id) const {
   return snapshotsDir() + "/" + id + ".img";
@@ -191,10 +200,9 @@ std::string VfsDriver::newId(const std::string &prefix) const {
     for (int shift = 60; shift >= 0; shift -= 4) id += hex[(r >> shift) & 0xf];
     // 64 random bits practically never collide, but a collision would
     // overwrite data, so make sure.
-    if (prefix == kVolumePrefix
-            ? !fileExists(volumeMetaPath(id)) && !fileExists(volumeImagePath(id))
-            : !fileExists(snapshotMetaPath(id)) && !fileExists(snapshotImagePath(id)))
-      return id;
+    const std::string image = prefix == kVolumePrefix ? volumeImagePath(id) : snapshotImagePath(id);
+    const std::string meta = prefix == kVolumePrefix ? volumeMetaPath(id) : snapshotMetaPath(id);
+    if (!fileExists(meta) && !fileExists(image) && !fileExists(pendingPath(image))) return id;
   }
 }
 
@@ -321,6 +329,20 @@ void VfsDriver::storeSnapshot(const SnapshotRecord &r) const {
             [&] { durable::writeAtomic(snapshotMetaPath(r.id), j.serialize()); });
 }
 
+void VfsDriver::publish(const std::string &pending, const std::string &image,
+                        const std::string &meta, const std::function<void()> &store) const {
+  // Metadata is the commit point, the rename makes the image visible: a
+  // crash before the metadata leaves only a hidden image, one after it a
+  // record whose image a starting driver renames into place.
+  store();
+  try {
+    translate("cannot publish " + image, [&] { durable::rename(pending, image); });
+  } catch (...) {
+    ::unlink(meta.c_str());
+    throw;
+  }
+}
+
 sdk::Volume VfsDriver::toVolume(const VolumeRecord &r,
                                 const std::vector<LoopBinding> &bindings) const {
   sdk::Volume v;
@@ -442,24 +464,26 @@ sdk::Volume VfsDriver::createVolume(const sdk::Call &call, const sdk::CreateOpti
 
   // The copy runs unlocked: it can take long and only this call knows the id.
   const std::string image = volumeImagePath(r.id);
+  const std::string pending = pendingPath(image);
   const std::string what = "cannot create volume " + quoted(opts.name);
+  const auto creating = translate(what, [&] { return FileLock::shared(creationLockPath()); });
   if (fromSource) {
     const auto method = translate(what, [&] {
       if (!sourceDevice.empty()) LoopDevice::flush(sourceDevice);
-      return copyImage(sourceImage, image, static_cast<uint64_t>(r.sizeGiB * kGiB));
+      return copyImage(sourceImage, pending, static_cast<uint64_t>(r.sizeGiB * kGiB));
     });
     host().debug("vfs: copied " + sourceImage + " to " + image + " by " + toString(method));
   } else {
-    translate(what, [&] { createSparseImage(image, r.sizeGiB); });
+    translate(what, [&] { createSparseImage(pending, r.sizeGiB); });
   }
   r.createdUnix = nowUnix();
   try {
     std::lock_guard<std::mutex> lock(_mu);
-    storeVolume(r); // the commit point: without metadata the image is ignored
+    publish(pending, image, volumeMetaPath(r.id), [&] { storeVolume(r); });
     _reservedNames.erase(opts.name);
     unreserve.dismiss();
   } catch (...) {
-    ::unlink(image.c_str());
+    ::unlink(pending.c_str());
     throw;
   }
   host().info("vfs: created volume " + quoted(r.id) + " named " + quoted(r.name) + " of " +
@@ -587,17 +611,20 @@ sdk::Snapshot VfsDriver::createSnapshot(const sdk::Call &call, const std::string
     r.description = description;
   }
   const std::string image = snapshotImagePath(r.id);
-  const auto method = translate("cannot snapshot volume " + quoted(volumeId), [&] {
+  const std::string pending = pendingPath(image);
+  const std::string what = "cannot snapshot volume " + quoted(volumeId);
+  const auto creating = translate(what, [&] { return FileLock::shared(creationLockPath()); });
+  const auto method = translate(what, [&] {
     // Writes still in the device's page cache would be missing from the copy.
     if (!device.empty()) LoopDevice::flush(device);
-    return copyImage(volumeImagePath(volumeId), image);
+    return copyImage(volumeImagePath(volumeId), pending);
   });
   r.startTimeUnix = nowUnix();
   try {
     std::lock_guard<std::mutex> lock(_mu);
-    storeSnapshot(r);
+    publish(pending, image, snapshotMetaPath(r.id), [&] { storeSnapshot(r); });
   } catch (...) {
-    ::unlink(image.c_str());
+    ::unlink(pending.c_str());
     throw;
   }
   host().info("vfs: created snapshot " + quoted(r.id) + " named " + quoted(name) + " of volume " +
@@ -632,13 +659,16 @@ sdk::Snapshot VfsDriver::copySnapshot(const sdk::Call &call, const std::string &
     r.sourceSnapshotId = src.id;
   }
   const std::string image = snapshotImagePath(r.id);
-  translate("cannot copy snapshot " + quoted(id), [&] { copyImage(snapshotImagePath(id), image); });
+  const std::string pending = pendingPath(image);
+  const std::string what = "cannot copy snapshot " + quoted(id);
+  const auto creating = translate(what, [&] { return FileLock::shared(creationLockPath()); });
+  translate(what, [&] { copyImage(snapshotImagePath(id), pending); });
   r.startTimeUnix = nowUnix();
   try {
     std::lock_guard<std::mutex> lock(_mu);
-    storeSnapshot(r);
+    publish(pending, image, snapshotMetaPath(r.id), [&] { storeSnapshot(r); });
   } catch (...) {
-    ::unlink(image.c_str());
+    ::unlink(pending.c_str());
     throw;
   }
   host().info("vfs: copied snapshot " + quoted(id) + " to " + quoted(r.id) + " named " +

@@ -6,6 +6,7 @@
 #include "LoopDevice.h"
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -73,7 +74,20 @@ private:
   std::string snapshotsDir() const { return _root + "/snapshots"; }
   std::string volumeMetaPath(const std::string &id) const;
   std::string snapshotMetaPath(const std::string &id) const;
+  // Where an image is built before it is published: hidden from listings.
+  static std::string pendingPath(const std::string &image);
+  // Held shared by every create of an image, tried exclusively by
+  // reclaimLeftovers (see FileLock).
+  std::string creationLockPath() const;
   void ensureLayout() const;
+  // Runs `store` (writing the metadata) and then renames `pending` to
+  // `image`; on failure the metadata is removed again.
+  void publish(const std::string &pending, const std::string &image, const std::string &meta,
+               const std::function<void()> &store) const;
+  // At start: finishes or removes what a crashed create or remove left
+  // (Reclaim.cpp), logging each; failures are warnings, never fatal.
+  void reclaimLeftovers();
+  void reclaimIn(const std::string &dir, const char *metaSuffix);
   std::string newId(const std::string &prefix) const;
 
   template <typename Load>

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,6 +63,23 @@ public:
     _listDelay = std::chrono::milliseconds(0);
     _deadlines.clear();
     _stallDevice = false;
+    _onAttach = nullptr;
+  }
+  // Runs inside every volume_attach, before the backend changes anything:
+  // what the caller had done by then (the record it wrote) is what a crash
+  // at that moment would leave.
+  void onAttach(std::function<void()> hook) {
+    std::lock_guard<std::mutex> g(_m);
+    _onAttach = std::move(hook);
+  }
+  // Someone else detached the volume (losetup -d, the cloud console): no
+  // call of ours is counted.
+  void detachBehindOurBack(const std::string &id) {
+    std::lock_guard<std::mutex> g(_m);
+    sdk::Volume &v = find(id);
+    v.attachedInstanceId.clear();
+    v.attachedDevice.clear();
+    v.status = "available";
   }
   // A backend that stalls: wait_for_device never sees the device and gives
   // up at the call's deadline, as a driver must.
@@ -210,6 +228,7 @@ public:
   }
   std::string attach(const sdk::AttachOptions &o) {
     auto g = enter("volume_attach");
+    if (_onAttach) _onAttach();
     _attaches.push_back(o);
     sdk::Volume &v = find(o.volumeId);
     if (v.attachedInstanceId == _instanceId) return v.attachedDevice;
@@ -232,8 +251,9 @@ public:
                             const sdk::Call &call) {
     {
       auto g = enter("wait_for_device");
-      find(volumeId);
-      if (!_stallDevice) return token;
+      // A token of a device the volume is no longer attached at never
+      // shows it again, as with a real device.
+      if (!_stallDevice && find(volumeId).attachedDevice == token) return token;
     }
     std::this_thread::sleep_until(call.deadline());
     throw sdk::Error(RXR_E_TIMEOUT, "device for " + volumeId + " did not appear");
@@ -276,6 +296,7 @@ private:
   std::chrono::milliseconds _listDelay{0};
   std::map<std::string, std::vector<int64_t>> _deadlines;
   bool _stallDevice = false;
+  std::function<void()> _onAttach;
   std::vector<sdk::AttachOptions> _attaches;
   std::vector<std::pair<std::string, bool>> _detaches, _removes;
   std::vector<sdk::CreateOptions> _creates;

@@ -214,3 +214,45 @@ TEST_CASE("MountPipeline: rollback still detaches when removing the mount direct
   CHECK(e.message == "mount failed");
   checkRolledBack(rig, "vol-1");
 }
+
+// ---- crash windows ---------------------------------------------------------
+
+TEST_CASE("MountPipeline: the attachment is recorded before the driver attaches") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  bool recordedFirst = false;
+  rig.backend().onAttach(
+      [&] { recordedFirst = rig.state->attachment("fake", "vol-1").has_value(); });
+  rig.service().mount("data", "a", {}, testDeadline());
+  CHECK(recordedFirst);
+  auto record = rig.state->attachment("fake", "vol-1");
+  REQUIRE(record);
+  CHECK(record->token == "/dev/fake0");
+  CHECK(record->device == "/dev/fake0");
+}
+
+TEST_CASE("MountPipeline: a failed attach drops its intent record") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.backend().failNext("volume_attach", RXR_E_BACKEND, "no");
+  CHECK(caught([&] { rig.service().mount("data", "a", {}, testDeadline()); }).thrown);
+  CHECK_FALSE(rig.state->attachment("fake", "vol-1"));
+}
+
+// Someone unmounted and detached the volume behind our back; the record
+// (and a view of the volume less than a second old) still say attached.
+TEST_CASE("MountPipeline: a stale attachment record is dropped and the volume attached afresh") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  auto &svc = rig.service();
+  svc.mount("data", "a", {}, testDeadline());
+  rig.os.unmount("/x/data");
+  rig.backend().detachBehindOurBack("vol-1");
+
+  CHECK(svc.mount("data", "b", {}, testDeadline()) == "/x/data/data");
+  CHECK(rig.backend().calls("volume_attach") == 2);
+  CHECK(rig.os.isMounted("/x/data"));
+  auto record = rig.state->attachment("fake", "vol-1");
+  REQUIRE(record);
+  CHECK(record->device == "/dev/fake1");
+}

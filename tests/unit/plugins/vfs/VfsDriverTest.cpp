@@ -25,36 +25,11 @@ using rexray::vfs::VfsDriver;
 using vfstest::exists;
 using vfstest::statusOf;
 
+using Fixture = vfstest::DriverFixture;
+
 namespace {
 
 constexpr int64_t kGiB = int64_t(1) << 30;
-
-// A driver over a fresh temporary root. Members are destroyed in reverse
-// order, so the driver goes before the TempDir detaches and deletes.
-struct Fixture {
-  vfstest::TempDir tmp;
-  vfstest::FakeHost host;
-  rxr_call rawCall{};
-  Call call{&rawCall};
-  std::unique_ptr<VfsDriver> driver;
-
-  Fixture() {
-    rawCall.struct_size = sizeof rawCall;
-    rawCall.request_id = "test";
-    host.config["root"] = tmp.path + "/root";
-    driver = restart();
-  }
-  // A new instance over the same root, as after a daemon restart.
-  std::unique_ptr<VfsDriver> restart() {
-    return std::make_unique<VfsDriver>(Host(&host.raw), "vfs");
-  }
-  rexray::sdk::Volume create(const std::string &name, int64_t sizeGiB = 1) {
-    CreateOptions o;
-    o.name = name;
-    o.sizeGiB = sizeGiB;
-    return driver->createVolume(call, o);
-  }
-};
 
 bool isHexId(const std::string &id, const std::string &prefix) {
   if (id.compare(0, prefix.size(), prefix) != 0 || id.size() != prefix.size() + 16) return false;

@@ -4,6 +4,7 @@
 #define REXRAY_TESTS_VFS_TESTSUPPORT_H
 
 #include "vfs/LoopDevice.h"
+#include "vfs/VfsDriver.h"
 
 #include <rexray/sdk/driver.hpp>
 
@@ -15,6 +16,7 @@
 #include <climits>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -146,6 +148,33 @@ inline std::string preadAll(const std::string &path, size_t size, off_t offset) 
   out.resize(n < 0 ? 0 : static_cast<size_t>(n));
   return out;
 }
+
+// A driver over a fresh temporary root. Members are destroyed in reverse
+// order, so the driver goes before the TempDir detaches and deletes.
+struct DriverFixture {
+  TempDir tmp;
+  FakeHost host;
+  rxr_call rawCall{};
+  rexray::sdk::Call call{&rawCall};
+  std::unique_ptr<rexray::vfs::VfsDriver> driver;
+
+  DriverFixture() {
+    rawCall.struct_size = sizeof rawCall;
+    rawCall.request_id = "test";
+    host.config["root"] = tmp.path + "/root";
+    driver = restart();
+  }
+  // A new instance over the same root, as after a daemon restart.
+  std::unique_ptr<rexray::vfs::VfsDriver> restart() {
+    return std::make_unique<rexray::vfs::VfsDriver>(rexray::sdk::Host(&host.raw), "vfs");
+  }
+  rexray::sdk::Volume create(const std::string &name, int64_t sizeGiB = 1) {
+    rexray::sdk::CreateOptions o;
+    o.name = name;
+    o.sizeGiB = sizeGiB;
+    return driver->createVolume(call, o);
+  }
+};
 
 } // namespace vfstest
 

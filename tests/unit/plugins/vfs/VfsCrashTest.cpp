@@ -1,0 +1,122 @@
+// What a crash in the middle of a create or remove leaves, and that a
+// starting driver settles it: every volume is whole or gone.
+#include <doctest/doctest.h>
+
+#include "VfsTestSupport.h"
+#include "vfs/FileLock.h"
+#include "vfs/LoopDevice.h"
+#include "vfs/VfsDriver.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <set>
+#include <string>
+#include <utility>
+
+using rexray::vfs::FileLock;
+using rexray::vfs::LoopDevice;
+using rexray::vfs::VfsDriver;
+using vfstest::exists;
+
+namespace {
+
+using Fixture = vfstest::DriverFixture;
+
+std::string volumesDir(const Fixture &f) {
+  return f.tmp.path + "/root/volumes";
+}
+
+// Makes an empty file, as a process killed half-way would leave one.
+void touch(const std::string &path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+}
+
+std::set<std::string> files(const Fixture &f) {
+  std::set<std::string> out;
+  if (DIR *d = ::opendir(volumesDir(f).c_str())) {
+    while (const dirent *e = ::readdir(d))
+      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") out.insert(e->d_name);
+    ::closedir(d);
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("vfs crash: a create leaves only the published image, its metadata and the lock") {
+  Fixture f;
+  const std::string id = f.create("data").id;
+  CHECK(files(f) == std::set<std::string>{id + ".img", id + ".json", ".lock"});
+}
+
+TEST_CASE("vfs crash: an unfinished image or metadata write is removed at start") {
+  // What each interrupted step leaves, and the reason logged for removing it.
+  const std::pair<std::string, std::string> leftovers[] = {
+      {".vfs-00000000000000aa.img.new", "a create was interrupted before it committed"},
+      {".vfs-00000000000000bb.json.tmp-Ab12Cd", "an interrupted metadata write"},
+  };
+  for (const auto &[name, reason] : leftovers) {
+    CAPTURE(name);
+    Fixture f;
+    f.create("keep");
+    touch(volumesDir(f) + "/" + name);
+    f.driver = f.restart();
+    CHECK_FALSE(exists(volumesDir(f) + "/" + name));
+    CHECK(f.host.logged(reason));
+    CHECK(f.driver->volumes(f.call).size() == 1);
+  }
+}
+
+TEST_CASE("vfs crash: an image whose metadata was committed is published at start") {
+  Fixture f;
+  const std::string id = f.create("data").id;
+  const std::string image = f.driver->volumeImagePath(id);
+  // The create died between writing the metadata and the rename.
+  REQUIRE(::rename(image.c_str(), (volumesDir(f) + "/." + id + ".img.new").c_str()) == 0);
+  f.driver = f.restart();
+  CHECK(exists(image));
+  CHECK(f.host.logged("finished publishing " + image));
+  const auto v = f.driver->volume(f.call, id);
+  CHECK(v.status == "available");
+  CHECK(files(f) == std::set<std::string>{id + ".img", id + ".json", ".lock"});
+}
+
+TEST_CASE("vfs crash: an image whose metadata a remove deleted is removed at start, "
+          "detached first") {
+  Fixture f;
+  const std::string id = f.create("gone").id;
+  const std::string image = f.driver->volumeImagePath(id);
+  // Bound to a loop device, as if someone had attached the image by hand.
+  LoopDevice::attach(image);
+  REQUIRE(::unlink((volumesDir(f) + "/" + id + ".json").c_str()) == 0);
+  f.driver = f.restart();
+  CHECK_FALSE(exists(image));
+  CHECK_FALSE(LoopDevice::findByBackingFile(image).has_value());
+  CHECK(f.host.logged("a remove was interrupted"));
+  CHECK(f.driver->volumes(f.call).empty());
+}
+
+TEST_CASE("vfs crash: an image another live process is creating is left alone") {
+  Fixture f;
+  f.create("data");
+  const std::string pending = volumesDir(f) + "/.vfs-00000000000000cc.img.new";
+  touch(pending);
+  {
+    // The other creator's lock: a separate open file, as another process has.
+    const FileLock creating = FileLock::shared(volumesDir(f) + "/.lock");
+    f.driver = f.restart();
+    CHECK(exists(pending));
+    CHECK(f.host.logged("another process is creating"));
+  }
+  f.driver = f.restart();
+  CHECK_FALSE(exists(pending));
+}
+
+TEST_CASE("vfs crash: a driver over an empty root creates nothing at start") {
+  Fixture f;
+  CHECK_FALSE(exists(f.tmp.path + "/root"));
+}
