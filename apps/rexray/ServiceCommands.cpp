@@ -51,9 +51,12 @@ int runForeground(Invocation &inv) {
   }
   options.onReady = [readyFd](const std::string &failure) {
     if (readyFd < 0) {
+      // Off a terminal the log goes to a file: say why here too.
       if (failure.empty())
         std::cerr << "REX-Ray is running in the foreground (PID " << ::getpid()
                   << "); press Ctrl-C to stop\n";
+      else if (!::isatty(STDERR_FILENO))
+        std::cerr << "REX-Ray failed to start: " << failure << "\n";
       return;
     }
     const std::string line = failure.empty() ? "READY\n" : "FAILED " + failure + "\n";

@@ -16,10 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <map>
 #include <thread>
 
 namespace rexray {
@@ -33,6 +35,11 @@ constexpr std::chrono::seconds kCacheRefreshTimeout{25};
 // Starting one service (the driver's first calls, reconciling mounts and
 // attachments left from before) may wait on a slow backend for this long.
 constexpr std::chrono::minutes kServiceStartTimeout{5};
+// A backend that cannot be reached at start (a hypervisor's web service still
+// booting with the host) is tried again, 1 s doubling to 30 s: ready soon
+// after its backend is, and one log line per attempt stays readable.
+constexpr std::chrono::seconds kFirstRetryDelay{1};
+constexpr std::chrono::seconds kMaxRetryDelay{30};
 
 sigset_t daemonSignals() {
   sigset_t set;
@@ -53,9 +60,10 @@ public:
     _cv.notify_all();
   }
   // Returns false once stopped.
-  bool sleepFor(std::chrono::seconds d) {
+  bool sleepFor(std::chrono::seconds d) { return sleepUntil(std::chrono::steady_clock::now() + d); }
+  bool sleepUntil(std::chrono::steady_clock::time_point t) {
     std::unique_lock<std::mutex> lock(_mutex);
-    return !_cv.wait_for(lock, d, [&] { return _stopped; });
+    return !_cv.wait_until(lock, t, [&] { return _stopped; });
   }
 
 private:
@@ -75,20 +83,74 @@ void raiseOpenFileLimit() {
     log::warn("cannot raise the open file limit: {}", std::strerror(errno));
 }
 
-void startServices(Runtime &runtime, ServiceDirectory &directory) {
-  for (const auto &name : runtime.serviceNames()) {
-    try {
-      const Deadline deadline = Deadline::in(kServiceStartTimeout);
-      VolumeService &service = runtime.service(name);
-      service.reconcile(deadline);
-      directory.markReady(name, service);
-      log::info("service {} ready on driver {} (instance {}, {} volumes)", name,
-                service.driver().plugin().name, service.instanceId(deadline),
-                service.cachedList().size());
-    } catch (const std::exception &e) {
+// Errors no later attempt can cure: the configuration is wrong, not the
+// backend late. Everything else (refused or silent connections, 5xx, expired
+// credentials) is worth trying again.
+bool isPermanent(const std::exception &e) {
+  const auto *error = dynamic_cast<const Error *>(&e);
+  if (!error) return false;
+  switch (error->kind()) {
+  case ErrorKind::Timeout:
+  case ErrorKind::Auth:
+  case ErrorKind::Backend:
+  case ErrorKind::Busy: return false;
+  default: return true;
+  }
+}
+
+// One attempt to start a service; false when it should be tried again.
+bool startService(Runtime &runtime, ServiceDirectory &directory, const std::string &name,
+                  int attempt, std::chrono::seconds retryIn) {
+  try {
+    const Deadline deadline = Deadline::in(kServiceStartTimeout);
+    VolumeService &service = runtime.service(name);
+    service.reconcile(deadline);
+    directory.markReady(name, service);
+    log::info("service {} ready on driver {} (instance {}, {} volumes{})", name,
+              service.driver().plugin().name, service.instanceId(deadline),
+              service.cachedList().size(),
+              attempt > 1 ? ", attempt " + std::to_string(attempt) : std::string());
+    return true;
+  } catch (const std::exception &e) {
+    if (isPermanent(e)) {
       log::error("service {} failed to start: {}", name, e.what());
       directory.markFailed(name, e.what());
+      return true;
     }
+    log::warn("service {} is not available (attempt {}): {}; trying again in {} s", name, attempt,
+              e.what(), retryIn.count());
+    directory.markUnavailable(name, e.what());
+    return false;
+  }
+}
+
+// Starts every service, then keeps trying those whose backend was not
+// reachable, each on its own backoff, until all are up or the daemon stops.
+void startServices(Runtime &runtime, ServiceDirectory &directory, Stopper &stopper) {
+  using Clock = std::chrono::steady_clock;
+  struct Pending {
+    int attempt = 0;
+    std::chrono::seconds delay = kFirstRetryDelay;
+    Clock::time_point next = Clock::now();
+  };
+  std::map<std::string, Pending> pending;
+  for (const auto &name : runtime.serviceNames()) pending[name];
+  while (!pending.empty()) {
+    Clock::time_point wake = Clock::time_point::max();
+    for (auto it = pending.begin(); it != pending.end();) {
+      Pending &p = it->second;
+      if (Clock::now() >= p.next) {
+        if (startService(runtime, directory, it->first, ++p.attempt, p.delay)) {
+          it = pending.erase(it);
+          continue;
+        }
+        p.next = Clock::now() + p.delay;
+        p.delay = std::min(p.delay * 2, kMaxRetryDelay);
+      }
+      wake = std::min(wake, p.next);
+      ++it;
+    }
+    if (!pending.empty() && !stopper.sleepUntil(wake)) return;
   }
 }
 
@@ -122,6 +184,9 @@ int Daemon::run() {
       pidFile->acquire();
     }
     directory = std::make_unique<ServiceDirectory>(runtime->serviceNames());
+    // A driver no plugin provides will never work: refuse to start (the
+    // lookup is cheap) rather than bind a socket that can only say so.
+    runtime->checkServices();
 
     const RequestTimeouts timeouts = RequestTimeouts::fromConfig(*runtime->config());
     // Sockets first: Docker gives a plugin about ten seconds to appear.
@@ -152,7 +217,7 @@ int Daemon::run() {
   if (_options.onReady) _options.onReady("");
 
   Stopper stopper;
-  std::thread starter([&] { startServices(*runtime, *directory); });
+  std::thread starter([&] { startServices(*runtime, *directory, stopper); });
   std::thread refresher([&] {
     while (stopper.sleepFor(kCacheRefreshInterval)) {
       for (VolumeService *service : directory->readyServices()) {
@@ -170,8 +235,8 @@ int Daemon::run() {
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
       try {
-        starter.join(); // services must exist before their settings change
-        starter = std::thread([] {});
+        // Not waiting for the starter: it may retry a late backend for
+        // hours, and the runtime applies a reload to services started later.
         runtime->reload();
       } catch (const std::exception &e) {
         log::error("reloading the configuration failed, keeping the old one: {}", e.what());

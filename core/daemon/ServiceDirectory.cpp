@@ -8,6 +8,7 @@ const char *stateName(ServiceDirectory::State state) {
   switch (state) {
   case ServiceDirectory::State::Starting: return "starting";
   case ServiceDirectory::State::Ready: return "ready";
+  case ServiceDirectory::State::Unavailable: return "unavailable";
   case ServiceDirectory::State::Failed: return "failed";
   }
   return "unknown";
@@ -23,16 +24,25 @@ void ServiceDirectory::markReady(const std::string &name, VolumeService &service
     std::lock_guard<std::mutex> lock(_mutex);
     auto &e = _entries.at(name);
     e.state = State::Ready;
+    e.error.clear();
     e.service = &service;
   }
   _changed.notify_all();
 }
 
+void ServiceDirectory::markUnavailable(const std::string &name, const std::string &reason) {
+  mark(name, State::Unavailable, reason);
+}
+
 void ServiceDirectory::markFailed(const std::string &name, const std::string &reason) {
+  mark(name, State::Failed, reason);
+}
+
+void ServiceDirectory::mark(const std::string &name, State state, const std::string &reason) {
   {
     std::lock_guard<std::mutex> lock(_mutex);
     auto &e = _entries.at(name);
-    e.state = State::Failed;
+    e.state = state;
     e.error = reason;
   }
   _changed.notify_all();
@@ -47,6 +57,9 @@ VolumeService &ServiceDirectory::get(const std::string &name, const Deadline &de
     throw Error(ErrorKind::Timeout, "service '" + name + "' is still starting");
   if (e.state == State::Failed)
     throw Error(ErrorKind::Backend, "service '" + name + "' failed to start: " + e.error);
+  if (e.state == State::Unavailable)
+    throw Error(ErrorKind::Backend,
+                "service '" + name + "' is not available yet (retrying): " + e.error);
   return *e.service;
 }
 

@@ -122,19 +122,36 @@ void Runtime::checkSections(const Config &config, const DriverSections &sections
 
 const DriverSections &Runtime::configSections(const std::string &requested) {
   const std::string name = requested.empty() ? _serviceNames.front() : requested;
-  if (auto found = _sections.find(name); found != _sections.end()) return found->second;
+  {
+    std::lock_guard<std::mutex> guard(_servicesGuard);
+    if (auto found = _sections.find(name); found != _sections.end()) return found->second;
+  }
   const PluginInfo &plugin = servicePlugin(name);
   const auto cfg = config();
   DriverSections sections = plugin.configSections(
       name, cfg->driverValue(DriverSections{{name}, {}}, "driver").value_or(""));
   checkSections(*cfg, sections);
+  std::lock_guard<std::mutex> guard(_servicesGuard);
   return _sections[name] = std::move(sections);
+}
+
+void Runtime::checkServices() {
+  for (const auto &name : _serviceNames) {
+    try {
+      configSections(name);
+    } catch (const Error &e) {
+      if (e.kind() != ErrorKind::NotFound) throw;
+      throw Error(ErrorKind::Config, e.what());
+    }
+  }
 }
 
 VolumeService &Runtime::service(const std::string &requested) {
   const std::string name = requested.empty() ? _serviceNames.front() : requested;
-  auto found = _services.find(name);
-  if (found != _services.end()) return *found->second;
+  {
+    std::lock_guard<std::mutex> guard(_servicesGuard);
+    if (auto found = _services.find(name); found != _services.end()) return *found->second;
+  }
   const DriverSections &sections = configSections(name);
   const PluginInfo &plugin = servicePlugin(name);
   // What the plugin declares secret never reaches a log line or an error.
@@ -147,9 +164,15 @@ VolumeService &Runtime::service(const std::string &requested) {
       plugin, name,
       [this, sections](const std::string &key) { return config()->driverValue(sections, key); },
       std::move(setup));
-  auto settings = ServiceSettings::fromConfig(*config(), _paths);
-  auto service = std::make_unique<VolumeService>(name, std::move(driver), settings, state(), *_os);
+  const auto cfg = config();
+  auto service = std::make_unique<VolumeService>(
+      name, std::move(driver), ServiceSettings::fromConfig(*cfg, _paths), state(), *_os);
   log::info("service {} started on driver {} {}", name, plugin.name, plugin.version);
+  std::lock_guard<std::mutex> guard(_servicesGuard);
+  // A reload between reading the settings and here has passed this service
+  // by: give it what the reload read.
+  if (const auto now = config(); now != cfg)
+    service->updateSettings(ServiceSettings::fromConfig(*now, _paths));
   auto &stored = _services[name];
   stored = std::move(service);
   return *stored;
@@ -158,6 +181,7 @@ VolumeService &Runtime::service(const std::string &requested) {
 void Runtime::reload() {
   auto fresh = loadConfig(_options, _paths);
   const auto settings = ServiceSettings::fromConfig(*fresh, _paths);
+  std::lock_guard<std::mutex> services(_servicesGuard);
   for (const auto &[name, sections] : _sections) checkSections(*fresh, sections);
   {
     std::lock_guard<std::mutex> guard(_configGuard);

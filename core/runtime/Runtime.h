@@ -46,8 +46,15 @@ public:
   const std::vector<std::string> &serviceNames() const { return _serviceNames; }
   // The named service ("" = the default), started on first use. Throws
   // NotFound for an unknown service and the driver's error when it fails to
-  // start. Not for concurrent first use of one name.
+  // start; a later call tries again. Safe beside reload(); not for
+  // concurrent first use of one name.
   VolumeService &service(const std::string &name = "");
+  // Finds every configured service's plugin and checks its sections, without
+  // starting any driver: a driver no plugin provides is a configuration
+  // error (Error(Config), naming the directories searched), which a daemon
+  // reports before it binds a socket rather than serve a service that can
+  // never work.
+  void checkServices();
   // The configuration sections of a configured service ("" = the default)
   // and the keys its plugin declares, the plugin loaded to know them. Checked
   // against the plugin's schema the first time: unknown keys are logged as
@@ -79,6 +86,9 @@ private:
   std::unique_ptr<PluginLoader> _loader;
   std::unique_ptr<StateStore> _state;
   std::unique_ptr<OsLayer> _os;
+  // Guards the two maps below: the daemon starts services on one thread
+  // (retrying those whose backend is late) while SIGHUP reloads on another.
+  mutable std::mutex _servicesGuard;
   std::map<std::string, std::unique_ptr<VolumeService>> _services;
   std::map<std::string, DriverSections> _sections; // by service, once checked
 };

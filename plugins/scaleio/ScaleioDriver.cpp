@@ -416,7 +416,11 @@ std::string ScaleioDriver::waitForDevice(const sdk::Call &call, const std::strin
                                          const std::string &token) {
   const Deadline d = deadlineOf(call);
   topology(d); // the locator needs the system id
-  return _devices->wait(token.empty() ? volumeId : token, d);
+  // The device follows from the volume ID alone (emc-vol-<system>-<volume>).
+  // The token is ignored: a volume mapped here before the host recorded it
+  // arrives with the device path it was reported at instead of our token.
+  (void)token;
+  return _devices->wait(volumeId, d);
 }
 
 std::vector<sdk::Snapshot> ScaleioDriver::snapshots(const sdk::Call &call,

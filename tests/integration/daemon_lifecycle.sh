@@ -259,33 +259,26 @@ expect_eq "... and no daemon" "$(rx status)" "REX-Ray is stopped"
 rmdir "$(sock rexray)"
 
 ###############################################################################
-echo "# a driver whose init fails"
-use_home initfails
-export REXRAY_PLUGINS_PATH=$BUILD/test-plugins REXRAY_STORAGEDRIVERS="vfs initfails"
-start_daemon
-expect_eq "the daemon starts with a failing driver" "$RC:$(head -1 <<<"$OUT")" "0:Starting REX-Ray...SUCCESS!"
-[[ -S $(sock initfails) ]] && pass "initfails.sock is served" || fail "no $(sock initfails)"
-for call in Capabilities Get; do
-  out=$(vd initfails "$call" '{"Name":"x"}')
-  [[ $out == "500 {\"Err\":\"service 'initfails' failed to start: "* ]] &&
-    grep -q "init failed: backend endpoint is not configured" <<<"$out" &&
-    pass "initfails.sock answers $call with an Err explaining the driver failed" || fail "$call: $out"
+echo "# a driver no plugin provides"
+use_home noplugin
+export REXRAY_PLUGINS_PATH=$BUILD/test-plugins
+for driver in initfails nosuchdriver; do
+  export REXRAY_STORAGEDRIVERS="vfs $driver"
+  for how in background foreground; do
+    RC=0
+    if [[ $how == background ]]; then OUT=$(rx start 2>&1) || RC=$?; else OUT=$(rx start -f 2>&1) || RC=$?; fi
+    [[ $RC == 1 ]] && pass "start ($how) with the driver $driver exits 1" || fail "exit $RC: $OUT"
+    grep -q "no plugin provides the driver '$driver' (searched .*$BUILD/test-plugins" <<<"$OUT" &&
+      pass "... naming the driver and the directories searched" || fail "reason: $OUT"
+    if [[ $driver == initfails ]]; then
+      grep -q "init failed: backend endpoint is not configured" <<<"$OUT" &&
+        pass "... and why its plugin was refused" || fail "no refusal in: $OUT"
+    fi
+    [[ ! -e $(pidfile) && -z $(ls "$H/run/docker/plugins" 2>/dev/null) ]] &&
+      pass "... before writing a pid file or binding a socket" || fail "left: $(ls -R "$H")"
+  done
+  expect_eq "... and no daemon" "$(rx status)" "REX-Ray is stopped"
 done
-expect_eq "initfails.sock still answers Plugin.Activate" "$(vd initfails Plugin.Activate)" \
-  '200 {"Implements":["VolumeDriver"]}'
-expect_eq "the vfs service creates (rexray.sock)" "$(vd rexray Create '{"Name":"ok1","Opts":{"size":"1"}}')" '200 {"Err":""}'
-expect_eq "the vfs service mounts (vfs.sock)" "$(vd vfs Mount '{"Name":"ok1","ID":"a"}')" \
-  "200 {\"Mountpoint\":\"$(mp ok1)/data\",\"Err\":\"\"}"
-mounted "$(mp ok1)" && pass "... really mounted" || fail "not mounted"
-expect_eq "the vfs service unmounts" "$(vd vfs Unmount '{"Name":"ok1","ID":"a"}')" '200 {"Err":""}'
-RC=0
-err=$(rx volume ls --service initfails 2>&1 >/dev/null) || RC=$?
-[[ $RC != 0 ]] && grep -q "init failed" <<<"$err" && pass "the CLI names the failure too: $err" ||
-  fail "volume ls --service initfails: $RC $err"
-log_has "service initfails failed to start" && pass "the log says the service failed" || fail "no log line"
-alive "$PID" && expect_eq "the daemon is still running" "$(rx status)" "REX-Ray is running at PID $PID" ||
-  fail "the daemon died"
-stop_now
 unset REXRAY_PLUGINS_PATH REXRAY_STORAGEDRIVERS
 
 ###############################################################################

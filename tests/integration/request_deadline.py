@@ -2,7 +2,8 @@
 """One deadline per request, end to end: a backend that stalls (the EC2 test
 stack's `stuck_attach` fault: AttachVolume is accepted and never completes)
 makes a Docker Mount fail with a timeout before the front end's deadline plus
-one second, and leaves nothing attached or mounted. The deadline is the
+one second, and leaves nothing attached or mounted; so does a slow endpoint
+(`delay_ms` longer than the request). The deadline is the
 Docker front end's (docker.timeout.long, shortened here to 4 s), not
 device.attachTimeout (set to a minute so that it cannot be what fires). The
 CLI's --timeout reaches the daemon the same way.
@@ -85,6 +86,19 @@ def run(m):
             and is_mounted(m.mountpoint("dl01")), reply)
     status, reply = docker(m.sock, "Unmount", {"Name": "dl01", "ID": "c1"})
     r.check("Unmount", status == 200 and not reply.get("Err") and not is_mounted(m.mountpoint("dl01")), reply)
+
+    # A slow endpoint: every EC2 call held longer than the whole request.
+    st.control("POST", "/faults", {"delay_ms": 3 * DOCKER_LONG_S * 1000})
+    t0 = time.monotonic()
+    status, reply = docker(m.sock, "Mount", {"Name": "dl01", "ID": "c2"})
+    took = time.monotonic() - t0
+    st.control("POST", "/faults/clear", {})
+    r.check("a Mount against an EC2 endpoint slower than the deadline fails with a timeout",
+            status == 500 and re.search(r"time|deadline", reply.get("Err", ""), re.I) is not None,
+            (status, reply))
+    r.check("... before the deadline plus one second (%.2f s of %d s)" % (took, DOCKER_LONG_S),
+            took < DOCKER_LONG_S + 1, took)
+    r.check("... and mounted nowhere", not is_mounted(m.mountpoint("dl01")))
 
     # The CLI through the daemon: its --timeout becomes the daemon's deadline.
     st.control("POST", "/faults", {"stuck_attach": True})

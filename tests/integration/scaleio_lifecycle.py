@@ -16,6 +16,10 @@ Sections:
           copy refused as unsupported
   preempt a volume mapped to another SDC: mount refused naming that SDC;
           with VOLUME_MOUNT_PREEMPT=true taken from it and mounted here
+  faults  a 500 is a clear error at once; a gateway answering 503 is retried
+          and fails inside the CLI's --timeout; a slow mapping (addMappedSdc
+          held past the deadline) ends within it with a timeout error; all
+          well again afterwards
   auth    a wrong password: an auth error naming the gateway, one login try
   pools   a pool of another protection domain by configuration; pools
           outside the configured protection domain refused naming both
@@ -401,6 +405,49 @@ class Suite:
         rm = node.cli("volume", "rm", "shared")
         r.check("remove shared", rm.returncode == 0, outcome(rm))
 
+    def faults(self):
+        r = self.r
+        emu = self.emulators[0]
+        node = self.node("faults", emu)
+        c = node.cli("volume", "create", "slowmap", "--size", "1")
+        vid = node.listing().get("slowmap", {}).get("id", "")
+        r.check("create slowmap", c.returncode == 0 and ID_RE.match(vid), outcome(c))
+
+        emu.control("POST", "/fault", {"fail_next": 1, "fail_message": "injected gateway failure"})
+        self.refused("a 500 from the gateway is a clear error", node.cli("volume", "ls"),
+                     "injected gateway failure")
+        emu.control("DELETE", "/fault")
+
+        def timed(*args):
+            t0 = time.monotonic()
+            out = node.cli(*args)
+            return out, time.monotonic() - t0
+
+        emu.control("POST", "/fault", {"unavailable": True})
+        ls, took = timed("volume", "ls", "--timeout", "3s")
+        r.check("a gateway answering 503 is retried, then fails inside --timeout 3s (%.2f s)" % took,
+                ls.returncode != 0 and re.search(r"HTTP 503|time|deadline", ls.stderr, re.I) is not None and
+                took < 3 + 1.5, (took, outcome(ls)))
+        emu.control("DELETE", "/fault")
+
+        emu.control("POST", "/fault", {"delay": {"addMappedSdc": 6}})
+        m, took = timed("volume", "mount", "slowmap", "--timeout", "2s")
+        r.check("a mapping slower than --timeout 2s fails with a timeout (%.2f s)" % took,
+                m.returncode != 0 and re.search(r"time|deadline", m.stderr, re.I) is not None and
+                took < 2 + 1.5, (took, outcome(m)))
+        r.check("... and nothing is mounted", mount_of(node.mountpoint("slowmap")) is None)
+        emu.control("DELETE", "/fault")
+        # The held mapping lands after the request gave up, with no record of
+        # ours: the next mount takes the volume as it finds it, mapped here.
+        poll(lambda: self.gateway_volume(emu, vid).get("mappedSdcInfo"), 10)
+        m = node.cli("volume", "mount", "slowmap")
+        r.check("a mapping that landed late is mounted as it is", m.returncode == 0, outcome(m))
+        u = node.cli("volume", "unmount", "slowmap")
+        r.check("unmount slowmap unmaps it", u.returncode == 0 and
+                not self.gateway_volume(emu, vid).get("mappedSdcInfo"), outcome(u))
+        rm = node.cli("volume", "rm", "slowmap")
+        r.check("remove slowmap", rm.returncode == 0, outcome(rm))
+
     def auth(self):
         r = self.r
         emu = self.emulators[0]
@@ -474,7 +521,8 @@ def main():
     exit_on_signals()
     started = time.monotonic()
     try:
-        run_sections(report, (suite.cli, suite.docker, suite.copy, suite.preempt, suite.auth, suite.pools,
+        run_sections(report, (suite.cli, suite.docker, suite.copy, suite.preempt, suite.faults, suite.auth,
+                                     suite.pools,
                                      suite.https),
                      lambda: [diag(n.log_tail()) for n in suite.nodes if n.alive()])
         suite.cleanup()

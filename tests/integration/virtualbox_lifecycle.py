@@ -17,6 +17,14 @@ Sections:
   https     vboxwebsrv behind TLS (a self-signed front on 127.0.0.1):
             virtualbox.tls=true skips verification, without it the
             certificate is refused with a clear error
+  late      `rexray start` while nothing listens at the endpoint yet (a host
+            booting before vboxwebsrv): Docker requests get the connection
+            error at once, the service retries in the background, and once an
+            emulator comes up on that port it becomes ready by itself and a
+            Create/Mount works
+  silent    an endpoint that accepts connections and never answers: the
+            CLI's --timeout and the Docker front end's deadline both end the
+            request in time, with a timeout error
   ports     a second emulator (--ports 1 --mimic-host): the machine is found
             by its MAC / DMI UUID without localMachineNameOrId, the SATA port
             count is raised when every port is used, and a port count
@@ -36,6 +44,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -238,8 +247,8 @@ class Rexray(DaemonControl):
         r = self.cli("volume", "ls", "--format", "json")
         return {v["name"]: v for v in json.loads(r.stdout)} if r.returncode == 0 else None
 
-    def start(self):
-        r = self.cli("start", timeout=90)
+    def start(self, env=None):
+        r = self.cli("start", env=env, timeout=90)
         m = re.search(r"running at PID (\d+)", r.stdout)
         if r.returncode != 0 or START_BANNER not in r.stdout or not m:
             raise RuntimeError("rexray start: exit %s; %s %s" % (r.returncode, r.stdout, r.stderr))
@@ -275,6 +284,9 @@ class Tests:
         self.emu2 = None
         self.rx = None
         self.rx2 = None
+        self.rx_late = None
+        self.rx_silent = None
+        self.emu_late = None
         self.tls = None
 
     # helpers
@@ -632,6 +644,89 @@ class Tests:
                           "TLS with vboxwebsrv at " + self.tls.endpoint, "virtualbox.tls=true")
         r.check("remove the volume over TLS", rx.cli("volume", "rm", "overtls").returncode == 0)
 
+    def late(self):
+        r = self.r
+        with socket.socket() as s:  # a port nothing listens on (yet)
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        emu = self.emu_late = Emulator(self.root, "late", "--port", str(port))
+        # What the emulator will report in vbox.json, known before it runs.
+        info = {"endpoint": "http://127.0.0.1:%d" % port, "volume_path": os.path.join(emu.dir, "volumes"),
+                "disk_id_path": os.path.join(emu.dir, "disk", "by-id"), "machine_name": "node0"}
+        cfg = os.path.join(self.root, "config-late.yml")
+        with open(cfg, "w") as f:
+            f.write(config_yaml(info))
+        rx = self.rx_late = Rexray(self.binary, os.path.join(self.root, "home-late"), cfg)
+        rx.start(env={"DOCKER_TIMEOUT_LONG": "10s"})
+        r.check("rexray start succeeds while vboxwebsrv is not up (PID %s)" % rx.pid, rx.alive())
+
+        def log():
+            try:
+                with open(rx.log) as f:
+                    return f.read()
+            except OSError:
+                return ""
+
+        r.check("the daemon logs the failed attempt and when it tries again",
+                poll(lambda: "service virtualbox is not available (attempt 1)" in log(), 20), rx.log_tail())
+        t0 = time.monotonic()
+        st, body = rx.docker("VolumeDriver.Create", {"Name": "late1", "Opts": {"size": "1"}})
+        took = time.monotonic() - t0
+        err = body.get("Err", "") if isinstance(body, dict) else str(body)
+        r.check("Docker Create meanwhile answers with the last error", st == 500 and
+                "not available yet" in err and "Connection refused" in err, body)
+        r.check("... long before its 10 s deadline (%.2f s)" % took, took < 5, took)
+        st, body = rx.docker("VolumeDriver.Capabilities")
+        r.check("so does Capabilities", st == 500 and "not available yet" in str(body), body)
+
+        emu.start()
+        r.check("the emulator came up on port %d" % port, emu.info["endpoint"] == info["endpoint"], emu.info)
+        # Backoff doubles from 1 s to at most 30 s; by now the wait is at most 16 s.
+        ready = poll(lambda: rx.docker("VolumeDriver.Capabilities")[0] == 200, 45, 0.5)
+        r.check("the service becomes ready by itself once vboxwebsrv answers", ready, rx.log_tail())
+        r.check("... and says so in the log", re.search(r"service virtualbox ready .*attempt \d+", log()),
+                rx.log_tail())
+        st, body = rx.docker("VolumeDriver.Create", {"Name": "late1", "Opts": {"size": "1"}})
+        r.check("Create late1", st == 200 and body == {"Err": ""}, body)
+        st, body = rx.docker("VolumeDriver.Mount", {"Name": "late1", "ID": "c1"})
+        mp = self.mountpoint(rx, "late1")
+        r.check("Mount late1", st == 200 and body == {"Mountpoint": mp + "/data", "Err": ""} and
+                mount_of(mp) is not None, body)
+        st, body = rx.docker("VolumeDriver.Unmount", {"Name": "late1", "ID": "c1"})
+        r.check("Unmount late1", st == 200 and body == {"Err": ""} and mount_of(mp) is None, body)
+        st, body = rx.docker("VolumeDriver.Remove", {"Name": "late1"})
+        r.check("Remove late1", st == 200 and body == {"Err": ""}, body)
+        rx.stop()
+        r.check("the daemon stopped", not rx.alive())
+        emu.stop()
+
+    def silent(self):
+        r = self.r
+        quiet = socket.socket()
+        quiet.bind(("127.0.0.1", 0))
+        quiet.listen(16)  # the kernel accepts; nobody ever reads or answers
+        try:
+            cfg = os.path.join(self.root, "config-silent.yml")
+            with open(cfg, "w") as f:
+                f.write(config_yaml(dict(self.emu.info, endpoint="http://127.0.0.1:%d" % quiet.getsockname()[1])))
+            silent = self.rx_silent = Rexray(self.binary, os.path.join(self.root, "home-silent"), cfg)
+            t0 = time.monotonic()
+            c = silent.cli("volume", "create", "quiet", "--size", "1", "--timeout", "3s")
+            took = time.monotonic() - t0
+            r.check("CLI --timeout 3s against a silent vboxwebsrv fails with a timeout (%.2f s)" % took,
+                    c.returncode != 0 and re.search(r"time|deadline", c.stderr, re.I) is not None and
+                    took < 3 + 1.5, (took, out_of(c)))
+            silent.start(env={"DOCKER_TIMEOUT_LONG": "3s", "DOCKER_TIMEOUT_SHORT": "3s"})
+            t0 = time.monotonic()
+            st, body = silent.docker("VolumeDriver.Create", {"Name": "quiet", "Opts": {"size": "1"}})
+            took = time.monotonic() - t0
+            r.check("a Docker Create while the silent backend holds the service's start fails in its 3 s (%.2f s)"
+                    % took, st == 500 and re.search(r"time|deadline|starting", str(body), re.I) is not None and
+                    took < 3 + 1, (took, body))
+        finally:
+            quiet.close()  # resets the waiting connection: the start attempt ends, so does the daemon
+        silent.stop()
+
     def ports(self):
         r = self.r
         self.emu2 = emu = Emulator(self.root, "vbox-ports", "--ports", "1", "--mimic-host")
@@ -676,12 +771,12 @@ class Tests:
 
     # -- cleanup
     def cleanup(self):
-        stop_all((self.rx, self.rx2), "daemon")
+        stop_all((self.rx, self.rx2, self.rx_late, self.rx_silent), "daemon")
         unmount_under(self.root)
         if self.tls:
             self.tls.stop()
             self.tls = None
-        stop_all((self.emu, self.emu2), "emulator")
+        stop_all((self.emu, self.emu2, self.emu_late), "emulator")
         detach_loops_under(self.root)
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -702,7 +797,7 @@ def main():
         except Exception as e:  # noqa: BLE001
             report.check("start the emulator", False, e)
             return report.finish() or 1
-        run_sections(report, (t.cli, t.docker, t.preempt, t.faults, t.https, t.ports),
+        run_sections(report, (t.cli, t.docker, t.preempt, t.faults, t.late, t.silent, t.https, t.ports),
                      lambda: t.rx and t.rx.alive() and diag(t.rx.log_tail()))
         if report.failed:
             for emu in (t.emu, t.emu2):

@@ -334,6 +334,32 @@ def rewrite_snapshots(body, states):
     return rewrite_items(body, "snapshotSet", "snapshotId", fn)
 
 
+# EC2 answers these with <return>true</return>; moto's replies stop at the requestId.
+RETURNS_TRUE = ("CreateTags", "DeleteTags", "DeleteVolume", "DeleteSnapshot")
+
+
+def add_return_true(body, action):
+    text = body.decode("utf-8", "replace")
+    if "<return>" in text:
+        return body
+    return text.replace("</%sResponse>" % action, "<return>true</return></%sResponse>" % action, 1).encode("utf-8")
+
+
+def add_delete_on_termination(body, root_volume_ids):
+    """DescribeVolumes: every attachment carries <deleteOnTermination> as EC2
+    sends it (moto omits it): true for an instance's root volume, false for a
+    volume attached later."""
+    def fn(item, vid, q):
+        changed = False
+        aset = item.find(q("attachmentSet"))
+        for att in (aset.findall(q("item")) if aset is not None else []):
+            if att.find(q("deleteOnTermination")) is None:
+                _set_child(att, q, "deleteOnTermination", "true" if vid in root_volume_ids else "false")
+                changed = True
+        return changed
+    return rewrite_items(body, "volumeSet", "volumeId", fn)
+
+
 def _xml_field(body, name):
     m = re.search(r"<%s>([^<]*)</%s>" % (name, name), body.decode("utf-8", "replace"))
     return m.group(1) if m else None
@@ -539,7 +565,12 @@ class Proxy(LoopbackService):
             status, out = self.forward(ctx)
         else:
             status, out = h(ctx, ctx.params)
-        return normalize(out, status, ctx.version, ctx.request_id)
+        out, status = normalize(out, status, ctx.version, ctx.request_id)
+        if status == 200 and ctx.action in RETURNS_TRUE:
+            out = add_return_true(out, ctx.action)
+        if status == 200 and ctx.action == "DescribeVolumes":
+            out = add_delete_on_termination(out, {getattr(self.stack, "info", {}).get("root_volume_id")})
+        return out, status
 
     def do_DescribeVolumes(self, ctx, params):
         region, validate = ctx.region, ctx.validate

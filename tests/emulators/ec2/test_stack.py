@@ -395,6 +395,34 @@ def ec2_response_shape():
     check(re.search(r"<requestId>[0-9a-f-]{36}</requestId>", text), "request id")
 
 
+@test
+def ec2_reply_fields_moto_omits():
+    """CreateTags/DeleteVolume say <return>true</return> and attachments carry
+    <deleteOnTermination>, as EC2 sends them (the proxy adds what moto omits)."""
+    s = stack("xen")
+
+    def call(body):
+        url, h = _signed(s, "Version=2016-11-15&" + body)
+        st, text, _ = raw_post(url, "Version=2016-11-15&" + body, h)
+        eq(st, 200, text)
+        return text
+
+    vid = re.search(r"<volumeId>(vol-[0-9a-f]+)</volumeId>",
+                    call("Action=CreateVolume&AvailabilityZone=us-east-1a&Size=1")).group(1)
+    t = call("Action=CreateTags&ResourceId.1=%s&Tag.1.Key=Name&Tag.1.Value=shape" % vid)
+    check(re.search(r"</requestId><return>true</return></CreateTagsResponse>$", t), t)
+    call("Action=AttachVolume&VolumeId=%s&InstanceId=%s&Device=/dev/xvdf" % (vid, s.instance_id))
+    wait_for(lambda: "<status>attached</status>" in call("Action=DescribeVolumes&VolumeId.1=%s" % vid), 10,
+             msg="the attachment")
+    t = call("Action=DescribeVolumes&VolumeId.1=%s&VolumeId.2=%s" % (vid, s.info["root_volume_id"]))
+    items = re.findall(r"<volumeId>(vol-[0-9a-f]+)</volumeId>.*?<attachTime>[^<]*</attachTime>"
+                       r"<deleteOnTermination>(true|false)</deleteOnTermination>", t)
+    eq(dict(items), {vid: "false", s.info["root_volume_id"]: "true"}, t)
+    call("Action=DetachVolume&VolumeId=%s" % vid)
+    t = call("Action=DeleteVolume&VolumeId=%s" % vid)
+    check(re.search(r"</requestId><return>true</return></DeleteVolumeResponse>$", t), t)
+
+
 def _signed(s, body, **kw):
     ep = s.info["ec2_endpoint"]
     h = sigv4.sign_request("POST", ep + "/", body, kw.pop("access_key", s.access_key),

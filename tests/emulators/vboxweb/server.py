@@ -579,9 +579,10 @@ class Medium:
         return os.path.basename(self.location)
 
     def size(self):
+        # The image file's size, as VirtualBox reports it for IMedium::size;
+        # st_blocks would say 0 for every fresh sparse image.
         try:
-            st = os.stat(self.location)
-            return st.st_blocks * 512
+            return os.stat(self.location).st_size
         except OSError:
             return 0
 
@@ -1648,12 +1649,11 @@ def _lock_machine(ctx, a):
 
 
 def _check_port_device(c, port, device):
-    if not 0 <= port < c.port_count:
-        raise RuntimeFault(E_INVALIDARG, "Invalid port number %d (must be in range [0, %d]) of controller '%s'"
-                           % (port, c.port_count - 1, c.name), "Machine", "IMachine")
-    if not 0 <= device < MAX_DEVS[c.bus]:
-        raise RuntimeFault(E_INVALIDARG, "Invalid device number %d (must be in range [0, %d]) of controller '%s'"
-                           % (device, MAX_DEVS[c.bus] - 1, c.name), "Machine", "IMachine")
+    # VirtualBox's StorageController::i_checkPortAndDeviceValid: one message for both.
+    if not (0 <= port < c.port_count and 0 <= device < MAX_DEVS[c.bus]):
+        raise RuntimeFault(E_INVALIDARG, "The port and/or device parameter are out of range: port=%d (must be in "
+                           "range [0, %d]), device=%d (must be in range [0, %d])"
+                           % (port, c.port_count - 1, device, MAX_DEVS[c.bus] - 1), "Machine", "IMachine")
 
 
 @op("IMachine_attachDevice")

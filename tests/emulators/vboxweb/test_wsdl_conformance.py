@@ -374,7 +374,8 @@ def run_all(wsdl, info, proc_log):
         check("IMedium_getName", s.IMedium_getName(_this=md) == "node0-disk001.vdi")
         check("IMedium_getLocation absolute", os.path.isabs(s.IMedium_getLocation(_this=md)))
         check("IMedium_getDescription string", s.IMedium_getDescription(_this=md) in ("", None))
-        check("IMedium_getSize int", isinstance(s.IMedium_getSize(_this=md), int))
+        check("IMedium_getSize is the image file's size (10 GiB sparse boot disk)",
+              s.IMedium_getSize(_this=md) == os.stat(s.IMedium_getLocation(_this=md)).st_size == 10 * GiB)
         check("IMedium_getLogicalSize 10 GiB", s.IMedium_getLogicalSize(_this=md) == 10 * GiB)
         check("IMedium_getDeviceType HardDisk", s.IMedium_getDeviceType(_this=md) == "HardDisk")
         check("IMedium_getFormat VDI", s.IMedium_getFormat(_this=md) == "VDI")
@@ -558,6 +559,9 @@ def run_all(wsdl, info, proc_log):
             ft = fault_of(s.IMachine_attachDevice, _this=sm, name="SATA", controllerPort=pc, device=0,
                           type="HardDisk", medium=md)
             check("attach at port >= portCount -> E_INVALIDARG", ft.rc == E_INVALIDARG, repr(ft))
+            wording = ("The port and/or device parameter are out of range: port=%d (must be in range [0, %d]), "
+                       "device=0 (must be in range [0, 0])" % (pc, pc - 1))
+            check("... in VirtualBox's own words", wording in ft.message, ft.message)
             ft = fault_of(s.IMachine_attachDevice, _this=sm, name="SATA", controllerPort=1, device=0,
                           type="HardDisk", medium=md)
             check("attach at an occupied port -> VBOX_E_OBJECT_IN_USE", ft.rc == VBOX_E_OBJECT_IN_USE, repr(ft))
