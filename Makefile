@@ -66,14 +66,11 @@ sanitize: deps
 	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug SANITIZE=address,undefined TEST_FUZZ_SECONDS=0
 
 # The unit tests under ThreadSanitizer. tests/tsan.supp says what it
-# suppresses and why; a race it reports fails the run. The describe batcher's
-# "50 concurrent lookups" case is left out: it counts EC2 requests that 50
-# threads share within a simulated 30 ms reply, and TSan slows thread start
-# past that; it runs in `make test` and `make sanitize`.
+# suppresses and why; a race it reports fails the run.
 tsan: deps
 	$(MAKE) build BUILD=build-tsan BUILD_TYPE=Debug SANITIZE=thread
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-	  ctest --output-on-failure -j 2 -R '^unit' -E 'describe batcher: 50 concurrent'
+	  ctest --output-on-failure -j 2 -R '^unit'
 
 # The libFuzzer targets (fuzz/CMakeLists.txt): only they and what they link
 # are built, with clang, instrumented for coverage, ASan and UBSan.

@@ -17,6 +17,11 @@ uint64_t DescribeBatcher::batchesSent() const {
   return _batches;
 }
 
+size_t DescribeBatcher::queued() const {
+  std::lock_guard<std::mutex> guard(_mu);
+  return _pending.size();
+}
+
 // Called with the lock held and _inFlight set by the caller; returns with the
 // lock held and _inFlight cleared.
 void DescribeBatcher::runBatch(std::unique_lock<std::mutex> &lock) {

@@ -37,6 +37,8 @@ public:
 
   // Requests sent (for tests and logs).
   uint64_t batchesSent() const;
+  // Lookups queued and not yet sent (for tests).
+  size_t queued() const;
 
 private:
   struct Waiter {

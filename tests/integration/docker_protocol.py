@@ -279,7 +279,7 @@ class Tests:
                 rep.is_error(500, "unknown option 'sise'"), rep)
         r.check("... and the options that exist: rexray's and the driver's (vfs declares none)",
                 rep.is_error(500, "known: size, iops") and "driver vfs): none" in rep.err(), rep)
-        for value in ("abc", "-1", "0", "1.5", ""):
+        for value in ("abc", "-1", "0", "1.5", "", "99999999999999999999"):
             rep = self.create("opt-bad", {"size": value})
             r.check("size %r -> Err naming the option" % value,
                     rep.is_error(500, "option size") and ("'%s'" % value in rep.err() or
@@ -336,7 +336,8 @@ class Tests:
         cases = [("a/b", "invalid volume name 'a/b'"), ("..", "invalid volume name '..'"),
                  ("../x", "invalid volume name '../x'"), ("", "must not be empty"),
                  ("a\u0000b", "invalid volume name 'a\\x00b'"),
-                 ("n" * 256, "longer than 255"), ("-x", "invalid volume name '-x'"),
+                 ("n" * 256, "longer than 255"), ("m" * 1000000, "longer than 255"),
+                 ("-x", "invalid volume name '-x'"),
                  (".hidden", "invalid volume name '.hidden'")]
         for name, text in cases:
             shown = repr(name) if len(name) < 20 else "%d characters" % len(name)
