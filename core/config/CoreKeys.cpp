@@ -160,8 +160,7 @@ const std::vector<CoreKey> &coreKeys() {
 
 namespace {
 
-template <typename T, typename Parse>
-T coreDefault(const std::string &key, Parse parse) {
+template <typename T, typename Parse> T coreDefault(const std::string &key, Parse parse) {
   for (const auto &k : kKeys)
     if (key == k.key) {
       if (auto value = parse(std::string(k.def))) return *value;
