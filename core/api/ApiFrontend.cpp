@@ -2,6 +2,7 @@
 
 #include "api/ApiErrors.h"
 #include "api/JsonCodec.h"
+#include "config/ValueParsers.h"
 #include "util/Error.h"
 #include "util/Log.h"
 
@@ -73,18 +74,12 @@ HttpReply ApiFrontend::refuse(int status, const std::string &message) const {
 Deadline ApiFrontend::deadlineFor(const std::string &timeoutHeader,
                                   Deadline::Clock::time_point arrival) const {
   if (timeoutHeader.empty()) return Deadline::at(arrival + _timeouts.api);
-  size_t used = 0;
-  long long ms = 0;
-  try {
-    ms = std::stoll(timeoutHeader, &used);
-  } catch (const std::exception &) {
-    used = 0;
-  }
-  if (used == 0 || used != timeoutHeader.size() || ms <= 0)
+  const auto ms = parseInt(timeoutHeader);
+  if (!ms || *ms <= 0)
     throw Error(ErrorKind::Invalid, std::string(kTimeoutHeader) +
                                         ": expected a positive number of milliseconds, got '" +
                                         timeoutHeader + "'");
-  return Deadline::at(arrival + std::chrono::milliseconds(ms));
+  return Deadline::at(arrival + std::chrono::milliseconds(*ms));
 }
 
 ApiFrontend::Reply ApiFrontend::handle(const std::string &method, const std::string &uri,

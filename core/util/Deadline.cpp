@@ -2,8 +2,6 @@
 
 #include "util/Error.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <thread>
 
@@ -14,10 +12,6 @@ using std::chrono::milliseconds;
 
 Deadline Deadline::in(milliseconds fromNow) {
   return Deadline(Clock::now() + fromNow);
-}
-
-int64_t Deadline::nowMonoMs() {
-  return duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
 }
 
 int64_t Deadline::monoMs() const {
@@ -44,14 +38,6 @@ bool Deadline::sleepWithin(milliseconds pause) const {
   if (Clock::now() + pause >= _when) return false;
   std::this_thread::sleep_for(pause);
   return true;
-}
-
-std::string describeDuration(milliseconds d) {
-  const auto ms = d.count();
-  if (ms % 60000 == 0 && ms != 0) return fmt::format("{}m", ms / 60000);
-  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
-  if (ms > 1000) return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
-  return fmt::format("{}ms", ms);
 }
 
 } // namespace rexray

@@ -17,7 +17,6 @@ public:
 
   static Deadline in(std::chrono::milliseconds fromNow);
   static Deadline at(Clock::time_point when) { return Deadline(when); }
-  static int64_t nowMonoMs();
 
   Clock::time_point when() const { return _when; }
   // Milliseconds on CLOCK_MONOTONIC, as the ABI takes them.
@@ -44,8 +43,5 @@ private:
   explicit Deadline(Clock::time_point when) : _when(when) {}
   Clock::time_point _when;
 };
-
-// "2m", "1.5s", "250ms": for messages.
-std::string describeDuration(std::chrono::milliseconds d);
 
 } // namespace rexray

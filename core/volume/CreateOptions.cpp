@@ -43,13 +43,63 @@ void checkType(const std::string &option, rxr_value_type type, const std::string
   }
 }
 
+// rexray's own options: every spelling each is known by, and what it sets.
+// The parser and the names in messages both come from this one table.
+struct CoreOption {
+  std::vector<const char *> names;
+  void (*apply)(CreateSpec &, const std::string &key, const std::string &value);
+};
+
+const std::vector<CoreOption> &coreOptions() {
+  static const std::vector<CoreOption> options = {
+      {{"size"},
+       [](CreateSpec &s, const std::string &k, const std::string &v) {
+         s.sizeGiB = wholeNumber(k, v, 1);
+       }},
+      {{"iops"},
+       [](CreateSpec &s, const std::string &k, const std::string &v) {
+         s.iops = wholeNumber(k, v, 0);
+       }},
+      {{"volumeType", "type"},
+       [](CreateSpec &s, const std::string &, const std::string &v) { s.type = v; }},
+      {{"availabilityZone"},
+       [](CreateSpec &s, const std::string &, const std::string &v) { s.availabilityZone = v; }},
+      {{"encrypted"},
+       [](CreateSpec &s, const std::string &k, const std::string &v) {
+         s.encrypted = boolean(k, v);
+       }},
+      {{"encryptionKey"},
+       [](CreateSpec &s, const std::string &, const std::string &v) { s.encryptionKey = v; }},
+      {{"volumeName", "volumeID"},
+       [](CreateSpec &s, const std::string &, const std::string &v) { s.fromVolume = v; }},
+      {{"snapshotName", "snapshotID"},
+       [](CreateSpec &s, const std::string &, const std::string &v) { s.fromSnapshot = v; }},
+      {{"newFsType", "fsType"},
+       [](CreateSpec &s, const std::string &, const std::string &v) { s.newFsType = v; }},
+      {{"overwriteFs"},
+       [](CreateSpec &s, const std::string &k, const std::string &v) {
+         s.overwriteFs = boolean(k, v);
+       }},
+  };
+  return options;
+}
+
+const CoreOption *coreOption(const std::string &key) {
+  for (const auto &option : coreOptions())
+    for (const char *name : option.names)
+      if (Poco::icompare(key, name) == 0) return &option;
+  return nullptr;
+}
+
 } // namespace
 
 const std::vector<std::string> &coreCreateOptionNames() {
-  static const std::vector<std::string> names = {
-      "size",       "iops",          "volumeType", "type",       "availabilityZone",
-      "encrypted",  "encryptionKey", "volumeName", "volumeID",   "snapshotName",
-      "snapshotID", "newFsType",     "fsType",     "overwriteFs"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto &option : coreOptions())
+      out.insert(out.end(), option.names.begin(), option.names.end());
+    return out;
+  }();
   return names;
 }
 
@@ -81,30 +131,11 @@ CreateSpec parseCreateOptions(const std::string &name,
                               const std::map<std::string, std::string> &options) {
   CreateSpec spec;
   spec.name = name;
-  for (const auto &[rawKey, value] : options) {
-    const std::string key = toLower(rawKey);
-    if (key == "size")
-      spec.sizeGiB = wholeNumber(rawKey, value, 1);
-    else if (key == "iops")
-      spec.iops = wholeNumber(rawKey, value, 0);
-    else if (key == "volumetype" || key == "type")
-      spec.type = value;
-    else if (key == "availabilityzone")
-      spec.availabilityZone = value;
-    else if (key == "encrypted")
-      spec.encrypted = boolean(rawKey, value);
-    else if (key == "encryptionkey")
-      spec.encryptionKey = value;
-    else if (key == "volumename" || key == "volumeid")
-      spec.fromVolume = value;
-    else if (key == "snapshotname" || key == "snapshotid")
-      spec.fromSnapshot = value;
-    else if (key == "newfstype" || key == "fstype")
-      spec.newFsType = value;
-    else if (key == "overwritefs")
-      spec.overwriteFs = boolean(rawKey, value);
+  for (const auto &[key, value] : options) {
+    if (const CoreOption *option = coreOption(key))
+      option->apply(spec, key, value);
     else
-      spec.driverOptions[rawKey] = value;
+      spec.driverOptions[key] = value;
   }
   if (!spec.fromVolume.empty() && !spec.fromSnapshot.empty())
     throw Error(ErrorKind::Invalid,

@@ -314,10 +314,7 @@ std::string VolumeService::mount(const std::string &ref, const std::string &call
     refLock.unlock(); // create takes the same lock
     v = create(spec, deadline);
     listed = true; // the driver just described it
-    if (!refLock.try_lock_until(deadline.when()))
-      throw Error(ErrorKind::Timeout, "volume '" + ref + "' in service '" + _name +
-                                          "': another operation on it did not finish before "
-                                          "this request's deadline");
+    refLock = lockVolume(ref, deadline);
     if (v.id.empty()) // volume.create.disable: nothing was made
       throw Error(ErrorKind::NotFound, "volume '" + ref + "' not found in service '" + _name +
                                            "' (volume.create.disable is set)");

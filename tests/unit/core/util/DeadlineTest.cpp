@@ -14,7 +14,8 @@ TEST_CASE("Deadline: on CLOCK_MONOTONIC, as the ABI carries it") {
   const int64_t before = int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
   const Deadline d = Deadline::in(10s);
   CHECK(d.monoMs() >= before + 10000);
-  CHECK(d.monoMs() <= Deadline::nowMonoMs() + 10000);
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  CHECK(d.monoMs() <= int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000 + 10000);
   CHECK(d.remaining() > 9s);
   CHECK_FALSE(d.expired());
 }
@@ -45,11 +46,4 @@ TEST_CASE("Deadline: an expired one says so and refuses to wait") {
   CHECK_NOTHROW(Deadline::in(1s).check("x"));
   CHECK(Deadline::in(1s).sleepWithin(1ms));
   CHECK_FALSE(Deadline::in(50ms).sleepWithin(1s));
-}
-
-TEST_CASE("Deadline: durations read as people write them") {
-  CHECK(describeDuration(120000ms) == "2m");
-  CHECK(describeDuration(30000ms) == "30s");
-  CHECK(describeDuration(1500ms) == "1.5s");
-  CHECK(describeDuration(250ms) == "250ms");
 }
