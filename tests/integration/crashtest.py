@@ -389,6 +389,10 @@ def main():
         report.check("every caller finished", not any(c.is_alive() for c in callers))
         report.check("every request was answered with success (%d kills)" % args.kills,
                      not world.failures, world.failures[:20])
+        report.check("kills cut requests that were then sent again",
+                     any(k.startswith("re-issued") for k in world.counts), world.counts)
+        report.check("payloads were verified after mounts",
+                     world.counts.get("checksums verified", 0) > 0, world.counts)
         final_checks(report, daemon, world, home)
         diag("counts: %s" % json.dumps(world.counts, sort_keys=True))
         diag("%d kills in %.1f s" % (args.kills, time.monotonic() - started))

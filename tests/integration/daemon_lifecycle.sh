@@ -245,7 +245,7 @@ expect_eq "a start with a wrongly typed config exits 1" "$RC" "1"
 expect_eq "... and prints FAILED!" "$(head -1 <<<"$out")" "Starting REX-Ray...FAILED!"
 grep -q "bad.yml:5.*preempt.*maybe" <<<"$out" && pass "... and the reason (file:line, key, value)" ||
   fail "reason: $out"
-[[ ! -e $(pidfile) && -z $(ls "$H/run/docker/plugins" 2>/dev/null) ]] &&
+[[ ! -e $(pidfile) && -z $(ls "$H/run/docker/plugins" 2>/dev/null) && ! -e $(ctl) ]] &&
   pass "... leaving no pid file or socket" || fail "left: $(ls -R "$H")"
 expect_eq "... and no daemon" "$(rx status)" "REX-Ray is stopped"
 

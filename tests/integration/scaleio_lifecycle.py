@@ -294,8 +294,9 @@ class Suite:
                 thin.get("volumeType") == "ThinProvisioned" and thin.get("sizeInKb") == 16 * KB_PER_GIB
                 and thin.get("storagePoolId") == emu.info["storage_pools"][1]["id"], thin)
         st, rep = node.plugin_call("VolumeDriver.Create", {"Name": "odd", "Opts": {"bogus": "1"}})
-        r.check("Docker Create with an unknown option is refused",
-                st != 200 or "bogus" in (rep.get("Err") or ""), rep)
+        r.check("Docker Create with an unknown option is refused, naming what exists",
+                st == 500 and "unknown option 'bogus'" in (rep.get("Err") or "")
+                and "thinOrThick" in rep.get("Err", "") and "odd" not in node.listing(), rep)
 
         st, rep = node.plugin_call("VolumeDriver.Mount", {"Name": "thick1", "ID": "c1"})
         r.check("Docker Mount", st == 200 and not rep.get("Err") and rep.get("Mountpoint"), rep)
@@ -439,7 +440,8 @@ class Suite:
         emu.control("DELETE", "/fault")
         # The held mapping lands after the request gave up, with no record of
         # ours: the next mount takes the volume as it finds it, mapped here.
-        poll(lambda: self.gateway_volume(emu, vid).get("mappedSdcInfo"), 10)
+        r.check("the held mapping landed after the request gave up",
+                poll(lambda: self.gateway_volume(emu, vid).get("mappedSdcInfo"), 10))
         m = node.cli("volume", "mount", "slowmap")
         r.check("a mapping that landed late is mounted as it is", m.returncode == 0, outcome(m))
         u = node.cli("volume", "unmount", "slowmap")
