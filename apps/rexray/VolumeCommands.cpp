@@ -10,21 +10,6 @@
 namespace rexray::cli {
 namespace {
 
-// A whole number for a numeric flag, or an error naming the flag.
-int64_t wholeNumber(const Invocation &inv, const std::string &name) {
-  const std::string v = inv.get(name);
-  size_t used = 0;
-  int64_t n = 0;
-  try {
-    n = std::stoll(v, &used);
-  } catch (const std::exception &) {
-    used = 0;
-  }
-  if (v.empty() || used != v.size())
-    throw Error(ErrorKind::Invalid, "invalid --" + name + " '" + v + "': expected a whole number");
-  return n;
-}
-
 // The volume a command acts on: the positional argument, else 0.3's
 // --volumeid / --volumename.
 std::string volumeRef(const Invocation &inv) {
@@ -66,8 +51,9 @@ int listVolumes(Invocation &inv) {
 }
 
 int createVolume(Invocation &inv) {
-  // --opt KEY=VALUE takes the same options as Docker's -o: the driver's own
-  // ones included. The named flags below win over an --opt of the same name.
+  // --opt KEY=VALUE takes the same options as Docker's -o, the driver's own
+  // included; the named flags are the same options spelled as flags, and win
+  // over an --opt of the same name. One parser judges them all.
   std::map<std::string, std::string> opts;
   for (const auto &pair : inv.all("opt")) {
     const auto eq = pair.find('=');
@@ -75,21 +61,14 @@ int createVolume(Invocation &inv) {
       throw Error(ErrorKind::Invalid, "invalid --opt '" + pair + "': expected KEY=VALUE");
     opts[pair.substr(0, eq)] = pair.substr(eq + 1);
   }
-  CreateSpec spec =
-      parseCreateOptions(inv.args.empty() ? inv.get("volumeName") : inv.args.front(), opts);
+  for (const char *flag : {"size", "iops", "volumeType", "availabilityZone", "encrypted",
+                           "encryptionKey", "snapshotID", "volumeID", "fsType", "overwriteFs"})
+    if (inv.has(flag)) opts[flag] = inv.get(flag);
   if (inv.args.size() > 1)
     throw Error(ErrorKind::Invalid,
                 "create one volume at a time (got " + std::to_string(inv.args.size()) + " names)");
-  if (inv.has("size")) spec.sizeGiB = wholeNumber(inv, "size");
-  if (inv.has("iops")) spec.iops = wholeNumber(inv, "iops");
-  spec.type = inv.get("volumeType", spec.type);
-  spec.availabilityZone = inv.get("availabilityZone", spec.availabilityZone);
-  if (inv.has("encrypted")) spec.encrypted = inv.flag("encrypted");
-  spec.encryptionKey = inv.get("encryptionKey", spec.encryptionKey);
-  spec.fromSnapshot = inv.get("snapshotID", spec.fromSnapshot);
-  spec.fromVolume = inv.get("volumeID", spec.fromVolume);
-  spec.newFsType = inv.get("fsType", spec.newFsType);
-  if (inv.has("overwriteFs")) spec.overwriteFs = inv.flag("overwriteFs");
+  const CreateSpec spec =
+      parseCreateOptions(inv.args.empty() ? inv.get("volumeName") : inv.args.front(), opts);
   auto svc = makeBackend(inv);
   Volume v = svc->create(spec);
   Output(std::cout, inv.format, svc->instanceId()).volume(v);

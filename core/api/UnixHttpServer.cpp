@@ -299,7 +299,6 @@ private:
     auto request = std::make_shared<ReceivedRequest>(c.reader.take());
     c.phase = Phase::Working;
     watch(id, c, 0);
-    ++_working;
     WorkerPool &pool = _service->answersFromMemory(*request->head) ? _memoryWorkers : _workers;
     pool.post([this, id, request] { work(id, *request); });
   }
@@ -331,7 +330,6 @@ private:
       done.swap(_done);
     }
     for (auto &d : done) {
-      --_working;
       auto it = _connections.find(d.id);
       if (it != _connections.end()) reply(d.id, it->second, std::move(d.bytes), d.close);
     }
@@ -424,7 +422,6 @@ private:
   int _wake = -1;
   std::unordered_map<uint64_t, Connection> _connections;
   uint64_t _nextId = 2;
-  size_t _working = 0;
   bool _listenerPaused = false;
   std::atomic<bool> _stopping{false};
   std::mutex _doneMutex;

@@ -149,10 +149,8 @@ std::optional<std::string> Config::keyForFlag(const std::string &flag) {
 bool Config::isDriverFlag(const std::string &flag) {
   std::string name = flag;
   while (!name.empty() && name[0] == '-') name.erase(0, 1);
-  if (name.empty() || !std::isalnum(static_cast<unsigned char>(name[0]))) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-  });
+  // A driver flag is a section name and a key: the names' own rule.
+  return isValidName(name);
 }
 
 } // namespace rexray

@@ -13,13 +13,6 @@
 namespace rexray {
 namespace {
 
-bool validServiceName(const std::string &s) {
-  if (s.empty() || !std::isalnum(static_cast<unsigned char>(s[0]))) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
-  });
-}
-
 [[noreturn]] void typeError(const std::string &label, ValueType type, const std::string &text) {
   throw Error(ErrorKind::Config,
               fmt::format("{}: expected {}, got '{}'", label, describe(type), text));
@@ -89,7 +82,7 @@ void checkValue(ValueType type, const std::string &text, const std::vector<std::
   }
   case ValueType::ServiceList:
     for (const auto &s : items)
-      if (!validServiceName(s))
+      if (!isValidName(s))
         throw Error(ErrorKind::Config,
                     fmt::format("{}: invalid service name '{}' (expected letters, digits, "
                                 "'_', '.' or '-', starting with a letter or digit)",

@@ -8,9 +8,13 @@ rexray volume create DATA --size 1 >/dev/null
 expect_error "a name matching two volumes case-insensitively" "ambiguous.*vfs-.*vfs-" -- rexray volume ls data
 expect_ok "an exact name is not ambiguous" -- rexray volume ls DATA
 expect_error "a name that matches nothing" "volume 'nope' not found" -- rexray volume mount nope --volumeCreateImplicit false
-expect_error "size 0" "size must be a positive number of GiB, got 0" -- rexray volume create zero --size 0
-expect_error "negative size" "size must be a positive number of GiB, got -1" -- rexray volume create neg --size -1
-expect_error "size that is not a number" "invalid --size 'abc'" -- rexray volume create bad --size abc
+# The named flags are create options too: the message is Docker's -o message.
+expect_error "size 0" "option size: must be at least 1, got 0" -- rexray volume create zero --size 0
+expect_error "negative size" "option size: must be at least 1, got -1" -- rexray volume create neg --size -1
+expect_error "size that is not a number" "option size: 'abc' is not a whole number" -- \
+  rexray volume create bad --size abc
+expect_error "a copy and a restore at once" "volumeID and snapshotID exclude each other" -- \
+  rexray volume create both --snapshotID s1 --volumeID v1
 expect_error "a name with a slash" "invalid volume name 'a/b'" -- rexray volume create a/b --size 1
 expect_error "a name with .." "invalid volume name '\.\./etc'" -- rexray volume create ../etc --size 1
 expect_error "a name of dots" "invalid volume name '\.\.'" -- rexray volume mount ..
