@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <thread>
 
 using namespace rexray;
 using namespace std::chrono_literals;
@@ -25,9 +26,25 @@ std::pair<ErrorKind, std::string> failureOf(const ServiceDirectory &d, const Dea
 
 TEST_CASE("ServiceDirectory: a starting service holds a request until its own deadline") {
   ServiceDirectory d({"svc"});
-  const auto [kind, message] = failureOf(d, Deadline::in(50ms));
+  const Deadline deadline = Deadline::in(50ms);
+  const auto [kind, message] = failureOf(d, deadline);
   CHECK(kind == ErrorKind::Timeout);
   CHECK(message.find("still starting") != std::string::npos);
+  CHECK(deadline.expired()); // it waited, rather than refusing at once
+}
+
+TEST_CASE("ServiceDirectory: a request held for a starting service hears how the start ended") {
+  ServiceDirectory d({"svc"});
+  const Deadline deadline = Deadline::in(60s);
+  std::thread starter([&] {
+    std::this_thread::sleep_for(20ms);
+    d.markFailed("svc", "driver init failed");
+  });
+  const auto [kind, message] = failureOf(d, deadline);
+  starter.join();
+  CHECK(kind == ErrorKind::Backend);
+  CHECK(message.find("driver init failed") != std::string::npos);
+  CHECK_FALSE(deadline.expired());
 }
 
 TEST_CASE("ServiceDirectory: an unavailable service answers at once with the last error") {
