@@ -1,8 +1,7 @@
 #include <rexray/sdk/support/Endpoint.hpp>
 
-#include "Strings.h"
-
 #include <Poco/Exception.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 #include <stdexcept>
@@ -20,12 +19,12 @@ namespace {
 Endpoint Endpoint::parse(const std::string &url) {
   Poco::URI uri;
   try {
-    uri = Poco::URI(strings::trim(url));
+    uri = Poco::URI(Poco::trim(url));
   } catch (const Poco::Exception &e) {
     refuse(url, e.displayText());
   }
   Endpoint e;
-  e.scheme = strings::lower(uri.getScheme());
+  e.scheme = Poco::toLower(uri.getScheme());
   if (e.scheme != "http" && e.scheme != "https") refuse(url, "the scheme must be http or https");
   e.host = uri.getHost();
   if (e.host.empty()) refuse(url, "no host");
@@ -43,8 +42,8 @@ Endpoint Endpoint::parse(const std::string &url) {
 }
 
 bool Endpoint::loopback() const {
-  const std::string h = strings::lower(host);
-  return h == "localhost" || strings::startsWith(h, "127.") || h == "::1";
+  const std::string h = Poco::toLower(host);
+  return h == "localhost" || Poco::startsWith(h, std::string("127.")) || h == "::1";
 }
 
 } // namespace rexray::sdk::support

@@ -1,6 +1,5 @@
 #include <rexray/sdk/support/Http.hpp>
 
-#include "Strings.h"
 #include "TlsContext.h"
 
 #include <Poco/Exception.h>
@@ -10,6 +9,7 @@
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
+#include <Poco/String.h>
 #include <Poco/Timespan.h>
 
 #include <istream>
@@ -56,7 +56,7 @@ HttpResponse roundTrip(Poco::Net::HTTPClientSession &session, const HttpRequest 
                              Poco::Net::HTTPMessage::HTTP_1_1);
   req.setHost(ep.hostHeader);
   for (const auto &[name, value] : request.headers) {
-    const std::string n = strings::lower(name);
+    const std::string n = Poco::toLower(name);
     if (n != "host" && n != "content-length") req.set(name, value);
   }
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT")
@@ -107,9 +107,8 @@ HttpResponse roundTrip(Poco::Net::HTTPClientSession &session, const HttpRequest 
 } // namespace
 
 std::optional<std::string> HttpResponse::header(const std::string &name) const {
-  const std::string n = strings::lower(name);
   for (const auto &[k, v] : headers)
-    if (strings::lower(k) == n) return v;
+    if (Poco::icompare(k, name) == 0) return v;
   return std::nullopt;
 }
 

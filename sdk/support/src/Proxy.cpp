@@ -3,9 +3,9 @@
 // NO_PROXY as a comma-separated list of host suffixes or "*").
 #include <rexray/sdk/support/Http.hpp>
 
-#include "Strings.h"
-
 #include <Poco/Exception.h>
+#include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
 #include <Poco/URI.h>
 
 #include <cstdlib>
@@ -22,16 +22,18 @@ std::string firstSet(std::initializer_list<const char *> names) {
 }
 
 bool bypassed(const std::string &host, const std::string &noProxy) {
-  const std::string h = strings::lower(host);
-  for (const auto &item : strings::split(noProxy, ',')) {
-    std::string entry = strings::lower(strings::trim(item));
+  const std::string h = Poco::toLower(host);
+  const Poco::StringTokenizer items(
+      noProxy, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+  for (const auto &item : items) {
+    std::string entry = Poco::toLower(item);
     if (entry.empty()) continue;
     if (entry == "*") return true;
     // "host:port" entries match the host on any port: one client, few ports.
     if (const auto colon = entry.find(':'); colon != std::string::npos && entry[0] != '[')
       entry.resize(colon);
     if (entry[0] == '.') entry.erase(0, 1);
-    if (h == entry || strings::endsWith(h, "." + entry)) return true;
+    if (h == entry || Poco::endsWith(h, "." + entry)) return true;
   }
   return false;
 }
