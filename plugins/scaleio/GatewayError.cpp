@@ -30,7 +30,7 @@ std::string describe(int httpStatus, int code, const std::string &message) {
 GatewayError::GatewayError(int httpStatus, int errorCode, const std::string &message)
     : sdk::Error(statusOf(httpStatus, errorCode, message), describe(httpStatus, errorCode, message),
                  errorCode),
-      _httpStatus(httpStatus), _errorCode(errorCode), _message(message) {}
+      _errorCode(errorCode) {}
 
 GatewayError GatewayError::fromReply(int httpStatus, const std::string &body) {
   if (auto e = parseApiError(body)) return GatewayError(httpStatus, e->errorCode, e->message);

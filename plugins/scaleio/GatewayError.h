@@ -25,17 +25,13 @@ enum : int {
 class GatewayError : public sdk::Error {
 public:
   GatewayError(int httpStatus, int errorCode, const std::string &message);
-  int httpStatus() const { return _httpStatus; }
   int errorCode() const { return _errorCode; }
-  // The gateway's own message, without the status and code.
-  const std::string &gatewayMessage() const { return _message; }
 
   // From a non-2xx reply: the JSON error body when there is one.
   static GatewayError fromReply(int httpStatus, const std::string &body);
 
 private:
-  int _httpStatus, _errorCode;
-  std::string _message;
+  int _errorCode;
 };
 
 } // namespace rexray::scaleio

@@ -128,12 +128,6 @@ std::optional<ApiError> parseApiError(const std::string &body) {
   }
 }
 
-Object parseObject(const std::string &body, const std::string &what) {
-  Object out;
-  fill(out, *asObject(parse(body, what), what), what);
-  return out;
-}
-
 std::vector<Object> parseObjects(const std::string &body, const std::string &what) {
   return each<Object>(body, what, [&](const JsonObject &o) {
     Object out;
@@ -156,7 +150,6 @@ std::vector<Sdc> parseSdcs(const std::string &body) {
     Sdc s;
     fill(s, o, "SDC");
     s.guid = text(o, "sdcGuid");
-    s.ip = text(o, "sdcIp");
     return s;
   });
 }

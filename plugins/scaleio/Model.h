@@ -28,7 +28,7 @@ struct StoragePool : Object {
 };
 
 struct Sdc : Object {
-  std::string guid, ip;
+  std::string guid;
 };
 
 struct Mapping {
@@ -51,7 +51,6 @@ struct ApiError {
 };
 std::optional<ApiError> parseApiError(const std::string &body);
 
-Object parseObject(const std::string &body, const std::string &what);
 std::vector<Object> parseObjects(const std::string &body, const std::string &what);
 std::vector<StoragePool> parseStoragePools(const std::string &body);
 std::vector<Sdc> parseSdcs(const std::string &body);

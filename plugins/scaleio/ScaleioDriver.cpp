@@ -53,14 +53,10 @@ std::string sdcList(const Volume &v) {
   return out;
 }
 
+// The host hands declared options over under their declared spelling.
 std::string option(const sdk::CreateOptions &opts, const std::string &name) {
-  for (const auto &[k, v] : opts.extra) {
-    if (k.size() != name.size()) continue;
-    if (std::equal(k.begin(), k.end(), name.begin(), [](unsigned char a, unsigned char b) {
-          return std::tolower(a) == std::tolower(b);
-        }))
-      return v;
-  }
+  for (const auto &[k, v] : opts.extra)
+    if (k == name) return v;
   return {};
 }
 

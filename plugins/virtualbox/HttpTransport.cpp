@@ -92,10 +92,6 @@ private:
 
 } // namespace
 
-bool httpsSupported() {
-  return true; // the support library always carries TLS (Poco NetSSL)
-}
-
 std::unique_ptr<SoapTransport> makeHttpTransport(const HttpTransportOptions &options) {
   return std::make_unique<HttpTransport>(options);
 }

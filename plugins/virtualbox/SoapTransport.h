@@ -45,9 +45,6 @@ struct HttpTransportOptions {
 // Throws std::invalid_argument for an unusable endpoint.
 std::unique_ptr<SoapTransport> makeHttpTransport(const HttpTransportOptions &options);
 
-// True when this build can talk to https endpoints.
-bool httpsSupported();
-
 } // namespace rexray::virtualbox
 
 #endif // REXRAY_VIRTUALBOX_SOAPTRANSPORT_H
