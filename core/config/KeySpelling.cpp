@@ -1,13 +1,14 @@
 #include "config/KeySpelling.h"
 
+#include <Poco/String.h>
+
 #include <algorithm>
 #include <cctype>
 
 namespace rexray {
 
 std::string upperCase(std::string s) {
-  for (auto &c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
+  return Poco::toUpper(s);
 }
 
 bool startsWith(const std::string &s, const std::string &prefix) {

@@ -2,6 +2,8 @@
 
 #include "util/Names.h"
 
+#include <Poco/String.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -10,21 +12,11 @@
 #include <sstream>
 
 namespace rexray {
-namespace {
-
-std::string trim(const std::string &s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
-
-} // namespace
 
 // A number that cannot be octal (it has an 8 or 9, e.g. 448) was emitted by a
 // tool as the decimal value and is read as such.
 std::optional<uint32_t> parseFileMode(const std::string &text) {
-  std::string t = toLower(trim(text));
+  std::string t = toLower(Poco::trim(text));
   int base = 8;
   if (t.compare(0, 2, "0o") == 0) {
     t.erase(0, 2);

@@ -17,8 +17,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +25,8 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from ebs_lifecycle import START_BANNER, Mode, is_mounted, out_of, python_with_moto  # noqa: E402
-from testkit import Report, UnixHTTPConnection, diag, loop_backing_files, mounts, poll  # noqa: E402
+from testkit import (Report, UnixHTTPConnection, diag, exit_on_signals,  # noqa: E402
+                     leftovers_under, rexray_binary)
 
 DOCKER_LONG_S = 4
 SLOW_BACKEND = {"DOCKER_TIMEOUT_LONG": "%ds" % DOCKER_LONG_S, "DEVICE_ATTACHTIMEOUT": "60s"}
@@ -123,22 +122,16 @@ def run(m):
 
 
 def main():
-    rexray = os.environ.get("REXRAY") or os.path.join(os.environ.get("BUILD", ""), "bin/rexray")
-    if not os.access(rexray, os.X_OK):
-        print("set REXRAY to the rexray binary (or BUILD to the build dir)", file=sys.stderr)
+    rexray = rexray_binary()
+    if not rexray:
         return 2
-    rexray = os.path.abspath(rexray)
     report = Report()
     python = python_with_moto()
     aws = shutil.which("aws")
     if not report.check("a python3 with moto and the aws CLI", python is not None and aws is not None):
         return report.finish()
 
-    def on_signal(signum, _frame):
-        raise SystemExit(128 + signum)
-
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, on_signal)
+    exit_on_signals()
     tmp = tempfile.mkdtemp(prefix="rexray-deadline-it.")
     m = Mode(report, rexray, python, aws, tmp, nitro=False)
     try:
@@ -154,8 +147,7 @@ def main():
                     diag("".join(f.readlines()[-25:]))
     finally:
         m.cleanup()
-        leftovers = [mp for _, mp, _ in mounts() if mp.startswith(tmp + "/")]
-        loops = [d for d, b in loop_backing_files().items() if b.startswith(tmp + "/")]
+        leftovers, loops = leftovers_under(tmp)
         report.check("cleanup left no mount or loop device", not leftovers and not loops, (leftovers, loops))
         shutil.rmtree(tmp, ignore_errors=True)
     return report.finish()
