@@ -16,10 +16,13 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace supporttest {
 
@@ -34,14 +37,17 @@ public:
     auto *params = new Poco::Net::HTTPServerParams;
     params->setKeepAlive(false);
     params->setMaxThreads(8);
-    _server = std::make_unique<Poco::Net::HTTPServer>(new Factory(_answer), socket, params);
+    _server =
+        std::make_unique<Poco::Net::HTTPServer>(new Factory(_answer, _active), socket, params);
     _server->start();
   }
-  // Releases handlers stalled in wait() before stopping, so no test leaves a
-  // thread sleeping behind it.
+  // Releases handlers stalled in wait() before stopping, and waits for every
+  // handler to return: stopAll() does not join them, and a handler still
+  // running would use this object after it is gone.
   ~LocalServer() {
     _release.set();
     _server->stopAll(true);
+    while (_active.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 
   uint16_t port() const { return _port; }
@@ -57,24 +63,28 @@ public:
 
 private:
   struct Handler : Poco::Net::HTTPRequestHandler {
-    explicit Handler(const Answer &a) : answer(a) {}
+    Handler(const Answer &a, std::atomic<int> &n) : answer(a), active(n) { ++active; }
+    ~Handler() override { --active; }
     void handleRequest(Poco::Net::HTTPServerRequest &req,
                        Poco::Net::HTTPServerResponse &res) override {
       answer(req, res);
     }
     const Answer &answer;
+    std::atomic<int> &active;
   };
   struct Factory : Poco::Net::HTTPRequestHandlerFactory {
-    explicit Factory(const Answer &a) : answer(a) {}
+    Factory(const Answer &a, std::atomic<int> &n) : answer(a), active(n) {}
     Poco::Net::HTTPRequestHandler *
     createRequestHandler(const Poco::Net::HTTPServerRequest &) override {
-      return new Handler(answer);
+      return new Handler(answer, active);
     }
     const Answer &answer;
+    std::atomic<int> &active;
   };
 
   Answer _answer;
   uint16_t _port;
+  std::atomic<int> _active{0}; // handlers alive
   Poco::Event _release{Poco::Event::EVENT_MANUALRESET};
   std::unique_ptr<Poco::Net::HTTPServer> _server;
 };
