@@ -158,7 +158,7 @@ private:
 } // namespace
 
 VfsDriver::VfsDriver(const sdk::Host &host, std::string service)
-    : sdk::Driver(host, std::move(service)), _root(resolveRoot(host)),
+    : sdk::Driver(host, std::move(service)), _root(resolveRoot(host)), _names(_root + "/names"),
       _instanceId(readInstanceId()) {
   this->host().debug("vfs: root is " + _root + ", instance id " + _instanceId);
   reclaimLeftovers();
@@ -405,6 +405,10 @@ sdk::Volume VfsDriver::volume(const sdk::Call &, const std::string &id) {
 
 sdk::Volume VfsDriver::createVolume(const sdk::Call &call, const sdk::CreateOptions &opts) {
   if (opts.name.empty()) throw Error(RXR_E_INVALID, "vfs: a new volume needs a name");
+  if (!NameIndex::representable(opts.name))
+    throw Error(RXR_E_INVALID, "vfs: volume name " + quoted(opts.name) +
+                                   " cannot be a file name (no '/', no leading '.', at most "
+                                   "255 bytes)");
   call.throwIfExpired("vfs: create volume " + quoted(opts.name));
   if (!opts.fromSnapshotId.empty() && !opts.fromVolumeId.empty())
     throw Error(RXR_E_INVALID, "vfs: volume " + quoted(opts.name) +
@@ -427,15 +431,13 @@ sdk::Volume VfsDriver::createVolume(const sdk::Call &call, const sdk::CreateOpti
   r.sourceVolumeId = opts.fromVolumeId;
   r.sizeGiB = opts.sizeGiB;
   std::string sourceImage, sourceDevice;
+  const std::string what = "cannot create volume " + quoted(opts.name);
+  ensureLayout();
+  // Held from before the name is reserved, so a starting driver's reclaim
+  // never frees a name whose create is still running.
+  const auto creating = translate(what, [&] { return FileLock::shared(creationLockPath()); });
   {
     std::lock_guard<std::mutex> lock(_mu);
-    ensureLayout();
-    if (_reservedNames.count(opts.name))
-      throw Error(RXR_E_EXISTS, "vfs: a volume named " + quoted(opts.name) + " is being created");
-    for (const auto &existing : loadVolumes())
-      if (existing.name == opts.name)
-        throw Error(RXR_E_EXISTS, "vfs: a volume named " + quoted(opts.name) + " already exists (" +
-                                      existing.id + ")");
     int64_t sourceSize = 0;
     if (!opts.fromSnapshotId.empty()) {
       const auto snap = requireSnapshot(opts.fromSnapshotId);
@@ -455,18 +457,24 @@ sdk::Volume VfsDriver::createVolume(const sdk::Call &call, const sdk::CreateOpti
       r.sizeGiB = sourceSize;
     }
     r.id = newId(kVolumePrefix);
-    _reservedNames.insert(opts.name);
+    const auto holder = translate(what, [&] { return _names.reserve(opts.name, r.id); });
+    if (holder)
+      throw Error(RXR_E_EXISTS, "vfs: a volume named " + quoted(opts.name) +
+                                    (loadVolume(*holder) ? " already exists (" + *holder + ")"
+                                                         : " is being created"));
   }
+  // The image is copied unlocked; the name stays ours until it is published.
   OnExit unreserve([&] {
-    std::lock_guard<std::mutex> lock(_mu);
-    _reservedNames.erase(opts.name);
+    try {
+      _names.release(opts.name, r.id);
+    } catch (const std::exception &e) {
+      host().warn("vfs: " + std::string(e.what()) + "; the next start frees it");
+    }
   });
 
   // The copy runs unlocked: it can take long and only this call knows the id.
   const std::string image = volumeImagePath(r.id);
   const std::string pending = pendingPath(image);
-  const std::string what = "cannot create volume " + quoted(opts.name);
-  const auto creating = translate(what, [&] { return FileLock::shared(creationLockPath()); });
   if (fromSource) {
     const auto method = translate(what, [&] {
       if (!sourceDevice.empty()) LoopDevice::flush(sourceDevice);
@@ -480,7 +488,6 @@ sdk::Volume VfsDriver::createVolume(const sdk::Call &call, const sdk::CreateOpti
   try {
     std::lock_guard<std::mutex> lock(_mu);
     publish(pending, image, volumeMetaPath(r.id), [&] { storeVolume(r); });
-    _reservedNames.erase(opts.name);
     unreserve.dismiss();
   } catch (...) {
     ::unlink(pending.c_str());
@@ -516,6 +523,7 @@ void VfsDriver::removeVolume(const sdk::Call &call, const std::string &id, bool 
     // before the image is unlinked.
     durable::remove(volumeMetaPath(id));
     durable::remove(image);
+    _names.release(r.name, id);
   });
   host().info("vfs: removed volume " + quoted(id) + " named " + quoted(r.name));
 }

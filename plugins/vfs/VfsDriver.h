@@ -4,6 +4,7 @@
 #include <rexray/sdk/driver.hpp>
 
 #include "LoopDevice.h"
+#include "NameIndex.h"
 
 #include <cstdint>
 #include <functional>
@@ -108,11 +109,14 @@ private:
   sdk::Volume toVolume(const VolumeRecord &record, const std::vector<LoopBinding> &bindings) const;
   static sdk::Snapshot toSnapshot(const SnapshotRecord &record);
 
+  // At start, after leftovers: every record's name in the index, and no
+  // link to a volume that is gone.
+  void reindexNames();
+
   std::mutex _mu;
-  // Names of volumes whose images are being copied outside the lock, so a
-  // second create with the same name fails at once instead of racing.
-  std::set<std::string> _reservedNames;
   std::string _root;
+  // Each name held by one volume (or one create in progress).
+  NameIndex _names;
   std::string _instanceId;
 };
 
