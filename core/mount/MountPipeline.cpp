@@ -114,7 +114,8 @@ MountPipeline::Attached MountPipeline::ensureAttached(const Volume &volume,
     throw;
   }
   try {
-    _state.putAttachment(record);
+    // One write after the device appears: a crash before it leaves the
+    // intent record, and a restart trusts the driver's view for that.
     record.device = waitForDevice(volume, record.token, forward);
     _state.putAttachment(record);
   } catch (...) {
@@ -164,7 +165,9 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
                      _settings.pathFor(volume.name)};
   bool mountedNow = false;
   try {
-    const auto existing = _os.mountPointsOf(attached.device);
+    // A device attached just now cannot be mounted anywhere yet.
+    const auto existing =
+        attached.attachedNow ? std::vector<std::string>{} : _os.mountPointsOf(attached.device);
     bool alreadyOurs = false;
     for (const auto &mp : existing) alreadyOurs = alreadyOurs || mp == result.mountPoint;
     if (!existing.empty() && !alreadyOurs) {
@@ -173,10 +176,23 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
       result.path = _settings.pathIn(existing.front());
     }
     if (existing.empty()) {
-      const std::string onDevice = formatIfNeeded(attached.device, fsType, options.overwriteFs);
       _os.makeDirectories(result.mountPoint, 0755);
-      _os.mount(attached.device, result.mountPoint, onDevice, "");
-      mountedNow = true;
+      if (!options.overwriteFs) {
+        // Every mount of a volume after its first finds the file system it
+        // expects: mounting at once skips libblkid reading ~45 blocks. The
+        // kernel refuses a device without that file system, and the probe
+        // below then decides (mkfs only when it finds none).
+        try {
+          _os.mount(attached.device, result.mountPoint, fsType, "");
+          mountedNow = true;
+        } catch (const Error &) {
+        }
+      }
+      if (!mountedNow) {
+        const std::string onDevice = formatIfNeeded(attached.device, fsType, options.overwriteFs);
+        _os.mount(attached.device, result.mountPoint, onDevice, "");
+        mountedNow = true;
+      }
       log::info("{}: mounted {} on {}", _driver.service(), attached.device, result.mountPoint);
     }
     _os.makeDirectories(result.path, _settings.fileMode);

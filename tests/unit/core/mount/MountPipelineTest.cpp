@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <string>
 #include <vector>
 
@@ -68,6 +70,37 @@ TEST_CASE("MountPipeline: a device that has a file system is not formatted") {
   CHECK(rig.os.count("mkfs") == 0);
   // Mounted as what is on it, not as the default ext4.
   CHECK(rig.os.sawInOrder({"mount /dev/fake0 /x/data xfs"}));
+}
+
+TEST_CASE("MountPipeline: a device with the expected file system is mounted without a probe") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.os.setFilesystem("/dev/fake0", "ext4");
+  rig.service().mount("data", "a", {}, testDeadline());
+  INFO(rig.os.history());
+  CHECK(rig.os.sawInOrder({"mount /dev/fake0 /x/data ext4"}));
+  CHECK(std::none_of(rig.os.queries.begin(), rig.os.queries.end(),
+                     [](const std::string &q) { return q.rfind("probe", 0) == 0; }));
+  CHECK(rig.os.refused.empty());
+}
+
+TEST_CASE("MountPipeline: a refused first mount falls back to the probe, never to a blind mkfs") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  SUBCASE("another file system is mounted as what it is") {
+    rig.os.setFilesystem("/dev/fake0", "xfs");
+    rig.service().mount("data", "a", {}, testDeadline());
+    INFO(rig.os.history());
+    CHECK(rig.os.refused == std::vector<std::string>{"mount /dev/fake0 ext4"});
+    CHECK(rig.os.count("mkfs") == 0);
+    CHECK(rig.os.sawInOrder({"mount /dev/fake0 /x/data xfs"}));
+  }
+  SUBCASE("no file system is made, then mounted") {
+    rig.service().mount("data", "a", {}, testDeadline());
+    INFO(rig.os.history());
+    CHECK(rig.os.refused == std::vector<std::string>{"mount /dev/fake0 ext4"});
+    CHECK(rig.os.sawInOrder({"mkfs /dev/fake0 ext4", "mount /dev/fake0 /x/data ext4"}));
+  }
 }
 
 TEST_CASE("MountPipeline: overwriteFs formats a device that has a file system") {
