@@ -274,11 +274,17 @@ void VfsDriver::requireVolumeExists(const std::string &id) const {
     throw Error(RXR_E_NOT_FOUND, "vfs: volume " + quoted(id) + " not found");
 }
 
-std::optional<std::string> VfsDriver::attachedDevice(const std::string &id) const {
+std::optional<std::string> VfsDriver::attachedDevice(const std::string &id, Use use) const {
   const std::string image = volumeImagePath(id);
-  if (auto hint = _deviceHint.find(id); hint != _deviceHint.end())
-    if (auto b = LoopDevice::binding(hint->second); b && LoopDevice::serves(*b, image))
+  if (auto hint = _deviceHint.find(id); hint != _deviceHint.end()) {
+    if (hint->second.empty()) {
+      // Detached by us. Only someone's manual losetup since could have
+      // changed that: a report may say so, an attach or detach looks.
+      if (use == Use::Report) return std::nullopt;
+    } else if (auto b = LoopDevice::binding(hint->second); b && LoopDevice::serves(*b, image)) {
       return hint->second;
+    }
+  }
   return LoopDevice::findByBackingFile(image, LoopDevice::bindings());
 }
 
@@ -419,7 +425,7 @@ std::vector<sdk::Volume> VfsDriver::volumes(const sdk::Call &) {
 
 sdk::Volume VfsDriver::volume(const sdk::Call &, const std::string &id) {
   std::lock_guard<std::mutex> lock(_mu);
-  return toVolume(requireVolume(id), attachedDevice(id));
+  return toVolume(requireVolume(id), attachedDevice(id, Use::Report));
 }
 
 sdk::Volume VfsDriver::createVolume(const sdk::Call &call, const sdk::CreateOptions &opts) {
@@ -466,7 +472,7 @@ sdk::Volume VfsDriver::createVolume(const sdk::Call &call, const sdk::CreateOpti
       const auto vol = requireVolume(opts.fromVolumeId);
       sourceImage = volumeImagePath(vol.id);
       sourceSize = vol.sizeGiB;
-      sourceDevice = attachedDevice(vol.id).value_or("");
+      sourceDevice = attachedDevice(vol.id, Use::Act).value_or("");
     }
     if (fromSource && opts.sizeGiB < sourceSize) {
       if (opts.sizeGiB > 0)
@@ -553,7 +559,7 @@ std::string VfsDriver::attachVolume(const sdk::Call &call, const sdk::AttachOpti
   std::lock_guard<std::mutex> lock(_mu);
   requireVolumeExists(opts.volumeId);
   const std::string image = volumeImagePath(opts.volumeId);
-  if (auto device = attachedDevice(opts.volumeId)) {
+  if (auto device = attachedDevice(opts.volumeId, Use::Act)) {
     host().debug("vfs: volume " + quoted(opts.volumeId) + " is already attached at " + *device);
     return *device;
   }
@@ -569,7 +575,6 @@ void VfsDriver::detachVolume(const sdk::Call &call, const std::string &id, bool)
   std::lock_guard<std::mutex> lock(_mu);
   requireVolumeExists(id);
   const std::string image = volumeImagePath(id);
-  _deviceHint.erase(id);
   bool detached = false;
   // Normally one device; someone's manual losetup may have added more.
   for (const auto &b : LoopDevice::bindings()) {
@@ -580,6 +585,7 @@ void VfsDriver::detachVolume(const sdk::Call &call, const std::string &id, bool)
       detached = true;
     }
   }
+  _deviceHint[id] = ""; // nothing serves it now
   if (!detached) host().debug("vfs: volume " + quoted(id) + " was not attached");
 }
 
@@ -634,7 +640,7 @@ sdk::Snapshot VfsDriver::createSnapshot(const sdk::Call &call, const std::string
     std::lock_guard<std::mutex> lock(_mu);
     ensureLayout();
     const auto vol = requireVolume(volumeId);
-    device = attachedDevice(volumeId).value_or("");
+    device = attachedDevice(volumeId, Use::Act).value_or("");
     r.id = newId(kSnapshotPrefix);
     r.name = name;
     r.volumeId = volumeId;

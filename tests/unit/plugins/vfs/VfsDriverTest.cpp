@@ -574,3 +574,20 @@ TEST_CASE("vfs: the C entry drives the same driver") {
   const bool nextDeviceSlotSet = vt.next_device != nullptr;
   CHECK_FALSE(nextDeviceSlotSet);
 }
+
+TEST_CASE("vfs: after its own detach the driver never binds a second device to an image") {
+  Fixture f;
+  const auto v = f.create("data");
+  rexray::sdk::AttachOptions a;
+  a.volumeId = v.id;
+  const std::string first = f.driver->attachVolume(f.call, a);
+  CHECK(f.driver->volume(f.call, v.id).attachedDevice == first);
+  f.driver->detachVolume(f.call, v.id, false);
+  CHECK(f.driver->volume(f.call, v.id).status == "available");
+  // Someone binds the image by hand; an attach finds that device instead of
+  // making a second one over the same file.
+  const std::string manual = LoopDevice::attach(f.driver->volumeImagePath(v.id));
+  CHECK(f.driver->attachVolume(f.call, a) == manual);
+  f.driver->detachVolume(f.call, v.id, false);
+  CHECK_FALSE(LoopDevice::findByBackingFile(f.driver->volumeImagePath(v.id)).has_value());
+}
