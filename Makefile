@@ -15,7 +15,7 @@ DEBIAN_PACKAGES := cmake make g++ pkg-config git \
 	libpoco-dev libyaml-cpp-dev libfmt-dev doctest-dev \
 	libblkid-dev libmount-dev libsqlite3-dev \
 	e2fsprogs xfsprogs util-linux kmod python3 clang-format \
-	docker.io busybox-static python3-zeep \
+	docker.io busybox-static python3-zeep strace \
 	clang libclang-rt-dev
 
 .PHONY: all deps build run test crashtest bench sanitize tsan fuzz fuzz-build format clean
@@ -55,10 +55,18 @@ endif
 crashtest: deps build
 	REXRAY=$(BUILD)/bin/rexray python3 tests/integration/crashtest.py --kills 500
 
+# Every benchmark records its figures in $(BUILD)/bench-results.jsonl;
+# bench/report.py writes bench/results.md and the README's table from them.
+# BENCH_VOLUMES sets the scale run's volume count (10,000).
+BENCH_VOLUMES ?= 10000
 bench: deps build
-	bench/mount_cycle.sh $(BUILD)/bin/rexray
-	bench/docker_api.sh $(BUILD)/bin/rexray $(BUILD)/bin/docker_api_load
-	if [ -e $(BUILD)/lib/rexray/plugins/librexray-ebs.so ]; then python3 bench/ebs_calls.py $(BUILD)/bin/rexray; fi
+	rm -f $(BUILD)/bench-results.jsonl
+	BENCH_RESULTS=$(CURDIR)/$(BUILD)/bench-results.jsonl bench/mount_cycle.sh $(BUILD)/bin/rexray
+	python3 bench/docker_cycle.py $(BUILD)/bin/rexray $(BUILD)/bin/mount_floor --results $(BUILD)/bench-results.jsonl
+	BENCH_RESULTS=$(CURDIR)/$(BUILD)/bench-results.jsonl bench/docker_api.sh $(BUILD)/bin/rexray $(BUILD)/bin/docker_api_load
+	python3 bench/scale.py $(BUILD)/bin/rexray --volumes $(BENCH_VOLUMES) --results $(BUILD)/bench-results.jsonl
+	if [ -e $(BUILD)/lib/rexray/plugins/librexray-ebs.so ]; then BENCH_RESULTS=$(CURDIR)/$(BUILD)/bench-results.jsonl python3 bench/ebs_calls.py $(BUILD)/bin/rexray; fi
+	python3 bench/report.py $(BUILD)/bench-results.jsonl bench/results.md README.md
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer (the
 # fuzzers already run under both in `make test`).
