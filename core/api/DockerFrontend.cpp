@@ -162,6 +162,10 @@ bool DockerFrontend::answersFromMemory(const Poco::Net::HTTPRequest &head) const
          path == "/VolumeDriver.Path";
 }
 
+bool DockerFrontend::answersAtOnce(const Poco::Net::HTTPRequest &head) const {
+  return answersFromMemory(head) && _services.ready(_service);
+}
+
 HttpReply DockerFrontend::serve(const Poco::Net::HTTPRequest &head, const std::string &body,
                                 Deadline::Clock::time_point arrival) const {
   if (head.getMethod() != Poco::Net::HTTPRequest::HTTP_POST) {

@@ -297,14 +297,18 @@ private:
     }
     if (state != HttpRequestReader::State::Complete) return;
     auto request = std::make_shared<ReceivedRequest>(c.reader.take());
+    if (_service->answersAtOnce(*request->head)) {
+      Done done = answer(id, *request);
+      reply(id, c, std::move(done.bytes), done.close);
+      return;
+    }
     c.phase = Phase::Working;
     watch(id, c, 0);
     WorkerPool &pool = _service->answersFromMemory(*request->head) ? _memoryWorkers : _workers;
     pool.post([this, id, request] { work(id, *request); });
   }
 
-  // On a worker.
-  void work(uint64_t id, const ReceivedRequest &request) {
+  Done answer(uint64_t id, const ReceivedRequest &request) {
     HttpReply reply;
     try {
       reply = _service->serve(*request.head, request.body, request.arrival);
@@ -313,7 +317,12 @@ private:
       reply = _service->refuse(500, e.what());
     }
     const bool keepAlive = request.head->getKeepAlive() && !_stopping;
-    Done done{id, serialize(reply, request.head->getVersion(), keepAlive), !keepAlive};
+    return Done{id, serialize(reply, request.head->getVersion(), keepAlive), !keepAlive};
+  }
+
+  // On a worker.
+  void work(uint64_t id, const ReceivedRequest &request) {
+    Done done = answer(id, request);
     {
       std::lock_guard<std::mutex> lock(_doneMutex);
       _done.push_back(std::move(done));

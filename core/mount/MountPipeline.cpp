@@ -25,8 +25,8 @@ int64_t nowUnix() {
 } // namespace
 
 MountPipeline::MountPipeline(DriverHandle &driver, OsLayer &os, StateStore &state,
-                             ServiceSettings settings)
-    : _driver(driver), _os(os), _state(state), _settings(std::move(settings)) {}
+                             ServiceSettings settings, KnownFilesystems &known)
+    : _driver(driver), _os(os), _state(state), _settings(std::move(settings)), _known(known) {}
 
 Deadline MountPipeline::forwardPart(const Deadline &deadline) const {
   // A quarter of what is left, at most 5 s, is kept for undoing an attach
@@ -151,6 +151,21 @@ void MountPipeline::detach(const Volume &volume, bool force, const Deadline &dea
   forget(volume.id);
 }
 
+bool MountPipeline::mountAsKnown(const Volume &volume, const std::string &device,
+                                 const std::string &target) {
+  const auto type = _known.find(volume.id);
+  if (!type) return false;
+  try {
+    _os.mount(device, target, *type, "");
+    return true;
+  } catch (const Error &e) {
+    log::info("{}: {} no longer mounts as {} ({}); probing it", _driver.service(), volume.name,
+              *type, e.what());
+    _known.forget(volume.id);
+    return false;
+  }
+}
+
 void MountPipeline::forget(const std::string &volumeId) {
   _state.removeAttachment(_driver.service(), volumeId);
 }
@@ -177,21 +192,13 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
     }
     if (existing.empty()) {
       _os.makeDirectories(result.mountPoint, 0755);
-      if (!options.overwriteFs) {
-        // Every mount of a volume after its first finds the file system it
-        // expects: mounting at once skips libblkid reading ~45 blocks. The
-        // kernel refuses a device without that file system, and the probe
-        // below then decides (mkfs only when it finds none).
-        try {
-          _os.mount(attached.device, result.mountPoint, fsType, "");
-          mountedNow = true;
-        } catch (const Error &) {
-        }
-      }
+      if (!options.overwriteFs)
+        mountedNow = mountAsKnown(volume, attached.device, result.mountPoint);
       if (!mountedNow) {
         const std::string onDevice = formatIfNeeded(attached.device, fsType, options.overwriteFs);
         _os.mount(attached.device, result.mountPoint, onDevice, "");
         mountedNow = true;
+        _known.learn(volume.id, onDevice);
       }
       log::info("{}: mounted {} on {}", _driver.service(), attached.device, result.mountPoint);
     }
@@ -246,7 +253,7 @@ void MountPipeline::format(const Volume &volume, const std::string &instanceId,
                            const std::string &fsType, bool overwrite, const Deadline &deadline) {
   Attached attached = ensureAttached(volume, instanceId, false, deadline);
   try {
-    formatIfNeeded(attached.device, fsType, overwrite);
+    _known.learn(volume.id, formatIfNeeded(attached.device, fsType, overwrite));
   } catch (...) {
     if (attached.attachedNow) detach(volume, false, deadline);
     throw;
