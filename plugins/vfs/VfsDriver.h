@@ -115,7 +115,8 @@ private:
   // checked with one sysfs read, else found by a scan of every loop device.
   // Callers hold _mu.
   std::optional<std::string> attachedDevice(const std::string &id, Use use) const;
-  sdk::Volume toVolume(const VolumeRecord &record, const std::optional<std::string> &device) const;
+  sdk::Volume toVolume(const VolumeRecord &record, const std::optional<std::string> &device,
+                       bool imageExists) const;
   static sdk::Snapshot toSnapshot(const SnapshotRecord &record);
 
   // At start, after leftovers: every record's name in the index, and no
