@@ -5,6 +5,7 @@
 #include "api/UnixHttpServer.h"
 #include "daemon/PidFile.h"
 #include "daemon/ServiceDirectory.h"
+#include "daemon/SocketActivation.h"
 #include "util/Error.h"
 #include "util/Log.h"
 
@@ -175,10 +176,21 @@ int Daemon::run() {
   try {
     runtime = std::make_unique<Runtime>(_options.runtime);
     const Paths &paths = runtime->paths();
-    if (!::isatty(STDERR_FILENO)) {
+    if (_options.logToFile) {
       Poco::File(paths.logDir).createDirectories();
       log::setFile(paths.logFilePath());
     }
+    ActivatedSockets activated = ActivatedSockets::fromEnvironment();
+    // A socket systemd holds is served as is; any other is bound here.
+    auto serve = [&](const std::string &path, std::shared_ptr<const HttpService> service,
+                     UnixHttpServer::Options options) {
+      const int fd = activated.take(path);
+      if (fd >= 0)
+        servers.push_back(std::make_unique<UnixHttpServer>(fd, path, std::move(service), options));
+      else
+        servers.push_back(std::make_unique<UnixHttpServer>(path, std::move(service), options));
+      return fd >= 0 ? " (socket activation)" : "";
+    };
     if (_options.writePidFile) {
       pidFile = std::make_unique<PidFile>(paths.pidFilePath());
       pidFile->acquire();
@@ -192,18 +204,19 @@ int Daemon::run() {
     // Sockets first: Docker gives a plugin about ten seconds to appear.
     auto bindDocker = [&](const std::string &socketName, const std::string &service) {
       const std::string path = paths.dockerPluginsDir + "/" + socketName + ".sock";
-      servers.push_back(std::make_unique<UnixHttpServer>(
-          path, std::make_shared<DockerFrontend>(*directory, service, timeouts)));
-      log::info("docker volume plugin for service {} on {}", service, path);
+      const char *how = serve(path, std::make_shared<DockerFrontend>(*directory, service, timeouts),
+                              UnixHttpServer::Options());
+      log::info("docker volume plugin for service {} on {}{}", service, path, how);
     };
     bindDocker("rexray", directory->defaultName());
     for (const auto &name : directory->names())
       if (name != "rexray") bindDocker(name, name);
     UnixHttpServer::Options control;
     control.workers = 16;
-    servers.push_back(std::make_unique<UnixHttpServer>(
-        paths.controlSocketPath(), std::make_shared<ApiFrontend>(*directory, timeouts), control));
-    log::info("control API on {}", paths.controlSocketPath());
+    const char *how = serve(paths.controlSocketPath(),
+                            std::make_shared<ApiFrontend>(*directory, timeouts), control);
+    log::info("control API on {}{}", paths.controlSocketPath(), how);
+    activated.closeUnused();
     for (auto &s : servers) s->start();
   } catch (const std::exception &e) {
     log::error("REX-Ray failed to start: {}", e.what());

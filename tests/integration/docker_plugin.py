@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""The Docker managed plugin: packaging/docker-plugin/make_plugin.py builds
+the `vfs` plugin from this build, and a private dockerd (dockerd_harness.py)
+creates and enables it, makes a volume with it, writes from one container,
+restarts the plugin (with a setting changed through `docker plugin set`),
+reads the data back from another, then disables and removes it.
+
+Env: BUILD (the build directory). Needs root, dockerd/containerd/runc,
+/bin/busybox (static), unshare/nsenter, losetup. Never pulls images.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dockerd_harness as harness  # noqa: E402
+from testkit import Report, diag  # noqa: E402
+
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MAKE_PLUGIN = os.path.join(SOURCE, "packaging", "docker-plugin", "make_plugin.py")
+PLUGIN = "rexray/vfs:test"
+IMAGE = "rexray-plugin-busybox"
+
+
+def out_of(r):
+    return "exit %s; stdout: %s; stderr: %s" % (r.returncode, r.stdout.strip(), r.stderr.strip())
+
+
+def mount_type(pd, volume):
+    """The filesystem type a container sees at /data for the volume."""
+    r = pd.docker("run", "--rm", "-v", volume + ":/data", IMAGE, "cat", "/proc/mounts")
+    for line in r.stdout.splitlines():
+        f = line.split()
+        if len(f) > 2 and f[1] == "/data":
+            return f[2]
+    return out_of(r)
+
+
+def run(report, pd, build):
+    pd.start()
+    plugin_dir = os.path.join(pd.tmp, "plugin-vfs")
+    r = subprocess.run([sys.executable, MAKE_PLUGIN, "--build", build, "--driver", "vfs",
+                        "--out", plugin_dir], capture_output=True, text=True, timeout=120)
+    if not report.check("make_plugin.py assembles the vfs plugin", r.returncode == 0, out_of(r)):
+        return
+    with open(os.path.join(plugin_dir, "config.json")) as f:
+        config = json.load(f)
+    settable = {e["name"] for e in config["env"] if "value" in e.get("settable", [])}
+    report.check("config.json: socket, propagated mount, CAP_SYS_ADMIN, /dev",
+                 config["interface"]["socket"] == "rexray.sock"
+                 and config["propagatedMount"] == "/var/lib/rexray"
+                 and config["linux"]["capabilities"] == ["CAP_SYS_ADMIN"]
+                 and any(m["source"] == "/dev" for m in config["mounts"]), json.dumps(config))
+    report.check("config.json: REXRAY_LOGLEVEL, REXRAY_FSTYPE, REXRAY_PREEMPT and VFS_ROOT "
+                 "are settable", {"REXRAY_LOGLEVEL", "REXRAY_FSTYPE", "REXRAY_PREEMPT",
+                                  "VFS_ROOT"} <= settable, sorted(settable))
+    for name in ("usr/bin/rexray", "usr/sbin/mkfs.ext4", "usr/sbin/mkfs.xfs"):
+        report.check("the rootfs has /%s" % name,
+                     os.access(os.path.join(plugin_dir, "rootfs", name), os.X_OK))
+
+    r = pd.docker("plugin", "create", PLUGIN, plugin_dir, timeout=300)
+    if not report.check("docker plugin create", r.returncode == 0, out_of(r)):
+        return
+    r = pd.docker("plugin", "enable", PLUGIN, timeout=120)
+    if not report.check("docker plugin enable", r.returncode == 0, out_of(r)):
+        return
+    pd.import_busybox(IMAGE)
+
+    r = pd.docker("volume", "create", "-d", PLUGIN, "--opt", "size=1", "--name", "pv")
+    report.check("docker volume create -d %s" % PLUGIN, r.returncode == 0
+                 and r.stdout.strip() == "pv", out_of(r))
+    r = pd.docker("run", "--rm", "-v", "pv:/data", IMAGE, "sh", "-c",
+                  "echo managed > /data/f && cat /data/f")
+    report.check("a container writes to the volume", r.returncode == 0
+                 and r.stdout.strip() == "managed", out_of(r))
+    report.check("new volumes are ext4 by default", mount_type(pd, "pv") == "ext4",
+                 mount_type(pd, "pv"))
+
+    r = pd.docker("plugin", "disable", "-f", PLUGIN, timeout=120)
+    report.check("docker plugin disable", r.returncode == 0, out_of(r))
+    r = pd.docker("plugin", "set", PLUGIN, "REXRAY_FSTYPE=xfs")
+    report.check("docker plugin set REXRAY_FSTYPE=xfs", r.returncode == 0, out_of(r))
+    r = pd.docker("plugin", "enable", PLUGIN, timeout=120)
+    report.check("docker plugin enable again", r.returncode == 0, out_of(r))
+
+    r = pd.docker("run", "--rm", "-v", "pv:/data", IMAGE, "cat", "/data/f")
+    report.check("after the restart a container reads the data back",
+                 r.returncode == 0 and r.stdout.strip() == "managed", out_of(r))
+    r = pd.docker("volume", "create", "-d", PLUGIN, "--opt", "size=1", "--name", "pv2")
+    report.check("a second volume is created", r.returncode == 0, out_of(r))
+    report.check("... as xfs, the setting made with docker plugin set",
+                 mount_type(pd, "pv2") == "xfs", mount_type(pd, "pv2"))
+
+    log = harness._read(pd.log_path)
+    report.check("the plugin's log reaches Docker's (stderr, not a file in the plugin)",
+                 "REX-Ray is ready" in log, pd.log_tail(20))
+
+    for volume in ("pv", "pv2"):
+        r = pd.docker("volume", "rm", volume)
+        report.check("docker volume rm %s" % volume, r.returncode == 0, out_of(r))
+    r = pd.docker("plugin", "disable", PLUGIN, timeout=120)
+    report.check("docker plugin disable (no volume left)", r.returncode == 0, out_of(r))
+    r = pd.docker("plugin", "rm", PLUGIN, timeout=120)
+    report.check("docker plugin rm", r.returncode == 0, out_of(r))
+    r = pd.docker("plugin", "ls", "--format", "{{.Name}}")
+    report.check("no plugin left", r.returncode == 0 and r.stdout.strip() == "", out_of(r))
+
+
+def main():
+    report = Report()
+    build = os.environ.get("BUILD")
+    if not build or not os.access(os.path.join(build, "bin", "rexray"), os.X_OK):
+        report.check("BUILD names a build directory with bin/rexray", False, repr(build))
+        return report.finish()
+    if os.geteuid() != 0:
+        report.check("running as root", False, "euid %d" % os.geteuid())
+        return report.finish()
+    t0 = time.monotonic()
+    pd = harness.PrivateDocker(prefix="rexray-plugin.")
+
+    def on_signal():
+        report.check("not interrupted", False, "stopped by a signal; cleaning up")
+        pd.close()
+        report.finish()
+    harness.install_signal_handlers(on_signal)
+    try:
+        run(report, pd, os.path.abspath(build))
+    except harness.HarnessError as exc:
+        report.check("harness", False, str(exc).splitlines()[0])
+        diag(str(exc))
+    except Exception as exc:  # a bug here must still fail and clean up
+        import traceback
+        report.check("no unexpected exception", False, "%s: %s" % (type(exc).__name__, exc))
+        diag(traceback.format_exc())
+    finally:
+        if report.failed:
+            diag("--- dockerd log (tail) ---")
+            diag(pd.log_tail(40))
+        pd.close()
+        diag("cleaned up %s; %.1fs in all" % (pd.tmp, time.monotonic() - t0))
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

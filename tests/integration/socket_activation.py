@@ -1,0 +1,226 @@
+#!/usr/bin/python3
+"""Socket activation: the daemon restarts under a stream of Docker calls and
+not one call fails.
+
+This test plays systemd. It reads the socket unit `rexray install --root`
+writes, creates each ListenStream socket itself (plus one stray socket no
+service uses), and starts `rexray start -f` with them as descriptors 3.. and
+LISTEN_FDS / LISTEN_PID / LISTEN_FDNAMES set, LISTEN_PID being the daemon's
+own PID (a shell that execs the daemon keeps its PID). Meanwhile a client
+sends `VolumeDriver.Get`, each on a new connection. The daemon is stopped
+(SIGTERM) and, after a pause in which nothing serves the sockets, started
+again, several times. Every call must be answered 200 with the volume, also
+those that arrived while no daemon ran.
+
+Env: REXRAY or BUILD (see testkit.rexray_binary). Needs root (vfs uses loop
+devices only on mount; here it only creates a volume).
+"""
+
+import fcntl
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testkit import (Report, UnixHTTPConnection, detach_loops_under, diag,  # noqa: E402
+                     exit_on_signals, poll, rexray_binary, unmount_under)
+from docker_protocol import hermetic_env  # noqa: E402
+
+RESTARTS = 3
+# How long nothing serves the sockets during each restart (systemd's RestartSec).
+GAP = 0.5
+VOLUME = "stream"
+
+
+def call(sock, method, body, timeout=60):
+    conn = UnixHTTPConnection(sock, timeout=timeout)
+    try:
+        conn.request("POST", "/" + method, json.dumps(body),
+                     {"Content-Type": "application/json", "Connection": "close"})
+        reply = conn.getresponse()
+        return reply.status, reply.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
+class Holder:
+    """systemd's part: the listening sockets, and the daemon's starts."""
+
+    def __init__(self, rexray, home, paths):
+        self.rexray = rexray
+        self.home = home
+        self.paths = paths
+        self.env = hermetic_env(home)
+        self.sockets = []
+        self.proc = None
+        self.out = os.path.join(home, "daemon.err")
+        for path in paths:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(path)
+            os.chmod(path, 0o660)
+            s.listen(128)
+            self.sockets.append(s)
+        # Out of the way of the descriptors the daemon gets (3..).
+        self.fds = [fcntl.fcntl(s.fileno(), fcntl.F_DUPFD_CLOEXEC, 50) for s in self.sockets]
+
+    def start(self):
+        moves = " ".join("%d<&%d %d<&-" % (3 + i, fd, fd) for i, fd in enumerate(self.fds))
+        script = 'exec %s; LISTEN_PID=$$ exec "$@"' % moves
+        env = dict(self.env, LISTEN_FDS=str(len(self.fds)),
+                   LISTEN_FDNAMES=":".join(["rexray"] * len(self.fds)))
+        with open(self.out, "ab") as err:
+            self.proc = subprocess.Popen(["/bin/sh", "-c", script, "sh", self.rexray, "start", "-f"],
+                                         env=env, stdin=subprocess.DEVNULL, stdout=err,
+                                         stderr=subprocess.STDOUT, pass_fds=self.fds)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode if self.proc else None
+
+    def close(self):
+        self.stop()
+        for s in self.sockets:
+            s.close()
+        for fd in self.fds:
+            os.close(fd)
+        self.sockets, self.fds = [], []
+
+    def log(self):
+        try:
+            with open(self.out, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+
+class Stream(threading.Thread):
+    """VolumeDriver.Get, one new connection each, until told to stop."""
+
+    def __init__(self, sock):
+        super().__init__(daemon=True)
+        self.sock = sock
+        self.calls = []  # (sent at, answered at, ok, detail)
+        self.stopping = threading.Event()
+
+    def run(self):
+        while not self.stopping.is_set():
+            sent = time.monotonic()
+            try:
+                status, body = call(self.sock, "VolumeDriver.Get", {"Name": VOLUME})
+                reply = json.loads(body)
+                ok = status == 200 and reply.get("Volume", {}).get("Name") == VOLUME \
+                    and not reply.get("Err")
+                detail = "%s %s" % (status, body.strip())
+            except Exception as e:  # noqa: BLE001 - a refused or cut call is the failure counted
+                ok, detail = False, repr(e)
+            self.calls.append((sent, time.monotonic(), ok, detail))
+            time.sleep(0.005)
+
+
+def main():
+    report = Report()
+    rexray = rexray_binary()
+    if not rexray:
+        report.check("REXRAY names the rexray binary", False)
+        return report.finish()
+    exit_on_signals()
+    home = tempfile.mkdtemp(prefix="rexray-sockact.")
+    holder = None
+    stream = None
+    try:
+        env = hermetic_env(home)
+        units = os.path.join(home, "units")
+        os.makedirs(units)
+        r = subprocess.run([rexray, "install", "--root", units], env=env, capture_output=True,
+                           text=True, timeout=60)
+        report.check("rexray install --root writes the units", r.returncode == 0,
+                     r.stdout + r.stderr)
+        with open(os.path.join(units, "etc/systemd/system/rexray.socket")) as f:
+            listen = [line.split("=", 1)[1].strip() for line in f
+                      if line.startswith("ListenStream=")]
+        docker_sock = os.path.join(home, "run/docker/plugins/rexray.sock")
+        control = os.path.join(home, "var/run/rexray/rexray.sock")
+        report.check("the socket unit holds the Docker sockets and the control socket",
+                     listen == [docker_sock, os.path.join(home, "run/docker/plugins/vfs.sock"),
+                                control], listen)
+        stray = os.path.join(home, "run/stray.sock")
+        holder = Holder(rexray, home, listen + [stray])
+        holder.start()
+        status, body = call(docker_sock, "VolumeDriver.Create", {"Name": VOLUME,
+                                                                   "Opts": {"size": "1"}})
+        report.check("VolumeDriver.Create through the passed socket", status == 200
+                     and json.loads(body).get("Err", "") == "", "%s %s" % (status, body))
+
+        log = poll(lambda: "(socket activation)" in holder.log() and holder.log(), 30)
+        report.check("the daemon says it serves the passed sockets",
+                     log and log.count("(socket activation)") == len(listen), holder.log())
+        report.check("a passed socket no service uses is named and closed",
+                     "%s (descriptor %d) is not a socket this configuration serves"
+                     % (stray, 3 + len(listen)) in holder.log(), holder.log())
+        report.check("start -f off a terminal logs to stderr, not to the log file",
+                     "REX-Ray is ready" in holder.log() and not os.path.exists(
+                         os.path.join(home, "var/log/rexray/rexray.log")), holder.log())
+
+        stream = Stream(docker_sock)
+        stream.start()
+        gaps = []
+        for i in range(RESTARTS):
+            time.sleep(0.4)
+            rc = holder.stop()
+            stopped = time.monotonic()
+            report.check("restart %d: the daemon stops on SIGTERM (exit 0)" % (i + 1), rc == 0,
+                         "exit %s" % rc)
+            report.check("restart %d: the socket files stay while no daemon runs" % (i + 1),
+                         all(os.path.exists(p) for p in listen), listen)
+            time.sleep(GAP)
+            holder.start()
+            gaps.append((stopped, time.monotonic()))
+        time.sleep(0.5)
+        stream.stopping.set()
+        stream.join(120)
+
+        calls = stream.calls
+        failures = [c for c in calls if not c[2]]
+        in_gap = [c for c in calls if any(a <= c[0] <= b for a, b in gaps)]
+        diag("%d Get calls, %d sent while no daemon ran, slowest %.2f s" % (
+            len(calls), len(in_gap), max((c[1] - c[0] for c in calls), default=0)))
+        report.check("every Get call during %d restarts was answered (%d calls, %d failed)"
+                     % (RESTARTS, len(calls), len(failures)),
+                     calls and not failures, failures[:3])
+        report.check("calls arrived while no daemon ran, and waited to be answered (%d)"
+                     % len(in_gap), len(in_gap) >= RESTARTS and all(c[2] for c in in_gap))
+        r = subprocess.run([rexray, "volume", "ls", "--format", "json"],
+                           env=dict(env, REXRAY_LOGLEVEL="debug"), capture_output=True,
+                           text=True, timeout=60)
+        report.check("the CLI reaches the restarted daemon on the passed control socket",
+                     r.returncode == 0 and VOLUME in r.stdout
+                     and "using the daemon at %s" % control in r.stderr, r.stdout + r.stderr)
+    finally:
+        if stream:
+            stream.stopping.set()
+            stream.join(120)
+        if holder:
+            holder.close()
+        unmount_under(home)
+        detach_loops_under(home)
+        shutil.rmtree(home, ignore_errors=True)
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
