@@ -23,7 +23,8 @@ set(CPACK_PACKAGE_NAME rexray)
 set(CPACK_PACKAGE_VENDOR "REX-Ray")
 set(CPACK_PACKAGE_CONTACT "REX-Ray maintainers <rexray@localhost>")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "storage orchestrator for containers")
+# No CPACK_PACKAGE_DESCRIPTION_SUMMARY: CPack would put it before every
+# package's own description, whose first line is its synopsis.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_DIRECTORY ${CMAKE_BINARY_DIR}/packages)
 # Installed as on the target (DESTDIR, prefix /usr), so that install-time
@@ -48,11 +49,12 @@ set(_abi rexray-abi-${REXRAY_ABI_MAJOR})
 set(CPACK_DEBIAN_REXRAY_PACKAGE_NAME rexray)
 set(CPACK_DEBIAN_REXRAY_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_REXRAY_PACKAGE_PROVIDES ${_abi})
-# The tools the mount pipeline runs (mkfs.ext4, losetup's loop driver ...).
-set(CPACK_DEBIAN_REXRAY_PACKAGE_DEPENDS "e2fsprogs, util-linux")
+# The tools the mount pipeline runs (mkfs.ext4), and /bin/kill, which the
+# service's ExecReload runs.
+set(CPACK_DEBIAN_REXRAY_PACKAGE_DEPENDS "e2fsprogs, procps")
 set(CPACK_DEBIAN_REXRAY_PACKAGE_RECOMMENDS "xfsprogs")
 set(CPACK_DEBIAN_REXRAY_DESCRIPTION
-    "storage orchestrator for containers\n REX-Ray creates, attaches, formats and mounts volumes for Docker\n (volume plugin protocol) and its own CLI. The vfs driver (sparse files\n on loop devices) is built in; other drivers come as rexray-plugin-* packages.")
+    "storage orchestrator for containers\nREX-Ray creates, attaches, formats and mounts volumes for Docker\n(volume plugin protocol) and its own CLI. The vfs driver (sparse files\non loop devices) is built in; other drivers come as rexray-plugin-* packages.")
 set(CPACK_DEBIAN_REXRAY_PACKAGE_CONTROL_EXTRA
     ${CMAKE_SOURCE_DIR}/packaging/debian/conffiles ${CMAKE_SOURCE_DIR}/packaging/debian/postinst
     ${CMAKE_SOURCE_DIR}/packaging/debian/prerm ${CMAKE_SOURCE_DIR}/packaging/debian/postrm)
@@ -62,7 +64,7 @@ set(CPACK_DEBIAN_REXRAY-SDK_PACKAGE_NAME rexray-sdk)
 set(CPACK_DEBIAN_REXRAY-SDK_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_REXRAY-SDK_PACKAGE_SUGGESTS "cmake, pkg-config, libpoco-dev")
 set(CPACK_DEBIAN_REXRAY-SDK_DESCRIPTION
-    "SDK for rexray storage driver plugins\n The C ABI and C++ helper headers, a CMake package with rexray_add_plugin(),\n a pkg-config file, the plugins' support library and an example plugin.")
+    "SDK for rexray storage driver plugins\nThe C ABI and C++ helper headers, a CMake package with rexray_add_plugin(),\na pkg-config file, the plugins' support library and an example plugin.")
 
 foreach(_component IN LISTS REXRAY_PLUGIN_COMPONENTS)
   string(TOUPPER ${_component} _upper)
@@ -74,7 +76,7 @@ foreach(_component IN LISTS REXRAY_PLUGIN_COMPONENTS)
   set(CPACK_DEBIAN_${_upper}_PACKAGE_NAME ${_component})
   set(CPACK_DEBIAN_${_upper}_PACKAGE_DEPENDS ${_abi})
   set(CPACK_DEBIAN_${_upper}_DESCRIPTION
-      "REX-Ray plugin: ${_description}\n Loaded by rexray from /usr/lib/rexray/plugins; configure it in\n /etc/rexray/config.yml (rexray plugins inspect shows its keys).")
+      "REX-Ray plugin: ${_description}\nLoaded by rexray from /usr/lib/rexray/plugins; configure it in\n/etc/rexray/config.yml (rexray plugins inspect shows its keys).")
 endforeach()
 
 include(CPack)
