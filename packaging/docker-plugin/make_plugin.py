@@ -82,25 +82,32 @@ def find_tool(name):
 
 
 def driver_settings(rexray, plugin_dir, driver):
-    """[(ENV_NAME, secret)] of the driver's own keys, as `rexray env --all`
-    names them for a service of that driver."""
+    """[(ENV_NAME, description, secret)] of the driver's own keys: their names
+    as `rexray env --all` gives them for a service of that driver, described
+    by the plugin's schema (`rexray plugins ls --format json`)."""
     home = tempfile.mkdtemp(prefix="rexray-plugin-env.")
     try:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("REXRAY_", "VOLUME_", "LIBSTORAGE_", driver.upper() + "_"))}
         env.update(REXRAY_HOME=home, HOME=home, REXRAY_STORAGEDRIVERS=driver)
-        cmd = [rexray, "env", "--all"]
-        if plugin_dir:
-            cmd += ["--rexrayPluginsPath", plugin_dir]
-        lines = run(cmd, env=env).splitlines()
+        flags = ["--rexrayPluginsPath", plugin_dir] if plugin_dir else []
+        lines = run([rexray, "env", "--all"] + flags, env=env).splitlines()
+        plugins = json.loads(run([rexray, "plugins", "ls", "--format", "json"] + flags, env=env))
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    prefix = driver.upper() + "_"
+    schema = next((p for p in plugins if p["name"] == driver
+                   or driver in p.get("aliases", "").split(",")), None)
+    if not schema:
+        fail("rexray plugins ls shows no plugin for the driver %s" % driver)
+    keys = {}
+    for key in schema["configuration"]:
+        # How the key is spelled as a variable: the name env --all prints.
+        keys[("%s_%s" % (driver, key["key"])).upper().replace(".", "_")] = key
     out = []
     for line in lines:
-        name, _, rest = line.partition("=")
-        if name.startswith(prefix):
-            out.append((name, rest.split("  #")[0] == "******"))
+        name = line.partition("=")[0]
+        if name in keys:
+            out.append((name, keys[name]["description"], keys[name]["secret"]))
     return out
 
 
@@ -115,11 +122,10 @@ def config_json(driver, settings):
         {"name": "REXRAY_PREEMPT", "description": "take over volumes attached to other hosts",
          "settable": ["value"], "value": "false"},
     ]
-    for name, secret in settings:
+    for name, description, secret in settings:
         # No value: unset unless `docker plugin set`, so the driver's default holds.
         env.append({"name": name, "settable": ["value"],
-                    "description": ("%s (secret: redacted in logs)" if secret else "%s")
-                    % ("the %s driver's %s setting" % (driver, name[len(driver) + 1:].lower()))})
+                    "description": description + (" (secret: redacted in logs)" if secret else "")})
     mounts = [{"name": "dev", "description": "block devices (loop, cloud disks)",
                "type": "bind", "source": "/dev", "destination": "/dev",
                "options": ["rbind"]}]
@@ -169,8 +175,11 @@ def assemble(build, driver, out):
         if not path:
             fail("%s not found in %s (install e2fsprogs and xfsprogs)" % (tool, ", ".join(TOOL_DIRS)))
         binaries.append((path, "/usr/sbin/" + tool))
+    strip = shutil.which("strip")
     for source, at in binaries:
         copy_into(rootfs, source, at)
+        if strip and at.startswith(("/usr/bin/", "/" + PLUGIN_DIR)):
+            run([strip, "--strip-unneeded", os.path.join(rootfs, at.lstrip("/"))])
         for lib in libraries(source):
             copy_into(rootfs, lib)
     for f in ETC_FILES:

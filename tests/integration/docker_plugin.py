@@ -3,7 +3,9 @@
 the `vfs` plugin from this build, and a private dockerd (dockerd_harness.py)
 creates and enables it, makes a volume with it, writes from one container,
 restarts the plugin (with a setting changed through `docker plugin set`),
-reads the data back from another, then disables and removes it.
+reads the data back from another, then disables and removes it. With the
+ebs plugin built, it also enables that one with a secret set and its backend
+unreachable, and finds the secret in none of the log lines.
 
 Env: BUILD (the build directory). Needs root, dockerd/containerd/runc,
 /bin/busybox (static), unshare/nsenter, losetup. Never pulls images.
@@ -18,11 +20,14 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dockerd_harness as harness  # noqa: E402
-from testkit import Report, diag  # noqa: E402
+from testkit import Report, diag, poll  # noqa: E402
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAKE_PLUGIN = os.path.join(SOURCE, "packaging", "docker-plugin", "make_plugin.py")
 PLUGIN = "rexray/vfs:test"
+EBS_PLUGIN = "rexray/ebs:test"
+CANARY = "canary-secret-0123456789"  # set with docker plugin set
+FILE_CANARY = "canary-file-secret-9876543210"  # in a config.yml the plugin mounts
 IMAGE = "rexray-plugin-busybox"
 
 
@@ -106,8 +111,52 @@ def run(report, pd, build):
     report.check("docker plugin disable (no volume left)", r.returncode == 0, out_of(r))
     r = pd.docker("plugin", "rm", PLUGIN, timeout=120)
     report.check("docker plugin rm", r.returncode == 0, out_of(r))
+    if os.path.exists(os.path.join(build, "lib/rexray/plugins/librexray-ebs.so")):
+        secrets(report, pd, build)
     r = pd.docker("plugin", "ls", "--format", "{{.Name}}")
     report.check("no plugin left", r.returncode == 0 and r.stdout.strip() == "", out_of(r))
+
+
+def secrets(report, pd, build):
+    """The ebs plugin with one secret set through `docker plugin set` and one
+    in a config.yml of a mounted host directory, its backend unreachable
+    (loopback only) so that it logs errors while it retries, at debug level:
+    neither secret is in any of its log lines."""
+    plugin_dir = os.path.join(pd.tmp, "plugin-ebs")
+    r = subprocess.run([sys.executable, MAKE_PLUGIN, "--build", build, "--driver", "ebs",
+                        "--out", plugin_dir], capture_output=True, text=True, timeout=120)
+    if not report.check("make_plugin.py assembles the ebs plugin", r.returncode == 0, out_of(r)):
+        return
+    with open(os.path.join(plugin_dir, "config.json")) as f:
+        env = {e["name"]: e for e in json.load(f)["env"]}
+    report.check("the ebs plugin's secret key is settable and described as redacted",
+                 "value" in env.get("EBS_SECRETKEY", {}).get("settable", [])
+                 and "redacted" in env["EBS_SECRETKEY"]["description"], sorted(env))
+    r = pd.docker("plugin", "create", EBS_PLUGIN, plugin_dir, timeout=300)
+    if not report.check("docker plugin create %s" % EBS_PLUGIN, r.returncode == 0, out_of(r)):
+        return
+    etc = os.path.join(pd.tmp, "ebs-etc")
+    os.makedirs(etc)
+    with open(os.path.join(etc, "config.yml"), "w") as f:
+        f.write("ebs:\n  accessKey: AKIDEXAMPLE\n  secretKey: %s\n" % FILE_CANARY)
+    r = pd.docker("plugin", "set", EBS_PLUGIN, "config.source=" + etc, "REXRAY_LOGLEVEL=debug",
+                  "EBS_ENDPOINT=http://127.0.0.1:9", "EBS_METADATAENDPOINT=http://127.0.0.1:9",
+                  "EBS_REGION=us-east-1", "EBS_SESSIONTOKEN=" + CANARY)
+    report.check("docker plugin set: a secret, and the directory of a config.yml with another",
+                 r.returncode == 0, out_of(r))
+    r = pd.docker("plugin", "enable", EBS_PLUGIN, timeout=120)
+    report.check("docker plugin enable %s" % EBS_PLUGIN, r.returncode == 0, out_of(r))
+    # Once it has logged a failed attempt, its log has had the chance to leak.
+    logged = poll(lambda: "service ebs is not available" in harness._read(pd.log_path), 60)
+    report.check("the ebs plugin logs its unreachable backend", logged, pd.log_tail(20))
+    log = harness._read(pd.log_path)
+    report.check("the plugin read the mounted /etc/rexray/config.yml",
+                 "configuration read from /etc/rexray/config.yml" in log, pd.log_tail(20))
+    report.check("neither secret is in any of its log lines",
+                 CANARY not in log and FILE_CANARY not in log, "found in dockerd.log")
+    for args in (("disable", "-f", EBS_PLUGIN), ("rm", EBS_PLUGIN)):
+        r = pd.docker("plugin", *args, timeout=120)
+        report.check("docker plugin %s" % " ".join(args), r.returncode == 0, out_of(r))
 
 
 def main():

@@ -88,8 +88,10 @@ check "the packaged service runs /usr/bin/rexray start -f" \
 # /bin/kill (procps, which rexray depends on, for ExecReload). No man page yet.
 cp -rn /usr/lib/systemd/system/. "$R/usr/lib/systemd/system/"
 mkdir -p "$R/bin" && cp /bin/kill "$R/bin/kill"
-if out=$(systemd-analyze verify --man=no --root="$R" rexray.socket rexray.service 2>&1); then
-  pass "systemd-analyze verify --root accepts the packaged units"
+# It exits 0 on an unknown key, only saying so: silence is the pass.
+if out=$(systemd-analyze verify --man=no --root="$R" rexray.socket rexray.service 2>&1) &&
+  [[ -z $out ]]; then
+  pass "systemd-analyze verify --root accepts the packaged units without a word"
 else
   fail "systemd-analyze verify: $out"
 fi
