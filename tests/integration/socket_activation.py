@@ -158,7 +158,23 @@ def main():
         os.makedirs(units)
         r = subprocess.run([rexray, "install", "--root", units], env=env, capture_output=True,
                            text=True, timeout=60)
-        report.check("rexray install --root writes the units", r.returncode == 0,
+        report.check("rexray install --root writes the units, and tells systemd nothing",
+                     r.returncode == 0 and "systemd was not told" in r.stdout,
+                     r.stdout + r.stderr)
+        with open(os.path.join(units, "etc/systemd/system/rexray.service")) as f:
+            service = f.read().splitlines()
+        report.check("the service unit runs this binary with start -f, in this REXRAY_HOME",
+                     "ExecStart=%s start -f" % rexray in service
+                     and "Environment=REXRAY_HOME=%s" % home in service, service)
+        r = subprocess.run([rexray, "install", "--root", "relative/dir"], env=env,
+                           capture_output=True, text=True, timeout=60)
+        report.check("rexray install --root with a relative directory is refused",
+                     r.returncode == 1 and "--root 'relative/dir' must be an absolute directory"
+                     in r.stderr, r.stdout + r.stderr)
+        r = subprocess.run([rexray, "service", "status"], env=env, capture_output=True,
+                           text=True, timeout=60)
+        report.check("rexray service status is rexray status (no systemd here): stopped, exit 3",
+                     r.returncode == 3 and r.stdout.strip() == "REX-Ray is stopped",
                      r.stdout + r.stderr)
         with open(os.path.join(units, "etc/systemd/system/rexray.socket")) as f:
             listen = [line.split("=", 1)[1].strip() for line in f
@@ -226,6 +242,11 @@ def main():
         report.check("the CLI reaches the restarted daemon on the passed control socket",
                      r.returncode == 0 and "vfs: created volume by-cli" in holder.log(),
                      r.stdout + r.stderr)
+        r = subprocess.run([rexray, "uninstall", "--root", units], env=env, capture_output=True,
+                           text=True, timeout=60)
+        report.check("rexray uninstall --root removes both units",
+                     r.returncode == 0 and os.listdir(os.path.join(units, "etc/systemd/system"))
+                     == [], r.stdout + r.stderr)
     finally:
         for stream in streams:
             stream.stopping.set()
