@@ -15,7 +15,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -45,15 +44,24 @@ def mount_type(pd, volume):
     return out_of(r)
 
 
+def assemble(report, pd, build, driver):
+    """(plugin dir, its config.json) from make_plugin.py; None if it failed."""
+    plugin_dir = os.path.join(pd.tmp, "plugin-" + driver)
+    r = subprocess.run([sys.executable, MAKE_PLUGIN, "--build", build, "--driver", driver,
+                        "--out", plugin_dir], capture_output=True, text=True, timeout=120)
+    if not report.check("make_plugin.py assembles the %s plugin" % driver, r.returncode == 0,
+                        out_of(r)):
+        return None
+    with open(os.path.join(plugin_dir, "config.json")) as f:
+        return plugin_dir, json.load(f)
+
+
 def run(report, pd, build):
     pd.start()
-    plugin_dir = os.path.join(pd.tmp, "plugin-vfs")
-    r = subprocess.run([sys.executable, MAKE_PLUGIN, "--build", build, "--driver", "vfs",
-                        "--out", plugin_dir], capture_output=True, text=True, timeout=120)
-    if not report.check("make_plugin.py assembles the vfs plugin", r.returncode == 0, out_of(r)):
+    assembled = assemble(report, pd, build, "vfs")
+    if not assembled:
         return
-    with open(os.path.join(plugin_dir, "config.json")) as f:
-        config = json.load(f)
+    plugin_dir, config = assembled
     settable = {e["name"] for e in config["env"] if "value" in e.get("settable", [])}
     report.check("config.json: socket, propagated mount, CAP_SYS_ADMIN, /dev",
                  config["interface"]["socket"] == "rexray.sock"
@@ -122,13 +130,11 @@ def secrets(report, pd, build):
     in a config.yml of a mounted host directory, its backend unreachable
     (loopback only) so that it logs errors while it retries, at debug level:
     neither secret is in any of its log lines."""
-    plugin_dir = os.path.join(pd.tmp, "plugin-ebs")
-    r = subprocess.run([sys.executable, MAKE_PLUGIN, "--build", build, "--driver", "ebs",
-                        "--out", plugin_dir], capture_output=True, text=True, timeout=120)
-    if not report.check("make_plugin.py assembles the ebs plugin", r.returncode == 0, out_of(r)):
+    assembled = assemble(report, pd, build, "ebs")
+    if not assembled:
         return
-    with open(os.path.join(plugin_dir, "config.json")) as f:
-        env = {e["name"]: e for e in json.load(f)["env"]}
+    plugin_dir, config = assembled
+    env = {e["name"]: e for e in config["env"]}
     report.check("the ebs plugin's secret key is settable and described as redacted",
                  "value" in env.get("EBS_SECRETKEY", {}).get("settable", [])
                  and "redacted" in env["EBS_SECRETKEY"]["description"], sorted(env))
@@ -168,31 +174,12 @@ def main():
     if os.geteuid() != 0:
         report.check("running as root", False, "euid %d" % os.geteuid())
         return report.finish()
-    t0 = time.monotonic()
     pd = harness.PrivateDocker(prefix="rexray-plugin.")
 
-    def on_signal():
-        report.check("not interrupted", False, "stopped by a signal; cleaning up")
-        pd.close()
-        report.finish()
-    harness.install_signal_handlers(on_signal)
-    try:
-        run(report, pd, os.path.abspath(build))
-    except harness.HarnessError as exc:
-        report.check("harness", False, str(exc).splitlines()[0])
-        diag(str(exc))
-    except Exception as exc:  # a bug here must still fail and clean up
-        import traceback
-        report.check("no unexpected exception", False, "%s: %s" % (type(exc).__name__, exc))
-        diag(traceback.format_exc())
-    finally:
-        if report.failed:
-            diag("--- dockerd log (tail) ---")
-            diag(pd.log_tail(40))
-        pd.close()
-        diag("cleaned up %s; %.1fs in all" % (pd.tmp, time.monotonic() - t0))
-    return report.finish()
-
+    def dump_logs():
+        diag("--- dockerd log (tail) ---")
+        diag(pd.log_tail(40))
+    return harness.run_test(report, pd, lambda: run(report, pd, os.path.abspath(build)), dump_logs)
 
 if __name__ == "__main__":
     sys.exit(main())
