@@ -20,8 +20,9 @@ void addServiceCommands(CommandLine &cli);
 void addInfoCommands(CommandLine &cli);
 // install, uninstall and `service <verb>` (after addServiceCommands).
 void addInstallCommands(CommandLine &cli);
-// With REX-Ray installed as a systemd service and systemd running, `rexray
-// <verb>` is `systemctl <verb> rexray.service`: its exit status; else nullopt.
+// With REX-Ray installed as a systemd service, systemd running and no
+// REXRAY_HOME set, `rexray <verb>` is `systemctl <verb> rexray.service`: its
+// exit status; else nullopt.
 std::optional<int> runBySystemd(const std::string &verb);
 
 } // namespace rexray::cli

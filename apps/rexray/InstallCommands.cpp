@@ -122,6 +122,9 @@ int uninstall(Invocation &inv) {
 } // namespace
 
 std::optional<int> runBySystemd(const std::string &verb) {
+  // REXRAY_HOME names a private instance (a test, a second daemon), never
+  // the system's service.
+  if (!Paths::fromEnvironment().home.empty()) return std::nullopt;
   if (!systemd::running() || !unitInstalled()) return std::nullopt;
   return systemctl({verb, systemd::kServiceUnit});
 }

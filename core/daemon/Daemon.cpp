@@ -157,6 +157,15 @@ void startServices(Runtime &runtime, ServiceDirectory &directory, Stopper &stopp
 
 } // namespace
 
+std::vector<DockerSocket> dockerSockets(const Paths &paths,
+                                        const std::vector<std::string> &services) {
+  if (services.empty()) return {};
+  std::vector<DockerSocket> sockets = {{paths.dockerPluginsDir + "/rexray.sock", services.front()}};
+  for (const auto &name : services)
+    if (name != "rexray") sockets.push_back({paths.dockerPluginsDir + "/" + name + ".sock", name});
+  return sockets;
+}
+
 Daemon::Daemon(DaemonOptions options) : _options(std::move(options)) {}
 
 int Daemon::run() {
@@ -180,17 +189,6 @@ int Daemon::run() {
       Poco::File(paths.logDir).createDirectories();
       log::setFile(paths.logFilePath());
     }
-    ActivatedSockets activated = ActivatedSockets::fromEnvironment();
-    // A socket systemd holds is served as is; any other is bound here.
-    auto serve = [&](const std::string &path, std::shared_ptr<const HttpService> service,
-                     UnixHttpServer::Options options) {
-      const int fd = activated.take(path);
-      if (fd >= 0)
-        servers.push_back(std::make_unique<UnixHttpServer>(fd, path, std::move(service), options));
-      else
-        servers.push_back(std::make_unique<UnixHttpServer>(path, std::move(service), options));
-      return fd >= 0 ? " (socket activation)" : "";
-    };
     if (_options.writePidFile) {
       pidFile = std::make_unique<PidFile>(paths.pidFilePath());
       pidFile->acquire();
@@ -201,16 +199,25 @@ int Daemon::run() {
     runtime->checkServices();
 
     const RequestTimeouts timeouts = RequestTimeouts::fromConfig(*runtime->config());
-    // Sockets first: Docker gives a plugin about ten seconds to appear.
-    auto bindDocker = [&](const std::string &socketName, const std::string &service) {
-      const std::string path = paths.dockerPluginsDir + "/" + socketName + ".sock";
-      const char *how = serve(path, std::make_shared<DockerFrontend>(*directory, service, timeouts),
-                              UnixHttpServer::Options());
-      log::info("docker volume plugin for service {} on {}{}", service, path, how);
+    // Sockets first: Docker gives a plugin about ten seconds to appear. One
+    // that systemd holds (socket activation) is served as it is; any other
+    // is bound here.
+    ActivatedSockets activated = ActivatedSockets::fromEnvironment();
+    auto serve = [&](const std::string &path, std::shared_ptr<const HttpService> service,
+                     UnixHttpServer::Options options) {
+      const int fd = activated.take(path);
+      if (fd >= 0)
+        servers.push_back(std::make_unique<UnixHttpServer>(fd, path, std::move(service), options));
+      else
+        servers.push_back(std::make_unique<UnixHttpServer>(path, std::move(service), options));
+      return fd >= 0 ? " (socket activation)" : "";
     };
-    bindDocker("rexray", directory->defaultName());
-    for (const auto &name : directory->names())
-      if (name != "rexray") bindDocker(name, name);
+    for (const auto &socket : dockerSockets(paths, runtime->serviceNames())) {
+      const char *how =
+          serve(socket.path, std::make_shared<DockerFrontend>(*directory, socket.service, timeouts),
+                UnixHttpServer::Options());
+      log::info("docker volume plugin for service {} on {}{}", socket.service, socket.path, how);
+    }
     UnixHttpServer::Options control;
     control.workers = 16;
     const char *how = serve(paths.controlSocketPath(),

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace rexray {
 
@@ -17,6 +18,15 @@ struct DaemonOptions {
   // driver starts; the argument is "" on success, else why it failed.
   std::function<void(const std::string &failure)> onReady;
 };
+
+// The Docker plugin sockets a daemon serves for these services (the first is
+// the default): rexray.sock for the default, <service>.sock for each.
+struct DockerSocket {
+  std::string path;
+  std::string service;
+};
+std::vector<DockerSocket> dockerSockets(const Paths &paths,
+                                        const std::vector<std::string> &services);
 
 // The long-running service: binds the Docker sockets and the control API
 // first (or takes them from systemd's socket activation, daemon/SocketActivation.h), then starts

@@ -1,5 +1,7 @@
 #include "daemon/SystemdUnits.h"
 
+#include "daemon/Daemon.h"
+
 #include "util/Error.h"
 
 #include <Poco/File.h>
@@ -34,9 +36,8 @@ const std::vector<std::string> &vendorUnitDirs() {
 
 std::vector<std::string> daemonSockets(const Paths &paths,
                                        const std::vector<std::string> &services) {
-  std::vector<std::string> sockets = {paths.dockerPluginsDir + "/rexray.sock"};
-  for (const auto &name : services)
-    if (name != "rexray") sockets.push_back(paths.dockerPluginsDir + "/" + name + ".sock");
+  std::vector<std::string> sockets;
+  for (const auto &socket : dockerSockets(paths, services)) sockets.push_back(socket.path);
   sockets.push_back(paths.controlSocketPath());
   return sockets;
 }
