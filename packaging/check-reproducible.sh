@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 first=${1:?usage: check-reproducible.sh DIR1 DIR2} second=${2:?usage: check-reproducible.sh DIR1 DIR2}
+# One time for both builds, even should a commit land in between.
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
+export SOURCE_DATE_EPOCH
 packaging/build-packages.sh "$first"
 packaging/build-packages.sh "$second"
 a=$(cd "$first/packages" && sha256sum -- *.deb)
