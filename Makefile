@@ -16,9 +16,11 @@ DEBIAN_PACKAGES := cmake make g++ pkg-config git \
 	libblkid-dev libmount-dev libsqlite3-dev \
 	e2fsprogs xfsprogs util-linux kmod python3 clang-format \
 	docker.io busybox-static python3-zeep strace \
-	clang libclang-rt-dev
+	clang libclang-rt-dev \
+	dpkg-dev systemd ccache
 
-.PHONY: all deps build run test crashtest bench sanitize tsan fuzz fuzz-build format clean
+.PHONY: all deps build run test crashtest bench sanitize tsan fuzz fuzz-build format clean \
+	package package-check docker-plugin
 
 all: build
 
@@ -94,8 +96,26 @@ fuzz: fuzz-build
 	cd $(FUZZ_BUILD) && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -j 2 -R '^fuzz: '
 	@cat $(FUZZ_BUILD)/fuzz-artifacts/*/summary
 
+# Debian packages (README: Install from packages) in $(PKG_BUILD)/packages,
+# from a /usr build of their own. package-check builds them a second time in
+# $(PKG_BUILD)-again and fails unless each .deb is byte-identical.
+PKG_BUILD ?= build-pkg
+package: deps
+	JOBS=$(JOBS) packaging/build-packages.sh $(PKG_BUILD)
+
+package-check: deps
+	JOBS=$(JOBS) packaging/check-reproducible.sh $(PKG_BUILD) $(PKG_BUILD)-again
+
+# A Docker managed plugin for one driver (README: Docker managed plugin).
+DRIVER ?=
+PLUGIN_NAME ?= rexray/$(DRIVER)
+docker-plugin: build
+	@test -n "$(DRIVER)" || { echo "usage: make docker-plugin DRIVER=<vfs|ebs|...> [PLUGIN_NAME=...]"; exit 2; }
+	python3 packaging/docker-plugin/make_plugin.py --build $(BUILD) --driver $(DRIVER) \
+	  --out $(BUILD)/docker-plugin/$(DRIVER) --create $(PLUGIN_NAME)
+
 format:
 	git ls-files '*.c' '*.h' '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan $(FUZZ_BUILD)
+	rm -rf $(BUILD) build-asan build-tsan $(FUZZ_BUILD) $(PKG_BUILD) $(PKG_BUILD)-again
