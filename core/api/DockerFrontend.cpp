@@ -99,13 +99,13 @@ std::string getReply(const Volume &v) {
   return out;
 }
 
-std::string renderList(const std::vector<Volume> &volumes) {
+std::string renderList(const std::vector<VolumeCache::Shared> &volumes) {
   std::string out = "{\"Volumes\":[";
   for (const auto &v : volumes) {
     out += "{\"Name\":";
-    out += quote(v.name);
+    out += quote(v->name);
     out += ",\"Mountpoint\":";
-    out += quote(v.mountPath);
+    out += quote(v->mountPath);
     out += "},";
   }
   if (!volumes.empty()) out.pop_back();

@@ -3,6 +3,7 @@
 #include "util/Error.h"
 
 #include <Poco/DateTimeParser.h>
+#include <Poco/JSON/Handler.h>
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSONString.h>
@@ -147,6 +148,98 @@ Volume toVolume(const Poco::JSON::Object::Ptr &o) {
     for (const auto &key : fields->getNames())
       v.fields.emplace_back(key, fields->getValue<std::string>(key));
   return v;
+}
+
+namespace {
+
+// Poco's parser driving Volume fields directly (Poco::JSON::Handler): the
+// keys are those appendVolume writes, and toVolume reads.
+class VolumeListHandler : public Poco::JSON::Handler {
+public:
+  std::vector<Volume> volumes;
+
+  void reset() override { volumes.clear(); }
+  void startArray() override {
+    if (_depth != 0) fail("a nested array");
+    ++_depth;
+  }
+  void endArray() override { --_depth; }
+  void startObject() override {
+    if (++_depth == 2) volumes.emplace_back();
+    if (_depth == 3 && _key != "fields") fail("an object in " + _key);
+    if (_depth > 3) fail("an object in fields");
+  }
+  void endObject() override { --_depth; }
+  void key(const std::string &k) override { _key = k; }
+  void null() override {}
+  void value(int v) override { number(v); }
+  void value(unsigned v) override { number(v); }
+  void value(Poco::Int64 v) override { number(v); }
+  void value(Poco::UInt64 v) override { number(static_cast<int64_t>(v)); }
+  void value(double v) override { number(static_cast<int64_t>(v)); }
+  void value(bool b) override {
+    if (_depth == 2 && _key == "encrypted") current().encrypted = b;
+  }
+  void value(const std::string &s) override {
+    if (_depth == 3) {
+      current().fields.emplace_back(_key, s);
+      return;
+    }
+    if (_depth != 2) fail("a bare string");
+    Volume &v = current();
+    if (_key == "id")
+      v.id = s;
+    else if (_key == "name")
+      v.name = s;
+    else if (_key == "type")
+      v.type = s;
+    else if (_key == "availabilityZone")
+      v.availabilityZone = s;
+    else if (_key == "backendStatus")
+      v.status = s;
+    else if (_key == "service")
+      v.service = s;
+    else if (_key == "createdAt")
+      v.createdUnix = parseRfc3339(s);
+    else if (_key == "attachedInstanceID")
+      v.attachedInstanceId = s;
+    else if (_key == "attachedDevice")
+      v.attachedDevice = s;
+    else if (_key == "path")
+      v.mountPath = s;
+  }
+
+private:
+  Volume &current() {
+    if (volumes.empty()) fail("a value outside a volume");
+    return volumes.back();
+  }
+  void number(int64_t n) {
+    if (_depth != 2) return;
+    if (_key == "size")
+      current().sizeGiB = n;
+    else if (_key == "iops")
+      current().iops = n;
+  }
+  [[noreturn]] static void fail(const std::string &what) {
+    throw Error(ErrorKind::Invalid, "a volume list holds " + what);
+  }
+
+  int _depth = 0;
+  std::string _key;
+};
+
+} // namespace
+
+std::vector<Volume> parseVolumes(const std::string &text) {
+  Poco::SharedPtr<VolumeListHandler> handler = new VolumeListHandler;
+  Poco::JSON::Parser parser(handler);
+  try {
+    parser.parse(text);
+  } catch (const Poco::Exception &e) {
+    throw Error(ErrorKind::Invalid, "a volume list is not valid JSON: " + e.displayText());
+  }
+  return std::move(handler->volumes);
 }
 
 Poco::JSON::Object::Ptr fromSnapshot(const Snapshot &s) {

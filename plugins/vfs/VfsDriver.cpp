@@ -424,21 +424,29 @@ std::vector<sdk::Volume> VfsDriver::volumes(const sdk::Call &) {
   std::lock_guard<std::mutex> lock(_mu);
   // One directory read tells which records and images exist: 10,000 volumes
   // cost one small read each, not also a stat of each image.
+  // A record never changes after its create, and an ID is never reused, so
+  // those read once are not read again.
   const auto names = translate("cannot list volumes", [&] { return namesIn(volumesDir()); });
   const auto bindings = LoopDevice::bindings();
   std::vector<sdk::Volume> out;
   out.reserve(names.size() / 2);
+  std::map<std::string, VolumeRecord> listed;
   for (const auto &id : idsIn(names, ".json")) {
-    std::optional<VolumeRecord> r;
-    try {
-      r = loadVolume(id);
-    } catch (const std::exception &e) {
-      host().warn("vfs: skipping volume " + quoted(id) + ": " + e.what());
+    auto known = _listedRecords.find(id);
+    if (known != _listedRecords.end()) {
+      listed.insert(listed.end(), *known);
+    } else {
+      try {
+        if (auto r = loadVolume(id)) listed.emplace_hint(listed.end(), id, std::move(*r));
+      } catch (const std::exception &e) {
+        host().warn("vfs: skipping volume " + quoted(id) + ": " + e.what());
+      }
     }
-    if (!r) continue;
-    out.push_back(toVolume(*r, LoopDevice::findByBackingFile(volumeImagePath(id), bindings),
-                           names.count(id + ".img") > 0));
   }
+  for (const auto &[id, r] : listed)
+    out.push_back(toVolume(r, LoopDevice::findByBackingFile(volumeImagePath(id), bindings),
+                           names.count(id + ".img") > 0));
+  _listedRecords.swap(listed); // what is gone from the directory is dropped
   return out;
 }
 

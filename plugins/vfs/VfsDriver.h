@@ -127,6 +127,8 @@ private:
   std::string _root;
   // Each name held by one volume (or one create in progress).
   NameIndex _names;
+  // The records the last listing read (they never change), by ID.
+  std::map<std::string, VolumeRecord> _listedRecords;
   // Volume ID -> the device this instance bound it to (a hint, checked on
   // use), or "" after this instance detached it.
   std::map<std::string, std::string> _deviceHint;

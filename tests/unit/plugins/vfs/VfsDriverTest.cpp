@@ -591,3 +591,21 @@ TEST_CASE("vfs: after its own detach the driver never binds a second device to a
   f.driver->detachVolume(f.call, v.id, false);
   CHECK_FALSE(LoopDevice::findByBackingFile(f.driver->volumeImagePath(v.id)).has_value());
 }
+
+TEST_CASE("vfs: a listing sees what another instance created and removed since the last one") {
+  Fixture f;
+  auto other = f.restart();
+  const auto kept = f.create("kept");
+  CHECK(f.driver->volumes(f.call).size() == 1); // records read once are remembered
+  rexray::sdk::CreateOptions o;
+  o.name = "theirs";
+  o.sizeGiB = 1;
+  const auto theirs = other->createVolume(f.call, o);
+  auto all = f.driver->volumes(f.call);
+  REQUIRE(all.size() == 2);
+  other->removeVolume(f.call, kept.id, false);
+  all = f.driver->volumes(f.call);
+  REQUIRE(all.size() == 1);
+  CHECK(all.front().id == theirs.id);
+  CHECK(all.front().status == "available");
+}
