@@ -16,7 +16,8 @@ DEBIAN_PACKAGES := cmake make g++ pkg-config git \
 	libblkid-dev libmount-dev libsqlite3-dev \
 	e2fsprogs xfsprogs util-linux kmod python3 clang-format \
 	docker.io busybox-static python3-zeep \
-	clang libclang-rt-dev
+	clang libclang-rt-dev \
+	libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
 
 .PHONY: all deps build run test crashtest bench sanitize tsan fuzz fuzz-build format clean
 

@@ -3,6 +3,10 @@
 #include "api/ApiFrontend.h"
 #include "api/DockerFrontend.h"
 #include "api/UnixHttpServer.h"
+#include "csi/CsiSettings.h"
+#ifdef REXRAY_HAVE_CSI
+#include "csi/CsiServer.h"
+#endif
 #include "daemon/PidFile.h"
 #include "daemon/ServiceDirectory.h"
 #include "util/Error.h"
@@ -154,6 +158,24 @@ void startServices(Runtime &runtime, ServiceDirectory &directory, Stopper &stopp
   }
 }
 
+// The CSI front end when rexray.csi.endpoint is set; nullptr otherwise.
+#ifdef REXRAY_HAVE_CSI
+using CsiFrontEnd = CsiServer;
+std::unique_ptr<CsiFrontEnd> startCsi(const Config &config, const ServiceDirectory &directory) {
+  const CsiSettings settings = CsiSettings::fromConfig(config);
+  if (settings.socketPath.empty()) return nullptr;
+  return std::make_unique<CsiServer>(directory, settings.service, settings);
+}
+#else
+struct CsiFrontEnd {};
+std::unique_ptr<CsiFrontEnd> startCsi(const Config &config, const ServiceDirectory &) {
+  if (!CsiSettings::fromConfig(config).socketPath.empty())
+    throw Error(ErrorKind::Config, "rexray.csi.endpoint is set, but this rexray was built "
+                                   "without gRPC (libgrpc++-dev): it has no CSI front end");
+  return nullptr;
+}
+#endif
+
 } // namespace
 
 Daemon::Daemon(DaemonOptions options) : _options(std::move(options)) {}
@@ -172,6 +194,7 @@ int Daemon::run() {
   std::unique_ptr<PidFile> pidFile;
   std::unique_ptr<ServiceDirectory> directory;
   std::vector<std::unique_ptr<UnixHttpServer>> servers;
+  std::unique_ptr<CsiFrontEnd> csi;
   try {
     runtime = std::make_unique<Runtime>(_options.runtime);
     const Paths &paths = runtime->paths();
@@ -205,9 +228,11 @@ int Daemon::run() {
         paths.controlSocketPath(), std::make_shared<ApiFrontend>(*directory, timeouts), control));
     log::info("control API on {}", paths.controlSocketPath());
     for (auto &s : servers) s->start();
+    csi = startCsi(*runtime->config(), *directory);
   } catch (const std::exception &e) {
     log::error("REX-Ray failed to start: {}", e.what());
     // Clean up before saying so: whoever waits for the answer may look next.
+    csi.reset();
     servers.clear();
     if (pidFile) pidFile->release();
     if (_options.onReady) _options.onReady(e.what());
@@ -253,6 +278,7 @@ int Daemon::run() {
     for (auto &s : servers) stopping.emplace_back([&s] { s->stop(); });
     for (auto &t : stopping) t.join();
   }
+  csi.reset(); // stops it and removes its socket
   stopper.stop();
   refresher.join();
   starter.join();

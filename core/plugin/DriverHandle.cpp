@@ -264,6 +264,15 @@ bool DriverHandle::supportsWaitForDevice() const {
   }
 }
 
+bool DriverHandle::supportsExpand() const {
+  try {
+    RXR_SLOT(volume_expand);
+    return true;
+  } catch (const Error &) {
+    return false;
+  }
+}
+
 std::string DriverHandle::waitForDevice(const std::string &volumeId, const std::string &token,
                                         const Deadline &deadline) {
   auto fn = RXR_SLOT(wait_for_device);
@@ -310,6 +319,18 @@ Snapshot DriverHandle::copySnapshot(const std::string &id, const std::string &de
   });
   if (out.items.empty())
     throw Error(ErrorKind::Internal, service() + ": driver returned no snapshot copy");
+  return out.items.front();
+}
+
+Volume DriverHandle::expandVolume(const std::string &id, int64_t sizeGiB,
+                                  const Deadline &deadline) {
+  auto fn = RXR_SLOT(volume_expand);
+  VolumeCollector out{{}, service()};
+  const rxr_volume_sink sink = out.sink();
+  invoke("volume_expand", deadline,
+         [&](rxr_call *c) { return fn(_driver, c, id.c_str(), sizeGiB, &sink); });
+  if (out.items.empty())
+    throw Error(ErrorKind::Internal, service() + ": driver returned no volume after expanding");
   return out.items.front();
 }
 

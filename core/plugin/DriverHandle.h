@@ -66,6 +66,9 @@ public:
   void removeSnapshot(const std::string &id, const Deadline &deadline);
   Snapshot copySnapshot(const std::string &id, const std::string &destName,
                         const std::string &destRegion, const Deadline &deadline);
+  // ABI 1.2: grows the volume to at least sizeGiB; returns it afterwards.
+  Volume expandVolume(const std::string &id, int64_t sizeGiB, const Deadline &deadline);
+  bool supportsExpand() const;
 
 private:
   template <typename Slot> Slot slot(size_t offset, const char *op) const;

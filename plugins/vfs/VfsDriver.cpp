@@ -676,4 +676,31 @@ sdk::Snapshot VfsDriver::copySnapshot(const sdk::Call &call, const std::string &
   return toSnapshot(r);
 }
 
+sdk::Volume VfsDriver::expandVolume(const sdk::Call &call, const std::string &id,
+                                     int64_t sizeGiB) {
+  call.throwIfExpired("vfs: expand volume " + quoted(id));
+  if (sizeGiB <= 0 || sizeGiB > kMaxSizeGiB)
+    throw Error(RXR_E_INVALID,
+                "vfs: volume " + quoted(id) + " cannot grow to " + std::to_string(sizeGiB) + " GiB");
+  std::lock_guard<std::mutex> lock(_mu);
+  VolumeRecord r = requireVolume(id);
+  const std::string image = volumeImagePath(id);
+  if (sizeGiB > r.sizeGiB) {
+    translate("cannot grow volume " + quoted(id), [&] {
+      // truncate(2) to a larger size only adds a hole: the data stays.
+      if (::truncate(image.c_str(), static_cast<off_t>(sizeGiB * kGiB)) != 0)
+        throw std::system_error(errno, std::generic_category(), "cannot resize " + image);
+    });
+    const int64_t previous = r.sizeGiB;
+    r.sizeGiB = sizeGiB;
+    storeVolume(r);
+    if (auto device = LoopDevice::findByBackingFile(image))
+      translate("cannot grow the device of volume " + quoted(id),
+                [&] { LoopDevice::refreshCapacity(*device); });
+    host().info("vfs: grew volume " + quoted(id) + " from " + std::to_string(previous) + " to " +
+                std::to_string(sizeGiB) + " GiB");
+  }
+  return toVolume(r, LoopDevice::bindings());
+}
+
 } // namespace rexray::vfs

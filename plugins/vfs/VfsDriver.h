@@ -58,6 +58,9 @@ public:
   // An empty destName keeps the source's name; any destRegion is invalid.
   sdk::Snapshot copySnapshot(const sdk::Call &, const std::string &id, const std::string &destName,
                              const std::string &destRegion) override;
+  // Grows the sparse image (never shrinks it) and, when the volume is
+  // attached, the loop device with it.
+  sdk::Volume expandVolume(const sdk::Call &, const std::string &id, int64_t sizeGiB) override;
 
 private:
   struct VolumeRecord {

@@ -13,16 +13,6 @@
 #include <string>
 #include <vector>
 
-// The one definition of the fake's entry; MountPipelineTest.cpp uses it too.
-namespace {
-constexpr const char *kFakeFeatures[] = {"block", nullptr};
-constexpr auto kFakePlugin = rexray::sdk::Plugin("io.rexray.test.fake", "fake", "1.0.0")
-                                 .vendor("tests")
-                                 .description("in-memory")
-                                 .features(kFakeFeatures);
-} // namespace
-RXR_DEFINE_DRIVER_ENTRY(rxr_test_entry_fake, rexray::testing::FakeDriver, kFakePlugin);
-
 using namespace rexray;
 using namespace rexray::testing;
 

@@ -1,0 +1,12 @@
+// The one definition of the fake driver's entry (FakeDriver.h), linked into
+// every test binary that uses the fake.
+#include "core/FakeDriver.h"
+
+namespace {
+constexpr const char *kFakeFeatures[] = {"block", nullptr};
+constexpr auto kFakePlugin = rexray::sdk::Plugin("io.rexray.test.fake", "fake", "1.0.0")
+                                 .vendor("tests")
+                                 .description("in-memory")
+                                 .features(kFakeFeatures);
+} // namespace
+RXR_DEFINE_DRIVER_ENTRY(rxr_test_entry_fake, rexray::testing::FakeDriver, kFakePlugin);
