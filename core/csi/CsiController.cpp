@@ -43,10 +43,11 @@ grpc::Status CsiController::CreateVolume(grpc::ServerContext *context,
     requireCapabilities(request->volume_capabilities());
     for (const auto &c : request->volume_capabilities())
       if (!supportedMode(c))
-        throw CsiRefusal(grpc::StatusCode::INVALID_ARGUMENT,
-                         "access mode " +
-                             csi::v1::VolumeCapability::AccessMode::Mode_Name(c.access_mode().mode()) +
-                             " is not supported: a volume is attached to one node at a time");
+        throw CsiRefusal(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            "access mode " +
+                csi::v1::VolumeCapability::AccessMode::Mode_Name(c.access_mode().mode()) +
+                " is not supported: a volume is attached to one node at a time");
     const auto claim = _context.inFlight().claim("volume-name:" + name, "volume '" + name + "'");
     VolumeService &service = _context.service(deadline);
 
@@ -129,14 +130,14 @@ CsiController::ControllerPublishVolume(grpc::ServerContext *context,
     // its own node (deploy it beside each node plugin, mode "both").
     const std::string me = service.instanceId(deadline);
     if (request->node_id() != me)
-      throw CsiRefusal(grpc::StatusCode::NOT_FOUND,
-                       "node '" + request->node_id() + "' is not served by this controller, "
-                                                       "which attaches volumes to node '" +
-                           me + "' only");
+      throw CsiRefusal(grpc::StatusCode::NOT_FOUND, "node '" + request->node_id() +
+                                                        "' is not served by this controller, "
+                                                        "which attaches volumes to node '" +
+                                                        me + "' only");
     if (volume.attached() && volume.attachedInstanceId != me)
       throw CsiRefusal(grpc::StatusCode::FAILED_PRECONDITION,
-                       "volume " + id + " is published on another node: " +
-                           volume.attachedInstanceId);
+                       "volume " + id +
+                           " is published on another node: " + volume.attachedInstanceId);
     const Volume attached = service.attach(id, false, deadline);
     (*reply->mutable_publish_context())["device"] = attached.attachedDevice;
   });
@@ -159,9 +160,10 @@ CsiController::ControllerUnpublishVolume(grpc::ServerContext *context,
   });
 }
 
-grpc::Status CsiController::ValidateVolumeCapabilities(
-    grpc::ServerContext *context, const csi::v1::ValidateVolumeCapabilitiesRequest *request,
-    csi::v1::ValidateVolumeCapabilitiesResponse *reply) {
+grpc::Status
+CsiController::ValidateVolumeCapabilities(grpc::ServerContext *context,
+                                          const csi::v1::ValidateVolumeCapabilitiesRequest *request,
+                                          csi::v1::ValidateVolumeCapabilitiesResponse *reply) {
   return _context.serve("ValidateVolumeCapabilities", context, [&](const Deadline &deadline) {
     const std::string &id = request->volume_id();
     requireField(id, "volume_id");
@@ -169,9 +171,10 @@ grpc::Status CsiController::ValidateVolumeCapabilities(
     requireVolume(_context.service(deadline), id, deadline);
     for (const auto &c : request->volume_capabilities()) {
       if (!supportedMode(c)) {
-        reply->set_message("access mode " +
-                           csi::v1::VolumeCapability::AccessMode::Mode_Name(c.access_mode().mode()) +
-                           " is not supported: a volume is attached to one node at a time");
+        reply->set_message(
+            "access mode " +
+            csi::v1::VolumeCapability::AccessMode::Mode_Name(c.access_mode().mode()) +
+            " is not supported: a volume is attached to one node at a time");
         return;
       }
     }
@@ -232,8 +235,7 @@ grpc::Status CsiController::CreateSnapshot(grpc::ServerContext *context,
     if (auto existing = findSnapshot(service, deadline, "", name)) {
       if (existing->volumeId != request->source_volume_id())
         throw CsiRefusal(grpc::StatusCode::ALREADY_EXISTS,
-                         "snapshot '" + name + "' already exists, of volume " +
-                             existing->volumeId);
+                         "snapshot '" + name + "' already exists, of volume " + existing->volumeId);
       fillSnapshot(*existing, reply->mutable_snapshot());
       return;
     }
@@ -296,8 +298,7 @@ CsiController::ControllerExpandVolume(grpc::ServerContext *context,
     const Volume grown = service.expand(id, sizeGiB, deadline);
     reply->set_capacity_bytes(grown.sizeGiB * kGiBBytes);
     // A file system has to follow on the node; a raw block device does not.
-    const bool block =
-        request->has_volume_capability() && request->volume_capability().has_block();
+    const bool block = request->has_volume_capability() && request->volume_capability().has_block();
     reply->set_node_expansion_required(!block);
   });
 }

@@ -2,10 +2,6 @@
 
 #include "util/Error.h"
 
-#ifndef REXRAY_VERSION
-#define REXRAY_VERSION "0.0.0"
-#endif
-
 namespace rexray {
 
 using csi::v1::PluginCapability;

@@ -101,11 +101,13 @@ grpc::Status CsiNode::NodeGetVolumeStats(grpc::ServerContext *context,
     requireField(id, "volume_id");
     requireField(request->volume_path(), "volume_path", 0);
     VolumeService &service = _context.service(deadline);
-    requireVolume(service, id, deadline);
+    const Volume volume = requireVolume(service, id, deadline);
     const VolumeUsage usage = service.usage(id, request->volume_path(), deadline);
     auto *bytes = reply->add_usage();
     bytes->set_unit(csi::v1::VolumeUsage::BYTES);
-    bytes->set_total(static_cast<int64_t>(usage.filesystem.totalBytes));
+    // A raw device has no file system to ask: its size is the volume's.
+    bytes->set_total(usage.block ? volume.sizeGiB * kGiBBytes
+                                 : static_cast<int64_t>(usage.filesystem.totalBytes));
     bytes->set_available(static_cast<int64_t>(usage.filesystem.availableBytes));
     bytes->set_used(static_cast<int64_t>(usage.filesystem.usedBytes));
     if (!usage.block) {
@@ -137,8 +139,7 @@ grpc::Status CsiNode::NodeExpandVolume(grpc::ServerContext *context,
                        "volume " + id + " has " + std::to_string(volume.sizeGiB) +
                            " GiB, less than the capacity asked for: expand it on the "
                            "controller first");
-    const bool block =
-        request->has_volume_capability() && request->volume_capability().has_block();
+    const bool block = request->has_volume_capability() && request->volume_capability().has_block();
     if (!block) service.growFilesystem(id, request->volume_path(), deadline);
     reply->set_capacity_bytes(volume.sizeGiB * kGiBBytes);
   });

@@ -22,8 +22,7 @@ public:
   grpc::Status NodeUnpublishVolume(grpc::ServerContext *,
                                    const csi::v1::NodeUnpublishVolumeRequest *,
                                    csi::v1::NodeUnpublishVolumeResponse *) override;
-  grpc::Status NodeGetVolumeStats(grpc::ServerContext *,
-                                  const csi::v1::NodeGetVolumeStatsRequest *,
+  grpc::Status NodeGetVolumeStats(grpc::ServerContext *, const csi::v1::NodeGetVolumeStatsRequest *,
                                   csi::v1::NodeGetVolumeStatsResponse *) override;
   grpc::Status NodeExpandVolume(grpc::ServerContext *, const csi::v1::NodeExpandVolumeRequest *,
                                 csi::v1::NodeExpandVolumeResponse *) override;

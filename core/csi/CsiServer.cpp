@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -40,8 +41,8 @@ CsiServer::CsiServer(const ServiceDirectory &services, const std::string &servic
   Poco::File(Poco::Path(_socketPath).parent()).createDirectories();
   if (Poco::File(_socketPath).exists()) {
     if (unixSocketAnswers(_socketPath))
-      throw Error(ErrorKind::Busy, "cannot serve CSI on " + _socketPath +
-                                       ": another process is listening there");
+      throw Error(ErrorKind::Busy,
+                  "cannot serve CSI on " + _socketPath + ": another process is listening there");
     ::unlink(_socketPath.c_str()); // left behind by a process that died
   }
 
@@ -69,7 +70,9 @@ CsiServer::CsiServer(const ServiceDirectory &services, const std::string &servic
                 "cannot set the mode of " + _socketPath + ": " + std::strerror(err));
   }
   log::info("CSI plugin rexray.{} ({}{}) on {}", served, settings.controller() ? "controller" : "",
-            settings.controller() && settings.node() ? "+node" : settings.node() ? "node" : "",
+            settings.controller() && settings.node() ? "+node"
+            : settings.node()                        ? "node"
+                                                     : "",
             _socketPath);
 }
 

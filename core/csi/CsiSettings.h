@@ -14,7 +14,7 @@ struct CsiSettings {
 
   std::string socketPath; // "" = the CSI front end is off
   Mode mode = Mode::Both;
-  std::string service;    // "" = the default service
+  std::string service; // "" = the default service
   // For a call whose client set no deadline.
   std::chrono::milliseconds defaultTimeout{0};
 

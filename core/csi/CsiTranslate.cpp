@@ -20,17 +20,17 @@ int64_t sizeForRange(const csi::v1::CapacityRange &range, int64_t fallbackGiB) {
   else if (limit > 0 && gib * kGiBBytes > limit)
     gib = limit / kGiBBytes;
   if (gib <= 0 || (limit > 0 && gib > limit / kGiBBytes))
-    throw CsiRefusal(grpc::StatusCode::OUT_OF_RANGE,
-                     "no whole number of GiB lies within the capacity range [" +
-                         std::to_string(required) + ", " +
-                         (limit > 0 ? std::to_string(limit) : std::string("unlimited")) +
-                         "] bytes");
+    throw CsiRefusal(
+        grpc::StatusCode::OUT_OF_RANGE,
+        "no whole number of GiB lies within the capacity range [" + std::to_string(required) +
+            ", " + (limit > 0 ? std::to_string(limit) : std::string("unlimited")) + "] bytes");
   return gib;
 }
 
 bool sizeFits(int64_t sizeGiB, const csi::v1::CapacityRange &range) {
   const int64_t bytes = sizeGiB * kGiBBytes;
-  return bytes >= range.required_bytes() && (range.limit_bytes() == 0 || bytes <= range.limit_bytes());
+  return bytes >= range.required_bytes() &&
+         (range.limit_bytes() == 0 || bytes <= range.limit_bytes());
 }
 
 bool checkCapability(const VolumeCapability &capability) {

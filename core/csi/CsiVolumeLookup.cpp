@@ -37,8 +37,8 @@ std::optional<Volume> findVolumeNamed(VolumeService &service, const std::string 
 Volume requireVolume(VolumeService &service, const std::string &volumeId,
                      const Deadline &deadline) {
   if (auto v = findVolume(service, volumeId, deadline)) return *v;
-  throw CsiRefusal(grpc::StatusCode::NOT_FOUND, "volume '" + volumeId + "' not found in service '" +
-                                                    service.name() + "'");
+  throw CsiRefusal(grpc::StatusCode::NOT_FOUND,
+                   "volume '" + volumeId + "' not found in service '" + service.name() + "'");
 }
 
 } // namespace rexray

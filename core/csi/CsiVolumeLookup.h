@@ -16,7 +16,6 @@ std::optional<Volume> findVolume(VolumeService &service, const std::string &volu
 std::optional<Volume> findVolumeNamed(VolumeService &service, const std::string &name,
                                       const Deadline &deadline);
 // NOT_FOUND naming the ID when there is none.
-Volume requireVolume(VolumeService &service, const std::string &volumeId,
-                     const Deadline &deadline);
+Volume requireVolume(VolumeService &service, const std::string &volumeId, const Deadline &deadline);
 
 } // namespace rexray

@@ -275,16 +275,16 @@ void MountPipeline::unstageFrom(const std::string &stagingPath) {
   }
 }
 
-void MountPipeline::bindPublish(const std::string &source, const std::string &target,
-                                bool readOnly, bool block) {
+void MountPipeline::bindPublish(const std::string &source, const std::string &target, bool readOnly,
+                                bool block) {
   if (_os.isMountPoint(target)) {
     // A repeat: the same publish is done; one that differs in access is not.
     for (const auto &m : _os.mounts()) {
       if (m.target != target) continue;
       const bool wasReadOnly = ("," + m.options + ",").find(",ro,") != std::string::npos;
       if (wasReadOnly != readOnly)
-        throw Error(ErrorKind::Exists, target + " is already published " +
-                                           (wasReadOnly ? "read-only" : "read-write"));
+        throw Error(ErrorKind::Exists,
+                    target + " is already published " + (wasReadOnly ? "read-only" : "read-write"));
     }
     return;
   }

@@ -72,16 +72,15 @@ public:
   // Bind-mounts `source` (a staged directory, or a device node for block
   // access) at `target`, creating the target directory (or, for a device,
   // an empty file) first.
-  void bindPublish(const std::string &source, const std::string &target, bool readOnly,
-                   bool block);
+  void bindPublish(const std::string &source, const std::string &target, bool readOnly, bool block);
   // Unmounts `target` and removes what bindPublish created.
   void bindUnpublish(const std::string &target);
   // Grows the file system mounted at `mountPoint` (on `device`) to its
   // device's size; a device with no file system (block access) is left as
   // it is.
   void growFilesystem(const std::string &device, const std::string &mountPoint);
-  // NotFound when `path` does not exist. A block device's byte total is
-  // left for the caller (the volume's size).
+  // NotFound when `path` does not exist. A block device has no usage to
+  // read: only `block` is set.
   VolumeUsage usageAt(const std::string &path);
   bool isMountedAt(const std::string &path) { return _os.isMountPoint(path); }
 

@@ -184,8 +184,8 @@ void runToolChecked(const std::string &toolName, std::vector<std::string> args,
                     const std::string &what, const std::string &subject) {
   const std::string tool = findTool(toolName);
   if (tool.empty())
-    throw Error(ErrorKind::Unsupported, what + ": " + toolName +
-                                            " not found in /usr/sbin, /sbin, /usr/bin or /bin");
+    throw Error(ErrorKind::Unsupported,
+                what + ": " + toolName + " not found in /usr/sbin, /sbin, /usr/bin or /bin");
   args.insert(args.begin(), toolName);
   RunResult result = runTool(tool, args);
   if (WIFEXITED(result.status) && WEXITSTATUS(result.status) == 0) return;
@@ -450,8 +450,7 @@ void LinuxOsLayer::removeDirectory(const std::string &path) {
   throwErrno(err, "cannot remove directory " + path);
 }
 
-void LinuxOsLayer::bindMount(const std::string &source, const std::string &target,
-                             bool readOnly) {
+void LinuxOsLayer::bindMount(const std::string &source, const std::string &target, bool readOnly) {
   if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0)
     throwErrno(errno, "cannot bind-mount " + source + " on " + target);
   if (!readOnly) return;

@@ -9,11 +9,11 @@
 namespace rexray {
 
 struct MountEntry {
-  std::string source;  // as the kernel shows it, e.g. /dev/loop3
-  std::string target;  // mount point
+  std::string source; // as the kernel shows it, e.g. /dev/loop3
+  std::string target; // mount point
   std::string fsType;
   std::string options;
-  dev_t devno = 0;     // major:minor of the mounted device (0 when none)
+  dev_t devno = 0; // major:minor of the mounted device (0 when none)
 };
 
 // What statvfs(2) says of a mounted file system.

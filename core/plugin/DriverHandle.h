@@ -72,6 +72,8 @@ public:
 
 private:
   template <typename Slot> Slot slot(size_t offset, const char *op) const;
+  // Whether slot() would find the op (set, and within the plugin's table).
+  template <typename Slot> bool hasSlot(size_t offset, const char *op) const;
   template <typename Fn> void invoke(const char *op, const Deadline &deadline, Fn &&fn);
   template <typename Fn>
   std::string invokeString(const char *op, const Deadline &deadline, Fn &&fn);

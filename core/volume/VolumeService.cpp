@@ -528,8 +528,9 @@ std::string VolumeService::stage(const std::string &ref, const std::string &stag
   refuseIfAttachedElsewhere(v, false, deadline);
   const std::string me = instanceId(deadline);
   const std::string device = pipeline(s).stageAt(v, me, stagingPath, options, block, deadline);
-  _state.addMount({_name, v.id, v.name, stageCaller(stagingPath), stagingPath, device, nowUnix(), 1},
-                  MountUse::Once);
+  _state.addMount(
+      {_name, v.id, v.name, stageCaller(stagingPath), stagingPath, device, nowUnix(), 1},
+      MountUse::Once);
   v.attachedInstanceId = me;
   v.attachedDevice = device;
   learn(v, deadline);
@@ -550,9 +551,9 @@ void VolumeService::publish(const std::string &ref, const std::string &source,
   Volume v = lookup(ref, deadline);
   auto lock = lockVolume(v.name, deadline);
   pipeline(settings()).bindPublish(source, target, readOnly, block);
-  _state.addMount({_name, v.id, v.name, publishCaller(target), target, v.attachedDevice,
-                   nowUnix(), 1},
-                  MountUse::Once);
+  _state.addMount(
+      {_name, v.id, v.name, publishCaller(target), target, v.attachedDevice, nowUnix(), 1},
+      MountUse::Once);
 }
 
 void VolumeService::unpublish(const std::string &ref, const std::string &target,
@@ -599,16 +600,15 @@ bool VolumeService::isStagedAt(const std::string &ref, const std::string &stagin
                                const Deadline &deadline) {
   const Volume v = lookup(ref, deadline);
   for (const auto &m : _state.mounts(_name, v.id))
-    if (m.callerId == stageCaller(stagingPath)) return pipeline(settings()).isMountedAt(stagingPath);
+    if (m.callerId == stageCaller(stagingPath))
+      return pipeline(settings()).isMountedAt(stagingPath);
   return false;
 }
 
 VolumeUsage VolumeService::usage(const std::string &ref, const std::string &path,
                                  const Deadline &deadline) {
-  const Volume v = lookup(ref, deadline);
-  VolumeUsage usage = pipeline(settings()).usageAt(path);
-  if (usage.block) usage.filesystem.totalBytes = static_cast<uint64_t>(v.sizeGiB) << 30;
-  return usage;
+  lookup(ref, deadline); // NotFound for a volume that is not there
+  return pipeline(settings()).usageAt(path);
 }
 
 } // namespace rexray

@@ -101,10 +101,8 @@ public:
   // The local device of a volume attached here, else "".
   std::string localDevice(const std::string &ref, const Deadline &deadline);
   // Whether stage() put the volume at stagingPath and it is still mounted.
-  bool isStagedAt(const std::string &ref, const std::string &stagingPath,
-                  const Deadline &deadline);
-  // The usage of the volume at `path` (a staging or publish path); a block
-  // device counts the volume's size.
+  bool isStagedAt(const std::string &ref, const std::string &stagingPath, const Deadline &deadline);
+  // The usage of the volume at `path` (a staging or publish path).
   VolumeUsage usage(const std::string &ref, const std::string &path, const Deadline &deadline);
 
 private:

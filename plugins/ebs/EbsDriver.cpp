@@ -686,8 +686,7 @@ void EbsDriver::removeVolume(const sdk::Call &call, const std::string &id, bool 
   host().info("ebs: deleted volume " + id);
 }
 
-sdk::Volume EbsDriver::expandVolume(const sdk::Call &call, const std::string &id,
-                                     int64_t sizeGiB) {
+sdk::Volume EbsDriver::expandVolume(const sdk::Call &call, const std::string &id, int64_t sizeGiB) {
   if (sizeGiB <= 0)
     throw Error(RXR_E_INVALID,
                 "ebs: volume " + id + " cannot grow to " + std::to_string(sizeGiB) + " GiB");

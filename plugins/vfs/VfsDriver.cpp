@@ -676,12 +676,11 @@ sdk::Snapshot VfsDriver::copySnapshot(const sdk::Call &call, const std::string &
   return toSnapshot(r);
 }
 
-sdk::Volume VfsDriver::expandVolume(const sdk::Call &call, const std::string &id,
-                                     int64_t sizeGiB) {
+sdk::Volume VfsDriver::expandVolume(const sdk::Call &call, const std::string &id, int64_t sizeGiB) {
   call.throwIfExpired("vfs: expand volume " + quoted(id));
   if (sizeGiB <= 0 || sizeGiB > kMaxSizeGiB)
-    throw Error(RXR_E_INVALID,
-                "vfs: volume " + quoted(id) + " cannot grow to " + std::to_string(sizeGiB) + " GiB");
+    throw Error(RXR_E_INVALID, "vfs: volume " + quoted(id) + " cannot grow to " +
+                                   std::to_string(sizeGiB) + " GiB");
   std::lock_guard<std::mutex> lock(_mu);
   VolumeRecord r = requireVolume(id);
   const std::string image = volumeImagePath(id);

@@ -276,8 +276,8 @@ typedef struct rxr_driver_vtable {
    * the volume is attached here, the local device shows the new size once
    * this returns (the file system on it is the host's to grow). A table that
    * ends before this slot (a plugin built for 1.1) means "unsupported". */
-  rxr_status (*volume_expand)(rxr_driver *driver, rxr_call *call, const char *id,
-                              int64_t size_gib, const rxr_volume_sink *sink);
+  rxr_status (*volume_expand)(rxr_driver *driver, rxr_call *call, const char *id, int64_t size_gib,
+                              const rxr_volume_sink *sink);
 } rxr_driver_vtable;
 
 /* ---- what a plugin declares about itself -------------------------------- */

@@ -469,7 +469,8 @@ template <typename D> struct Trampolines {
 
   static rxr_status volumeExpand(rxr_driver *d, rxr_call *c, const char *id, int64_t sizeGiB,
                                  const rxr_volume_sink *s) noexcept {
-    return guarded(c, [&] { check(emitVolume(s, self(d)->expandVolume(Call(c), str(id), sizeGiB))); });
+    return guarded(c,
+                   [&] { check(emitVolume(s, self(d)->expandVolume(Call(c), str(id), sizeGiB))); });
   }
 
   static rxr_status init(const rxr_host *host, rxr_call *call) noexcept {

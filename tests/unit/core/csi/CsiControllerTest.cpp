@@ -24,8 +24,8 @@ std::string createVolume(CsiHarness &h, const std::string &name, int64_t bytes =
 
 std::string nodeId(CsiHarness &h) {
   csi::v1::NodeGetInfoResponse info;
-  REQUIRE(call(*h.node, &csi::v1::Node::Stub::NodeGetInfo, csi::v1::NodeGetInfoRequest(), &info)
-              .ok());
+  REQUIRE(
+      call(*h.node, &csi::v1::Node::Stub::NodeGetInfo, csi::v1::NodeGetInfoRequest(), &info).ok());
   return info.node_id();
 }
 
@@ -48,18 +48,19 @@ TEST_CASE("CSI identity: plugin info and capabilities and probe answer the same 
                 .ok());
     bool controller = false, online = false;
     for (const auto &c : caps.capabilities()) {
-      controller = controller || (c.has_service() && c.service().type() ==
-                                                         csi::v1::PluginCapability::Service::CONTROLLER_SERVICE);
-      online = online || (c.has_volume_expansion() &&
-                          c.volume_expansion().type() ==
-                              csi::v1::PluginCapability::VolumeExpansion::ONLINE);
+      controller = controller ||
+                   (c.has_service() &&
+                    c.service().type() == csi::v1::PluginCapability::Service::CONTROLLER_SERVICE);
+      online = online ||
+               (c.has_volume_expansion() &&
+                c.volume_expansion().type() == csi::v1::PluginCapability::VolumeExpansion::ONLINE);
     }
     CHECK(controller);
     CHECK(online); // vfs implements volume_expand
 
     csi::v1::ProbeResponse probe;
-    REQUIRE(call(*h.identity, &csi::v1::Identity::Stub::Probe, csi::v1::ProbeRequest(), &probe)
-                .ok());
+    REQUIRE(
+        call(*h.identity, &csi::v1::Identity::Stub::Probe, csi::v1::ProbeRequest(), &probe).ok());
     CHECK(probe.ready().value());
   }
 }
@@ -79,15 +80,16 @@ TEST_CASE("CSI controller: capabilities follow what the driver can do") {
   CHECK_FALSE(types.count(RPC::GET_CAPACITY)); // no driver op says it
 }
 
-TEST_CASE("CSI CreateVolume: created once and repeats return the same volume - bad requests refused") {
+TEST_CASE(
+    "CSI CreateVolume: created once and repeats return the same volume - bad requests refused") {
   VfsCsiRig rig;
   auto &h = *rig.harness;
   using Stub = csi::v1::Controller::Stub;
   std::string id;
   for (int i = 0; i < kRepeats; ++i) {
     csi::v1::CreateVolumeResponse reply;
-    const auto status = call(*h.controller, &Stub::CreateVolume,
-                             createRequest("pgdata", kGiB + 1), &reply);
+    const auto status =
+        call(*h.controller, &Stub::CreateVolume, createRequest("pgdata", kGiB + 1), &reply);
     REQUIRE_MESSAGE(status.ok(), describe(status));
     CHECK(reply.volume().capacity_bytes() == 2 * kGiB); // whole GiB, at least what was asked
     if (i == 0) id = reply.volume().volume_id();
@@ -113,11 +115,10 @@ TEST_CASE("CSI CreateVolume: created once and repeats return the same volume - b
   auto multi = createRequest("multi");
   *multi.mutable_volume_capabilities(0) =
       mountCapability(VolumeCapability::AccessMode::MULTI_NODE_MULTI_WRITER);
-  CHECK_CODE(call(*h.controller, &Stub::CreateVolume, multi, &reply),
-             StatusCode::INVALID_ARGUMENT);
+  CHECK_CODE(call(*h.controller, &Stub::CreateVolume, multi, &reply), StatusCode::INVALID_ARGUMENT);
   // The longest name CSI allows is fine.
-  CHECK(call(*h.controller, &Stub::CreateVolume, createRequest(std::string(128, 'b')), &reply)
-            .ok());
+  CHECK(
+      call(*h.controller, &Stub::CreateVolume, createRequest(std::string(128, 'b')), &reply).ok());
 
   // ALREADY_EXISTS: the name exists with a size outside the range asked for.
   auto bigger = createRequest("pgdata", 5 * kGiB);
@@ -304,8 +305,8 @@ TEST_CASE("CSI: a second call on a volume while one is in flight is ABORTED at o
   auto &h = fake.harness;
   using Stub = csi::v1::Controller::Stub;
   csi::v1::NodeGetInfoResponse info;
-  REQUIRE(call(*h.node, &csi::v1::Node::Stub::NodeGetInfo, csi::v1::NodeGetInfoRequest(), &info)
-              .ok());
+  REQUIRE(
+      call(*h.node, &csi::v1::Node::Stub::NodeGetInfo, csi::v1::NodeGetInfoRequest(), &info).ok());
   std::promise<void> entered, release;
   auto released = release.get_future().share();
   fake.rig.backend().onAttach([&] {

@@ -38,8 +38,8 @@ Volume1 publishedVolume(CsiHarness &h, const std::string &name) {
   publish.set_node_id(info.node_id());
   *publish.mutable_volume_capability() = mountCapability();
   csi::v1::ControllerPublishVolumeResponse published;
-  const auto status = call(*h.controller, &ControllerStub::ControllerPublishVolume, publish,
-                           &published);
+  const auto status =
+      call(*h.controller, &ControllerStub::ControllerPublishVolume, publish, &published);
   REQUIRE_MESSAGE(status.ok(), describe(status));
   return {created.volume().volume_id(), info.node_id()};
 }
@@ -88,9 +88,9 @@ TEST_CASE("CSI node: info and capabilities") {
   REQUIRE(call(*h.node, &NodeStub::NodeGetInfo, csi::v1::NodeGetInfoRequest(), &info).ok());
   CHECK(info.node_id() == rig.service->instanceId(Deadline::in(std::chrono::seconds(5))));
   csi::v1::NodeGetCapabilitiesResponse caps;
-  REQUIRE(call(*h.node, &NodeStub::NodeGetCapabilities, csi::v1::NodeGetCapabilitiesRequest(),
-               &caps)
-              .ok());
+  REQUIRE(
+      call(*h.node, &NodeStub::NodeGetCapabilities, csi::v1::NodeGetCapabilitiesRequest(), &caps)
+          .ok());
   std::set<int> types;
   for (const auto &c : caps.capabilities()) types.insert(c.rpc().type());
   using RPC = csi::v1::NodeServiceCapability::RPC;
@@ -99,7 +99,8 @@ TEST_CASE("CSI node: info and capabilities") {
     CHECK_MESSAGE(types.count(t), RPC::Type_Name(t));
 }
 
-TEST_CASE("CSI node: stage then publish then write then unpublish and unstage - the data survives") {
+TEST_CASE(
+    "CSI node: stage then publish then write then unpublish and unstage - the data survives") {
   VfsCsiRig rig;
   auto &h = *rig.harness;
   const Volume1 v = publishedVolume(h, "cycle");
@@ -113,13 +114,13 @@ TEST_CASE("CSI node: stage then publish then write then unpublish and unstage - 
 
   for (int i = 0; i < kRepeats; ++i) {
     csi::v1::NodeStageVolumeResponse reply;
-    const auto status = call(*h.node, &NodeStub::NodeStageVolume, stageRequest(v.id, staging),
-                             &reply);
+    const auto status =
+        call(*h.node, &NodeStub::NodeStageVolume, stageRequest(v.id, staging), &reply);
     REQUIRE_MESSAGE(status.ok(), describe(status));
   }
   CHECK(isMounted(rig, staging));
-  CHECK(rig.os.probeFilesystem(rig.service->localDevice(v.id, Deadline::in(std::chrono::seconds(5)))) ==
-        "ext4");
+  CHECK(rig.os.probeFilesystem(
+            rig.service->localDevice(v.id, Deadline::in(std::chrono::seconds(5)))) == "ext4");
 
   for (int i = 0; i < kRepeats; ++i) {
     csi::v1::NodePublishVolumeResponse reply;
@@ -297,8 +298,8 @@ TEST_CASE("CSI node: error codes of stage and publish and unpublish and unstage 
   CHECK_CODE(call(*h.node, &NodeStub::NodePublishVolume,
                   publishRequest(v.id, staging, rig.path("t"), false), &published),
              StatusCode::FAILED_PRECONDITION);
-  CHECK_CODE(call(*h.node, &NodeStub::NodePublishVolume,
-                  publishRequest(v.id, staging, "", false), &published),
+  CHECK_CODE(call(*h.node, &NodeStub::NodePublishVolume, publishRequest(v.id, staging, "", false),
+                  &published),
              StatusCode::INVALID_ARGUMENT);
   CHECK_CODE(call(*h.node, &NodeStub::NodePublishVolume,
                   publishRequest(v.id, "", rig.path("t"), false), &published),

@@ -77,10 +77,10 @@ public:
   std::unique_ptr<csi::v1::Node::Stub> node;
 };
 
-inline csi::v1::VolumeCapability mountCapability(
-    csi::v1::VolumeCapability::AccessMode::Mode mode =
-        csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER,
-    const std::string &fsType = "ext4") {
+inline csi::v1::VolumeCapability
+mountCapability(csi::v1::VolumeCapability::AccessMode::Mode mode =
+                    csi::v1::VolumeCapability::AccessMode::SINGLE_NODE_WRITER,
+                const std::string &fsType = "ext4") {
   csi::v1::VolumeCapability c;
   c.mutable_mount()->set_fs_type(fsType);
   c.mutable_access_mode()->set_mode(mode);
@@ -118,8 +118,7 @@ public:
     DriverInstanceSetup setup;
     setup.stateDir = tmp.path("state");
     auto handle = std::make_unique<DriverHandle>(
-        *info, "vfs", [](const std::string &) -> std::optional<std::string> { return {}; },
-        setup);
+        *info, "vfs", [](const std::string &) -> std::optional<std::string> { return {}; }, setup);
     service = std::make_unique<VolumeService>("vfs", std::move(handle), settings, *state, os);
     harness = std::make_unique<CsiHarness>(*service, tmp.path("csi.sock"));
   }
