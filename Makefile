@@ -69,7 +69,7 @@ sanitize: deps
 # The unit tests under ThreadSanitizer. tests/tsan.supp says what it
 # suppresses and why; a race it reports fails the run.
 tsan: deps
-	$(MAKE) build BUILD=build-tsan BUILD_TYPE=Debug SANITIZE=thread
+	$(MAKE) build BUILD=build-tsan BUILD_TYPE=Debug SANITIZE=thread CMAKE_ARGS="-DREXRAY_CSI=OFF $(CMAKE_ARGS)"
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	  ctest --output-on-failure -j 2 -R '^unit'
 
@@ -77,7 +77,7 @@ tsan: deps
 # are built, with clang, instrumented for coverage, ASan and UBSan.
 $(FUZZ_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
-	  -DCMAKE_CXX_COMPILER=clang++ -DREXRAY_FUZZ=ON -DREXRAY_TESTS=OFF $(CMAKE_ARGS)
+	  -DCMAKE_CXX_COMPILER=clang++ -DREXRAY_FUZZ=ON -DREXRAY_TESTS=OFF -DREXRAY_CSI=OFF $(CMAKE_ARGS)
 
 fuzz-build: deps $(FUZZ_BUILD)/CMakeCache.txt
 	cmake --build $(FUZZ_BUILD) --target rexray_fuzzers -j $(JOBS)
