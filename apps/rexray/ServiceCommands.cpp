@@ -49,14 +49,14 @@ int runForeground(Invocation &inv) {
     readyFd = std::atoi(fd);
     ::unsetenv(kReadyFdVariable);
   }
+  // Daemonized by `rexray start`, nobody reads stderr: the log file.
+  options.logToFile = readyFd >= 0;
   options.onReady = [readyFd](const std::string &failure) {
     if (readyFd < 0) {
-      // Off a terminal the log goes to a file: say why here too.
+      // A failure is in the log, which goes to stderr.
       if (failure.empty())
         std::cerr << "REX-Ray is running in the foreground (PID " << ::getpid()
                   << "); press Ctrl-C to stop\n";
-      else if (!::isatty(STDERR_FILENO))
-        std::cerr << "REX-Ray failed to start: " << failure << "\n";
       return;
     }
     const std::string line = failure.empty() ? "READY\n" : "FAILED " + failure + "\n";
@@ -143,7 +143,9 @@ int startBackground(const Invocation &inv) {
 }
 
 int start(Invocation &inv) {
-  return inv.flag("foreground") ? runForeground(inv) : startBackground(inv);
+  if (inv.flag("foreground")) return runForeground(inv);
+  if (auto status = runBySystemd("start")) return *status;
+  return startBackground(inv);
 }
 
 bool waitForExit(pid_t pid, std::chrono::seconds timeout) {
@@ -155,7 +157,7 @@ bool waitForExit(pid_t pid, std::chrono::seconds timeout) {
   return true;
 }
 
-int stop(Invocation &) {
+int stopDirectly() {
   const Paths paths = Paths::fromEnvironment();
   auto pid = PidFile(paths.pidFilePath()).runningPid();
   if (!pid) {
@@ -176,7 +178,13 @@ int stop(Invocation &) {
   return 0;
 }
 
+int stop(Invocation &) {
+  if (auto status = runBySystemd("stop")) return *status;
+  return stopDirectly();
+}
+
 int status(Invocation &) {
+  if (auto status = runBySystemd("status")) return *status;
   const Paths paths = Paths::fromEnvironment();
   if (auto pid = PidFile(paths.pidFilePath()).runningPid()) {
     std::cout << "REX-Ray is running at PID " << *pid << "\n";
@@ -187,7 +195,8 @@ int status(Invocation &) {
 }
 
 int restart(Invocation &inv) {
-  if (stop(inv) != 0) return 1;
+  if (auto status = runBySystemd("restart")) return *status;
+  if (stopDirectly() != 0) return 1;
   return startBackground(inv);
 }
 

@@ -34,6 +34,7 @@ int main(int argc, char **argv) {
   using namespace rexray;
   cli::CommandLine cli;
   cli::addServiceCommands(cli);
+  cli::addInstallCommands(cli);
   cli::addVolumeCommands(cli);
   cli::addSnapshotCommands(cli);
   cli::addPluginCommands(cli);
@@ -48,8 +49,8 @@ int main(int argc, char **argv) {
     cli::Invocation inv = cli.parse(args);
     if (!inv.command) {
       const bool group =
-          inv.args.size() == 1 &&
-          (inv.args[0] == "volume" || inv.args[0] == "snapshot" || inv.args[0] == "plugins");
+          inv.args.size() == 1 && (inv.args[0] == "volume" || inv.args[0] == "snapshot" ||
+                                   inv.args[0] == "plugins" || inv.args[0] == "service");
       if (group) {
         std::cout << cli.groupHelp(inv.args[0]);
         return inv.help ? 0 : 1;

@@ -6,10 +6,6 @@
 #include "util/Names.h"
 #include "volume/CreateOptions.h"
 
-#include <Poco/JSONString.h>
-#include <Poco/TextConverter.h>
-#include <Poco/UTF8Encoding.h>
-
 #include <algorithm>
 
 namespace rexray {
@@ -17,27 +13,13 @@ namespace {
 
 const std::string kContentType = "application/vnd.docker.plugins.v1+json";
 
-// Poco::toJSON leaves "/" alone (UTF8::escape would write "\\/" in every path).
-// It copies bytes >= 0x80 as they are, so text that is not UTF-8 (Poco's
-// parser quotes the offending byte of a bad body in its message) would make
-// a reply no JSON parser accepts: such bytes become '?' first (found by
-// fuzz/docker_request).
-std::string quoted(const std::string &s) {
-  const bool ascii =
-      std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii) return Poco::toJSON(s);
-  Poco::UTF8Encoding utf8;
-  Poco::TextConverter converter(utf8, utf8, '?');
-  std::string valid;
-  converter.convert(s, valid);
-  return Poco::toJSON(valid);
-}
+using json::quote;
 
 DockerFrontend::Reply ok(std::string body) {
   return {200, std::move(body)};
 }
 DockerFrontend::Reply mountpoint(const std::string &path) {
-  return ok("{\"Mountpoint\":" + quoted(path) + ",\"Err\":\"\"}");
+  return ok("{\"Mountpoint\":" + quote(path) + ",\"Err\":\"\"}");
 }
 
 // A request that does not decode into Docker's types (a Go client could not
@@ -83,7 +65,7 @@ void appendMember(std::string &out, const char *key, const std::string &value) {
   out += '"';
   out += key;
   out += "\":";
-  out += quoted(value);
+  out += quote(value);
   out += ',';
 }
 
@@ -110,17 +92,21 @@ std::string getReply(const Volume &v) {
   out += v.encrypted ? "\"encrypted\":true," : "\"encrypted\":false,";
   appendMember(out, "attachedInstanceID", v.attachedInstanceId);
   for (const auto &f : v.fields) // a plugin's keys: escape them too
-    out += quoted(f.first) + ":" + quoted(f.second) + ",";
+    out += quote(f.first) + ":" + quote(f.second) + ",";
   appendMember(out, "service", v.service);
   out.back() = '}';
   out += "},\"Err\":\"\"}";
   return out;
 }
 
-std::string listReply(const std::vector<Volume> &volumes) {
+std::string renderList(const std::vector<Volume> &volumes) {
   std::string out = "{\"Volumes\":[";
   for (const auto &v : volumes) {
-    out += "{\"Name\":" + quoted(v.name) + ",\"Mountpoint\":" + quoted(v.mountPath) + "},";
+    out += "{\"Name\":";
+    out += quote(v.name);
+    out += ",\"Mountpoint\":";
+    out += quote(v.mountPath);
+    out += "},";
   }
   if (!volumes.empty()) out.pop_back();
   out += "],\"Err\":\"\"}";
@@ -128,6 +114,18 @@ std::string listReply(const std::vector<Volume> &volumes) {
 }
 
 } // namespace
+
+std::string DockerFrontend::listReply(const VolumeCache::Listing &listing) const {
+  {
+    std::lock_guard<std::mutex> guard(_listMemoGuard);
+    if (listing == _listMemoFor) return *_listMemo;
+  }
+  auto rendered = std::make_shared<const std::string>(renderList(*listing));
+  std::lock_guard<std::mutex> guard(_listMemoGuard);
+  _listMemoFor = listing;
+  _listMemo = rendered;
+  return *rendered;
+}
 
 DockerFrontend::DockerFrontend(const ServiceDirectory &services, std::string service,
                                RequestTimeouts timeouts)
@@ -146,6 +144,10 @@ bool DockerFrontend::answersFromMemory(const Poco::Net::HTTPRequest &head) const
          path == "/VolumeDriver.Path";
 }
 
+bool DockerFrontend::answersAtOnce(const Poco::Net::HTTPRequest &head) const {
+  return answersFromMemory(head) && _services.ready(_service);
+}
+
 HttpReply DockerFrontend::serve(const Poco::Net::HTTPRequest &head, const std::string &body,
                                 Deadline::Clock::time_point arrival) const {
   if (head.getMethod() != Poco::Net::HTTPRequest::HTTP_POST) {
@@ -159,7 +161,7 @@ HttpReply DockerFrontend::serve(const Poco::Net::HTTPRequest &head, const std::s
 }
 
 HttpReply DockerFrontend::refuse(int status, const std::string &message) const {
-  return {status, kContentType, "{\"Err\":" + quoted(message) + "}", {}};
+  return {status, kContentType, "{\"Err\":" + quote(message) + "}", {}};
 }
 
 DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std::string &body,
@@ -170,12 +172,12 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std:
   try {
     request = json::parseObject(body);
   } catch (const Error &e) {
-    return {400, "{\"Err\":" + quoted(e.what()) + "}"};
+    return {400, "{\"Err\":" + quote(e.what()) + "}"};
   }
   try {
     if (path == "/VolumeDriver.Capabilities") {
       const std::string scope = _services.get(_service, deadline).driver().scope();
-      return ok("{\"Capabilities\":{\"Scope\":" + quoted(scope) + "}}");
+      return ok("{\"Capabilities\":{\"Scope\":" + quote(scope) + "}}");
     }
     if (path == "/VolumeDriver.Path") {
       const std::string name = requiredName(request);
@@ -191,7 +193,7 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std:
       return ok(getReply(*v));
     }
     if (path == "/VolumeDriver.List")
-      return ok(listReply(_services.get(_service, deadline).cachedList()));
+      return ok(listReply(_services.get(_service, deadline).cachedListing()));
     if (path == "/VolumeDriver.Mount") {
       const std::string name = requiredName(request);
       const std::string id = optionalString(request, "ID");
@@ -213,18 +215,18 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std:
       _services.get(_service, deadline).remove(requiredName(request), false, deadline);
       return ok("{\"Err\":\"\"}");
     }
-    return {404, "{\"Err\":" + quoted("unknown method " + path) + "}"};
+    return {404, "{\"Err\":" + quote("unknown method " + path) + "}"};
   } catch (const BadRequest &e) {
-    return {400, "{\"Err\":" + quoted(e.what()) + "}"};
+    return {400, "{\"Err\":" + quote(e.what()) + "}"};
   } catch (const Error &e) {
     log::info("docker {} {}: {}", _service, path, e.what());
-    return {500, "{\"Err\":" + quoted(e.what()) + "}"};
+    return {500, "{\"Err\":" + quote(e.what()) + "}"};
   } catch (const Poco::Exception &e) {
     log::error("docker {} {}: {}", _service, path, e.displayText());
-    return {500, "{\"Err\":" + quoted(e.displayText()) + "}"};
+    return {500, "{\"Err\":" + quote(e.displayText()) + "}"};
   } catch (const std::exception &e) {
     log::error("docker {} {}: {}", _service, path, e.what());
-    return {500, "{\"Err\":" + quoted(e.what()) + "}"};
+    return {500, "{\"Err\":" + quote(e.what()) + "}"};
   }
 }
 

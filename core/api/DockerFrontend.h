@@ -4,7 +4,10 @@
 #include "api/RequestTimeouts.h"
 #include "daemon/ServiceDirectory.h"
 #include "util/Deadline.h"
+#include "volume/VolumeCache.h"
 
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -24,6 +27,8 @@ public:
 
   // Activate, Capabilities, Get, List and Path.
   bool answersFromMemory(const Poco::Net::HTTPRequest &head) const override;
+  // The same requests, once the service is ready.
+  bool answersAtOnce(const Poco::Net::HTTPRequest &head) const override;
   HttpReply serve(const Poco::Net::HTTPRequest &head, const std::string &body,
                   Deadline::Clock::time_point arrival) const override;
   HttpReply refuse(int status, const std::string &message) const override;
@@ -39,9 +44,16 @@ public:
   Deadline deadlineFor(const std::string &path, Deadline::Clock::time_point arrival) const;
 
 private:
+  // List's reply for a listing: rendered once per change of the cache, not
+  // once per request (10,000 volumes are ~600 KB of JSON).
+  std::string listReply(const VolumeCache::Listing &listing) const;
+
   const ServiceDirectory &_services;
   std::string _service;
   RequestTimeouts _timeouts;
+  mutable std::mutex _listMemoGuard;
+  mutable VolumeCache::Listing _listMemoFor;
+  mutable std::shared_ptr<const std::string> _listMemo;
 };
 
 } // namespace rexray

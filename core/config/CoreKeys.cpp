@@ -94,6 +94,9 @@ const AliasInfo kAliases[] = {
     {"linux.volume.rootpath", "volume.mount.rootPath"},
     {"linux.volume.filemode", "volume.mount.fileMode"},
     {"volume.path.disableCache", "volume.path.cache", true},
+    // REX-Ray's Docker managed plugin settings (docker plugin set REXRAY_FSTYPE=xfs).
+    {"rexray.fsType", "volume.create.default.fsType"},
+    {"rexray.preempt", "volume.mount.preempt"},
 };
 
 // Keys older configurations carry that this rebuild has no use for. `warn`

@@ -1,5 +1,5 @@
-// The one definition of the fake driver's entry (FakeDriver.h), linked into
-// every test binary that uses the fake.
+// The one definition of the fake driver's entries (FakeDriver.h), linked
+// into every test binary that uses the fake.
 #include "core/FakeDriver.h"
 
 namespace {
@@ -10,3 +10,12 @@ constexpr auto kFakePlugin = rexray::sdk::Plugin("io.rexray.test.fake", "fake", 
                                  .features(kFakeFeatures);
 } // namespace
 RXR_DEFINE_DRIVER_ENTRY(rxr_test_entry_fake, rexray::testing::FakeDriver, kFakePlugin);
+// The same fake, declaring that its create refuses a name in use.
+namespace {
+constexpr const char *kUniqueFeatures[] = {"block", RXR_FEATURE_UNIQUE_NAMES, nullptr};
+constexpr auto kUniquePlugin = rexray::sdk::Plugin("io.rexray.test.unique", "unique", "1.0.0")
+                                   .vendor("tests")
+                                   .description("in-memory, unique names")
+                                   .features(kUniqueFeatures);
+} // namespace
+RXR_DEFINE_DRIVER_ENTRY(rxr_test_entry_unique, rexray::testing::FakeDriver, kUniquePlugin);

@@ -125,7 +125,13 @@ TEST_CASE("vfs: invalid requests and name conflicts") {
   o.sizeGiB = 1;
   CHECK(statusOf([&] { f.driver->createVolume(f.call, o); }, &msg) == RXR_E_EXISTS);
   CHECK(msg.find("taken") != std::string::npos);
+  CHECK(msg.find(v.id) != std::string::npos);
   CHECK(f.driver->volumes(f.call).size() == 1);
+  // Names become file names in the index.
+  for (const std::string &bad : std::vector<std::string>{"a/b", ".hidden", std::string(256, 'n')}) {
+    o.name = bad;
+    CHECK(statusOf([&] { f.driver->createVolume(f.call, o); }) == RXR_E_INVALID);
+  }
 
   // Ids are file names: nothing that climbs out of the directory resolves.
   for (const std::string &bad :
@@ -470,7 +476,8 @@ TEST_CASE("vfs: the C entry drives the same driver") {
   REQUIRE(entry.features != nullptr);
   CHECK(std::string(entry.features[0]) == "block");
   CHECK(std::string(entry.features[2]) == "local");
-  CHECK(entry.features[3] == nullptr);
+  CHECK(std::string(entry.features[3]) == RXR_FEATURE_UNIQUE_NAMES);
+  CHECK(entry.features[4] == nullptr);
   REQUIRE(entry.driver != nullptr);
   const rxr_driver_vtable &vt = *entry.driver;
 
@@ -566,6 +573,23 @@ TEST_CASE("vfs: the C entry drives the same driver") {
   // its slot is NULL: the host reports it unsupported without calling.
   const bool nextDeviceSlotSet = vt.next_device != nullptr;
   CHECK_FALSE(nextDeviceSlotSet);
+}
+
+TEST_CASE("vfs: after its own detach the driver never binds a second device to an image") {
+  Fixture f;
+  const auto v = f.create("data");
+  rexray::sdk::AttachOptions a;
+  a.volumeId = v.id;
+  const std::string first = f.driver->attachVolume(f.call, a);
+  CHECK(f.driver->volume(f.call, v.id).attachedDevice == first);
+  f.driver->detachVolume(f.call, v.id, false);
+  CHECK(f.driver->volume(f.call, v.id).status == "available");
+  // Someone binds the image by hand; an attach finds that device instead of
+  // making a second one over the same file.
+  const std::string manual = LoopDevice::attach(f.driver->volumeImagePath(v.id));
+  CHECK(f.driver->attachVolume(f.call, a) == manual);
+  f.driver->detachVolume(f.call, v.id, false);
+  CHECK_FALSE(LoopDevice::findByBackingFile(f.driver->volumeImagePath(v.id)).has_value());
 }
 
 TEST_CASE("vfs: expand grows the image and an attached loop device but never shrinks") {
