@@ -17,7 +17,8 @@ DEBIAN_PACKAGES := cmake make g++ pkg-config git \
 	e2fsprogs xfsprogs util-linux kmod python3 clang-format \
 	docker.io busybox-static python3-zeep strace \
 	clang libclang-rt-dev \
-	dpkg-dev systemd ccache
+	dpkg-dev systemd ccache \
+	libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
 
 .PHONY: all deps build run test crashtest bench sanitize tsan fuzz fuzz-build format clean \
 	package package-check docker-plugin
@@ -78,7 +79,7 @@ sanitize: deps
 # The unit tests under ThreadSanitizer. tests/tsan.supp says what it
 # suppresses and why; a race it reports fails the run.
 tsan: deps
-	$(MAKE) build BUILD=build-tsan BUILD_TYPE=Debug SANITIZE=thread
+	$(MAKE) build BUILD=build-tsan BUILD_TYPE=Debug SANITIZE=thread CMAKE_ARGS="-DREXRAY_CSI=OFF $(CMAKE_ARGS)"
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	  ctest --output-on-failure -j 2 -R '^unit'
 
@@ -86,7 +87,7 @@ tsan: deps
 # are built, with clang, instrumented for coverage, ASan and UBSan.
 $(FUZZ_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
-	  -DCMAKE_CXX_COMPILER=clang++ -DREXRAY_FUZZ=ON -DREXRAY_TESTS=OFF $(CMAKE_ARGS)
+	  -DCMAKE_CXX_COMPILER=clang++ -DREXRAY_FUZZ=ON -DREXRAY_TESTS=OFF -DREXRAY_CSI=OFF $(CMAKE_ARGS)
 
 fuzz-build: deps $(FUZZ_BUILD)/CMakeCache.txt
 	cmake --build $(FUZZ_BUILD) --target rexray_fuzzers -j $(JOBS)

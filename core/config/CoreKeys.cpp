@@ -35,6 +35,14 @@ const CoreKey kKeys[] = {
     // Create and Mount, then every other call.
     {"docker.timeout.long", ValueType::Duration, "2m"},
     {"docker.timeout.short", ValueType::Duration, "1m"},
+    // The CSI front end (core/csi): off without an endpoint (a unix socket
+    // path, or unix:///path as orchestrators write it); which CSI services
+    // it offers (controller, node or both); the service it serves ("" = the
+    // default); and how long a call may take when its client set no deadline.
+    {"rexray.csi.endpoint", ValueType::String, ""},
+    {"rexray.csi.mode", ValueType::String, "both"},
+    {"rexray.csi.service", ValueType::String, ""},
+    {"rexray.csi.timeout", ValueType::Duration, "2m"},
 };
 
 struct AliasInfo {
@@ -51,6 +59,8 @@ const AliasInfo kAliases[] = {
     // LOGLEVEL is too generic a name to claim.
     {"logLevel", "rexray.logLevel", false, false},
     {"storageDrivers", "rexray.storageDrivers", false, false},
+    // The variable every CSI deployment sets (CSI_ENDPOINT).
+    {"csi.endpoint", "rexray.csi.endpoint"},
     // libStorage (0.4+) names.
     {"libstorage.logging.level", "rexray.logLevel"},
     {"libstorage.service", "rexray.storageDrivers"},

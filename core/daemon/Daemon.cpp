@@ -3,6 +3,10 @@
 #include "api/ApiFrontend.h"
 #include "api/DockerFrontend.h"
 #include "api/UnixHttpServer.h"
+#include "csi/CsiSettings.h"
+#ifdef REXRAY_HAVE_CSI
+#include "csi/CsiServer.h"
+#endif
 #include "daemon/PidFile.h"
 #include "daemon/ServiceDirectory.h"
 #include "daemon/SocketActivation.h"
@@ -155,6 +159,24 @@ void startServices(Runtime &runtime, ServiceDirectory &directory, Stopper &stopp
   }
 }
 
+// The CSI front end when rexray.csi.endpoint is set; nullptr otherwise.
+#ifdef REXRAY_HAVE_CSI
+using CsiFrontEnd = CsiServer;
+std::unique_ptr<CsiFrontEnd> startCsi(const Config &config, const ServiceDirectory &directory) {
+  const CsiSettings settings = CsiSettings::fromConfig(config);
+  if (settings.socketPath.empty()) return nullptr;
+  return std::make_unique<CsiServer>(directory, settings.service, settings);
+}
+#else
+struct CsiFrontEnd {};
+std::unique_ptr<CsiFrontEnd> startCsi(const Config &config, const ServiceDirectory &) {
+  if (!CsiSettings::fromConfig(config).socketPath.empty())
+    throw Error(ErrorKind::Config, "rexray.csi.endpoint is set, but this rexray was built "
+                                   "without gRPC (libgrpc++-dev): it has no CSI front end");
+  return nullptr;
+}
+#endif
+
 } // namespace
 
 std::vector<DockerSocket> dockerSockets(const Paths &paths,
@@ -182,6 +204,7 @@ int Daemon::run() {
   std::unique_ptr<PidFile> pidFile;
   std::unique_ptr<ServiceDirectory> directory;
   std::vector<std::unique_ptr<UnixHttpServer>> servers;
+  std::unique_ptr<CsiFrontEnd> csi;
   try {
     runtime = std::make_unique<Runtime>(_options.runtime);
     const Paths &paths = runtime->paths();
@@ -225,9 +248,11 @@ int Daemon::run() {
     log::info("control API on {}{}", paths.controlSocketPath(), how);
     activated.closeUnused();
     for (auto &s : servers) s->start();
+    csi = startCsi(*runtime->config(), *directory);
   } catch (const std::exception &e) {
     log::error("REX-Ray failed to start: {}", e.what());
     // Clean up before saying so: whoever waits for the answer may look next.
+    csi.reset();
     servers.clear();
     if (pidFile) pidFile->release();
     if (_options.onReady) _options.onReady(e.what());
@@ -273,6 +298,7 @@ int Daemon::run() {
     for (auto &s : servers) stopping.emplace_back([&s] { s->stop(); });
     for (auto &t : stopping) t.join();
   }
+  csi.reset(); // stops it and removes its socket
   stopper.stop();
   refresher.join();
   starter.join();

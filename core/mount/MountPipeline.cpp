@@ -261,4 +261,100 @@ void MountPipeline::format(const Volume &volume, const std::string &instanceId,
   if (attached.attachedNow) detach(volume, false, deadline);
 }
 
+std::string MountPipeline::stageAt(const Volume &volume, const std::string &instanceId,
+                                   const std::string &stagingPath, const MountOptions &options,
+                                   bool block, const Deadline &deadline) {
+  Attached attached = ensureAttached(volume, instanceId, false, deadline);
+  if (block) return attached.device;
+  const std::string fsType = options.fsType.empty() ? _settings.defaultFsType : options.fsType;
+  bool mountedNow = false;
+  try {
+    const auto existing = _os.mountPointsOf(attached.device);
+    if (std::find(existing.begin(), existing.end(), stagingPath) == existing.end()) {
+      const std::string onDevice = formatIfNeeded(attached.device, fsType, options.overwriteFs);
+      _os.makeDirectories(stagingPath, 0750);
+      _os.mount(attached.device, stagingPath, onDevice, "");
+      mountedNow = true;
+      log::info("{}: staged {} at {}", _driver.service(), attached.device, stagingPath);
+    }
+  } catch (...) {
+    if (mountedNow) _os.unmount(stagingPath);
+    if (attached.attachedNow) {
+      try {
+        detach(volume, false, deadline);
+      } catch (const Error &e) {
+        log::error("rollback: detaching volume {} failed: {}", volume.name, e.what());
+      }
+    }
+    throw;
+  }
+  return attached.device;
+}
+
+void MountPipeline::unstageFrom(const std::string &stagingPath) {
+  if (_os.isMountPoint(stagingPath)) {
+    _os.unmount(stagingPath);
+    log::info("{}: unstaged {}", _driver.service(), stagingPath);
+  }
+}
+
+void MountPipeline::bindPublish(const std::string &source, const std::string &target, bool readOnly,
+                                bool block) {
+  if (_os.isMountPoint(target)) {
+    // A repeat: the same publish is done; one that differs in access is not.
+    for (const auto &m : _os.mounts()) {
+      if (m.target != target) continue;
+      const bool wasReadOnly = ("," + m.options + ",").find(",ro,") != std::string::npos;
+      if (wasReadOnly != readOnly)
+        throw Error(ErrorKind::Exists,
+                    target + " is already published " + (wasReadOnly ? "read-only" : "read-write"));
+    }
+    return;
+  }
+  if (block)
+    _os.makeFile(target, 0640);
+  else
+    _os.makeDirectories(target, 0750);
+  _os.bindMount(source, target, readOnly);
+  log::info("{}: published {} at {}{}", _driver.service(), source, target,
+            readOnly ? " (read-only)" : "");
+}
+
+void MountPipeline::bindUnpublish(const std::string &target) {
+  if (_os.isMountPoint(target)) {
+    _os.unmount(target);
+    log::info("{}: unpublished {}", _driver.service(), target);
+  }
+  struct stat st {};
+  if (::lstat(target.c_str(), &st) != 0) return;
+  if (S_ISDIR(st.st_mode))
+    _os.removeDirectory(target);
+  else
+    _os.removeFile(target);
+}
+
+void MountPipeline::growFilesystem(const std::string &device, const std::string &mountPoint) {
+  const std::string fsType = _os.probeFilesystem(device);
+  if (fsType.empty()) return;
+  _os.growFilesystem(device, mountPoint, fsType);
+  log::info("{}: grew the {} file system on {} at {}", _driver.service(), fsType, device,
+            mountPoint);
+}
+
+VolumeUsage MountPipeline::usageAt(const std::string &path) {
+  VolumeUsage usage;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw Error(ErrorKind::NotFound, "volume path " + path + " does not exist");
+  if (S_ISBLK(st.st_mode)) {
+    usage.block = true;
+    usage.healthy = true;
+    return usage;
+  }
+  usage.filesystem = _os.filesystemUsage(path);
+  usage.healthy = _os.isMountPoint(path);
+  if (!usage.healthy) usage.problem = path + " is no longer mounted";
+  return usage;
+}
+
 } // namespace rexray

@@ -17,6 +17,15 @@ struct MountResult {
   std::string path;       // mountPoint + rootPath: what callers use
 };
 
+// What a CSI node's volume path shows: its file system's usage, or for a
+// block device published as a file, only that it is one.
+struct VolumeUsage {
+  FilesystemUsage filesystem;
+  bool block = false;
+  bool healthy = false; // mounted (a file system) or a block device
+  std::string problem;  // why not healthy
+};
+
 // The only place that touches devices and mounts (design §6): attach, wait
 // for the device, probe, mkfs when empty, mount, prepare rootPath; and the
 // reverse. Every step that fails undoes the steps before it. Each operation
@@ -50,6 +59,32 @@ public:
   // The local device when the volume is attached here, else "".
   std::string localDevice(const Volume &volume, const std::string &instanceId,
                           const Deadline &deadline);
+
+  // ---- the CSI node steps: explicit paths chosen by the orchestrator ----
+
+  // Attaches (when not attached here) and, unless `block`, formats when
+  // empty and mounts the device at `stagingPath` (not mounted there twice).
+  // Returns the local device. A failure undoes what this call did.
+  std::string stageAt(const Volume &volume, const std::string &instanceId,
+                      const std::string &stagingPath, const MountOptions &options, bool block,
+                      const Deadline &deadline);
+  // Unmounts `stagingPath` (the orchestrator owns the directory); leaves the
+  // volume attached (detaching is the controller's ControllerUnpublish).
+  void unstageFrom(const std::string &stagingPath);
+  // Bind-mounts `source` (a staged directory, or a device node for block
+  // access) at `target`, creating the target directory (or, for a device,
+  // an empty file) first.
+  void bindPublish(const std::string &source, const std::string &target, bool readOnly, bool block);
+  // Unmounts `target` and removes what bindPublish created.
+  void bindUnpublish(const std::string &target);
+  // Grows the file system mounted at `mountPoint` (on `device`) to its
+  // device's size; a device with no file system (block access) is left as
+  // it is.
+  void growFilesystem(const std::string &device, const std::string &mountPoint);
+  // NotFound when `path` does not exist. A block device has no usage to
+  // read: only `block` is set.
+  VolumeUsage usageAt(const std::string &path);
+  bool isMountedAt(const std::string &path) { return _os.isMountPoint(path); }
 
 private:
   struct Attached {

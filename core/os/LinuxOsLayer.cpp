@@ -9,6 +9,7 @@
 #include <spawn.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -176,6 +177,26 @@ RunResult runTool(const std::string &tool, const std::vector<std::string> &args)
   return result;
 }
 
+// Runs a system tool found by findTool; a failure is an Error naming the
+// tool, `subject` and the end of its output. `what` says what could not be
+// done when the tool is missing.
+void runToolChecked(const std::string &toolName, std::vector<std::string> args,
+                    const std::string &what, const std::string &subject) {
+  const std::string tool = findTool(toolName);
+  if (tool.empty())
+    throw Error(ErrorKind::Unsupported,
+                what + ": " + toolName + " not found in /usr/sbin, /sbin, /usr/bin or /bin");
+  args.insert(args.begin(), toolName);
+  RunResult result = runTool(tool, args);
+  if (WIFEXITED(result.status) && WEXITSTATUS(result.status) == 0) return;
+  std::string how = WIFEXITED(result.status)
+                        ? "exit status " + std::to_string(WEXITSTATUS(result.status))
+                        : "killed by signal " + std::to_string(WTERMSIG(result.status));
+  std::string tail = outputTail(result.output);
+  throw Error(ErrorKind::Internal, toolName + " on " + subject + " failed (" + how + ")" +
+                                       (tail.empty() ? "" : ": " + tail));
+}
+
 struct MountFlag {
   const char *name;
   unsigned long flag;
@@ -299,23 +320,9 @@ void LinuxOsLayer::makeFilesystem(const std::string &device, const std::string &
   if (::stat(device.c_str(), &st) != 0)
     throwErrno(errno, "cannot make " + fsType + " file system on " + device);
 
-  const std::string toolName = "mkfs." + fsType;
-  const std::string tool = findTool(toolName);
-  if (tool.empty())
-    throw Error(ErrorKind::Unsupported, "cannot make " + fsType + " file system on " + device +
-                                            ": " + toolName +
-                                            " not found in /usr/sbin, /sbin, /usr/bin or /bin");
-  args.insert(args.begin(), toolName);
   args.push_back(device);
-
-  RunResult result = runTool(tool, args);
-  if (WIFEXITED(result.status) && WEXITSTATUS(result.status) == 0) return;
-  std::string how = WIFEXITED(result.status)
-                        ? "exit status " + std::to_string(WEXITSTATUS(result.status))
-                        : "killed by signal " + std::to_string(WTERMSIG(result.status));
-  std::string tail = outputTail(result.output);
-  throw Error(ErrorKind::Internal, toolName + " on " + device + " failed (" + how + ")" +
-                                       (tail.empty() ? "" : ": " + tail));
+  runToolChecked("mkfs." + fsType, args, "cannot make " + fsType + " file system on " + device,
+                 device);
 }
 
 void LinuxOsLayer::mount(const std::string &device, const std::string &target,
@@ -451,6 +458,55 @@ void LinuxOsLayer::removeDirectory(const std::string &path) {
   int err = errno;
   if (err == ENOENT || err == ENOTEMPTY || err == EEXIST || err == ENOTDIR) return;
   throwErrno(err, "cannot remove directory " + path);
+}
+
+void LinuxOsLayer::bindMount(const std::string &source, const std::string &target, bool readOnly) {
+  if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0)
+    throwErrno(errno, "cannot bind-mount " + source + " on " + target);
+  if (!readOnly) return;
+  // The kernel ignores MS_RDONLY on the bind itself: it takes a remount.
+  if (::mount(nullptr, target.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
+    const int err = errno;
+    ::umount2(target.c_str(), 0);
+    throwErrno(err, "cannot make the bind mount " + target + " read-only");
+  }
+}
+
+void LinuxOsLayer::growFilesystem(const std::string &device, const std::string &mountPoint,
+                                  const std::string &fsType) {
+  const std::string what = "cannot grow the " + fsType + " file system on " + device;
+  if (fsType == "ext4" || fsType == "ext3" || fsType == "ext2")
+    runToolChecked("resize2fs", {device}, what, device); // grows a mounted ext online
+  else if (fsType == "xfs")
+    runToolChecked("xfs_growfs", {"-d", mountPoint}, what, mountPoint);
+  else if (fsType == "btrfs")
+    runToolChecked("btrfs", {"filesystem", "resize", "max", mountPoint}, what, mountPoint);
+  else
+    throw Error(ErrorKind::Unsupported, what + ": growing " + fsType + " is not supported");
+}
+
+FilesystemUsage LinuxOsLayer::filesystemUsage(const std::string &path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) != 0) throwErrno(errno, "cannot read the usage of " + path);
+  FilesystemUsage u;
+  u.totalBytes = static_cast<uint64_t>(st.f_blocks) * st.f_frsize;
+  u.availableBytes = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+  u.usedBytes = static_cast<uint64_t>(st.f_blocks - st.f_bfree) * st.f_frsize;
+  u.totalInodes = st.f_files;
+  u.freeInodes = st.f_ffree;
+  u.usedInodes = st.f_files - st.f_ffree;
+  return u;
+}
+
+void LinuxOsLayer::makeFile(const std::string &path, mode_t mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) throwErrno(errno, "cannot create file " + path);
+  ::close(fd);
+}
+
+void LinuxOsLayer::removeFile(const std::string &path) {
+  if (::unlink(path.c_str()) == 0 || errno == ENOENT) return;
+  throwErrno(errno, "cannot remove file " + path);
 }
 
 } // namespace rexray

@@ -2,17 +2,24 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace rexray {
 
 struct MountEntry {
-  std::string source;  // as the kernel shows it, e.g. /dev/loop3
-  std::string target;  // mount point
+  std::string source; // as the kernel shows it, e.g. /dev/loop3
+  std::string target; // mount point
   std::string fsType;
   std::string options;
-  dev_t devno = 0;     // major:minor of the mounted device (0 when none)
+  dev_t devno = 0; // major:minor of the mounted device (0 when none)
+};
+
+// What statvfs(2) says of a mounted file system.
+struct FilesystemUsage {
+  uint64_t totalBytes = 0, availableBytes = 0, usedBytes = 0;
+  uint64_t totalInodes = 0, freeInodes = 0, usedInodes = 0;
 };
 
 // Everything the mount pipeline needs from the operating system, so tests can
@@ -44,6 +51,22 @@ public:
   virtual void changeMode(const std::string &path, mode_t mode) = 0;
   // rmdir; missing or non-empty is not an error.
   virtual void removeDirectory(const std::string &path) = 0;
+
+  // A bind mount of `source` (a directory, or a device node onto a file)
+  // at `target`, read-only when asked (a bind then a read-only remount).
+  virtual void bindMount(const std::string &source, const std::string &target, bool readOnly) = 0;
+  // Grows the file system on `device`, mounted at `mountPoint`, to fill the
+  // device: resize2fs for ext2/3/4, xfs_growfs for xfs, btrfs for btrfs, by
+  // execve (no shell). Other types are ErrorKind::Unsupported.
+  virtual void growFilesystem(const std::string &device, const std::string &mountPoint,
+                              const std::string &fsType) = 0;
+  // statvfs(2) of a path; a missing path is ErrorKind::NotFound.
+  virtual FilesystemUsage filesystemUsage(const std::string &path) = 0;
+  // Creates an empty regular file (and not its directories) when it does
+  // not exist: the target a block device is bind-mounted onto.
+  virtual void makeFile(const std::string &path, mode_t mode) = 0;
+  // unlink(2); missing is not an error.
+  virtual void removeFile(const std::string &path) = 0;
 };
 
 // The real thing: libblkid, libmount, mount(2)/umount2(2), fork+execve.
@@ -60,6 +83,12 @@ public:
   void makeDirectories(const std::string &path, mode_t mode) override;
   void changeMode(const std::string &path, mode_t mode) override;
   void removeDirectory(const std::string &path) override;
+  void bindMount(const std::string &source, const std::string &target, bool readOnly) override;
+  void growFilesystem(const std::string &device, const std::string &mountPoint,
+                      const std::string &fsType) override;
+  FilesystemUsage filesystemUsage(const std::string &path) override;
+  void makeFile(const std::string &path, mode_t mode) override;
+  void removeFile(const std::string &path) override;
 };
 
 } // namespace rexray

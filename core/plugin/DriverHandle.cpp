@@ -255,13 +255,24 @@ void DriverHandle::detachVolume(const std::string &id, bool force, const Deadlin
          [&](rxr_call *c) { return fn(_driver, c, id.c_str(), force ? 1 : 0); });
 }
 
-bool DriverHandle::supportsWaitForDevice() const {
+template <typename Slot> bool DriverHandle::hasSlot(size_t offset, const char *op) const {
   try {
-    RXR_SLOT(wait_for_device);
+    slot<Slot>(offset, op);
     return true;
   } catch (const Error &) {
     return false;
   }
+}
+
+#define RXR_HAS_SLOT(name)                                                                         \
+  hasSlot<decltype(rxr_driver_vtable::name)>(offsetof(rxr_driver_vtable, name), #name)
+
+bool DriverHandle::supportsWaitForDevice() const {
+  return RXR_HAS_SLOT(wait_for_device);
+}
+
+bool DriverHandle::supportsExpand() const {
+  return RXR_HAS_SLOT(volume_expand);
 }
 
 std::string DriverHandle::waitForDevice(const std::string &volumeId, const std::string &token,
@@ -310,6 +321,18 @@ Snapshot DriverHandle::copySnapshot(const std::string &id, const std::string &de
   });
   if (out.items.empty())
     throw Error(ErrorKind::Internal, service() + ": driver returned no snapshot copy");
+  return out.items.front();
+}
+
+Volume DriverHandle::expandVolume(const std::string &id, int64_t sizeGiB,
+                                  const Deadline &deadline) {
+  auto fn = RXR_SLOT(volume_expand);
+  VolumeCollector out{{}, service()};
+  const rxr_volume_sink sink = out.sink();
+  invoke("volume_expand", deadline,
+         [&](rxr_call *c) { return fn(_driver, c, id.c_str(), sizeGiB, &sink); });
+  if (out.items.empty())
+    throw Error(ErrorKind::Internal, service() + ": driver returned no volume after expanding");
   return out.items.front();
 }
 

@@ -68,9 +68,14 @@ public:
   void removeSnapshot(const std::string &id, const Deadline &deadline);
   Snapshot copySnapshot(const std::string &id, const std::string &destName,
                         const std::string &destRegion, const Deadline &deadline);
+  // ABI 1.2: grows the volume to at least sizeGiB; returns it afterwards.
+  Volume expandVolume(const std::string &id, int64_t sizeGiB, const Deadline &deadline);
+  bool supportsExpand() const;
 
 private:
   template <typename Slot> Slot slot(size_t offset, const char *op) const;
+  // Whether slot() would find the op (set, and within the plugin's table).
+  template <typename Slot> bool hasSlot(size_t offset, const char *op) const;
   template <typename Fn> void invoke(const char *op, const Deadline &deadline, Fn &&fn);
   template <typename Fn>
   std::string invokeString(const char *op, const Deadline &deadline, Fn &&fn);

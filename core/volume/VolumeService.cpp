@@ -516,4 +516,109 @@ Snapshot VolumeService::copySnapshot(const std::string &ref, const std::string &
   return _driver->copySnapshot(s.id, destName, destRegion, deadline);
 }
 
+// ---- CSI -------------------------------------------------------------------
+
+namespace {
+std::string stageCaller(const std::string &path) {
+  return "csi-stage:" + path;
+}
+std::string publishCaller(const std::string &path) {
+  return "csi-publish:" + path;
+}
+} // namespace
+
+std::string VolumeService::stage(const std::string &ref, const std::string &stagingPath,
+                                 const MountOptions &options, bool block,
+                                 const Deadline &deadline) {
+  const ServiceSettings s = settings();
+  bool listed = false;
+  Volume v = lookup(ref, deadline, &listed);
+  auto lock = lockVolume(v.name, deadline);
+  v = fresh(v, deadline, listed);
+  refuseIfAttachedElsewhere(v, false, deadline);
+  const std::string me = instanceId(deadline);
+  const std::string device = pipeline(s).stageAt(v, me, stagingPath, options, block, deadline);
+  _state.addMount(
+      {_name, v.id, v.name, stageCaller(stagingPath), stagingPath, device, nowUnix(), 1},
+      MountUse::Once);
+  v.attachedInstanceId = me;
+  v.attachedDevice = device;
+  learn(v, deadline);
+  return device;
+}
+
+void VolumeService::unstage(const std::string &ref, const std::string &stagingPath,
+                            const Deadline &deadline) {
+  Volume v = lookup(ref, deadline);
+  auto lock = lockVolume(v.name, deadline);
+  pipeline(settings()).unstageFrom(stagingPath);
+  _state.removeMount(_name, v.id, stageCaller(stagingPath));
+}
+
+void VolumeService::publish(const std::string &ref, const std::string &source,
+                            const std::string &target, bool readOnly, bool block,
+                            const Deadline &deadline) {
+  Volume v = lookup(ref, deadline);
+  auto lock = lockVolume(v.name, deadline);
+  pipeline(settings()).bindPublish(source, target, readOnly, block);
+  _state.addMount(
+      {_name, v.id, v.name, publishCaller(target), target, v.attachedDevice, nowUnix(), 1},
+      MountUse::Once);
+}
+
+void VolumeService::unpublish(const std::string &ref, const std::string &target,
+                              const Deadline &deadline) {
+  Volume v = lookup(ref, deadline);
+  auto lock = lockVolume(v.name, deadline);
+  pipeline(settings()).bindUnpublish(target);
+  _state.removeMount(_name, v.id, publishCaller(target));
+}
+
+Volume VolumeService::expand(const std::string &ref, int64_t sizeGiB, const Deadline &deadline) {
+  if (sizeGiB <= 0)
+    throw Error(ErrorKind::Invalid,
+                "size must be a positive number of GiB, got " + std::to_string(sizeGiB));
+  bool listed = false;
+  Volume v = lookup(ref, deadline, &listed);
+  auto lock = lockVolume(v.name, deadline);
+  v = fresh(v, deadline, listed);
+  if (v.sizeGiB >= sizeGiB) return v;
+  Volume grown = _driver->expandVolume(v.id, sizeGiB, deadline);
+  decorate(grown, settings());
+  _cache.put(grown);
+  log::info("{}: grew volume {} ({}) from {} to {} GiB", _name, v.name, v.id, v.sizeGiB,
+            grown.sizeGiB);
+  return grown;
+}
+
+std::string VolumeService::localDevice(const std::string &ref, const Deadline &deadline) {
+  Volume v = inspect(ref, deadline);
+  return pipeline(settings()).localDevice(v, instanceId(deadline), deadline);
+}
+
+void VolumeService::growFilesystem(const std::string &ref, const std::string &mountPoint,
+                                   const Deadline &deadline) {
+  Volume v = inspect(ref, deadline);
+  auto lock = lockVolume(v.name, deadline);
+  const std::string device = pipeline(settings()).localDevice(v, instanceId(deadline), deadline);
+  if (device.empty())
+    throw Error(ErrorKind::Busy, "volume '" + v.name + "' is not attached to this host");
+  pipeline(settings()).growFilesystem(device, mountPoint);
+}
+
+bool VolumeService::isStagedAt(const std::string &ref, const std::string &stagingPath,
+                               const Deadline &deadline) {
+  const Volume v = lookup(ref, deadline);
+  for (const auto &m : _state.mounts(_name, v.id))
+    if (m.callerId == stageCaller(stagingPath))
+      return pipeline(settings()).isMountedAt(stagingPath);
+  return false;
+}
+
+VolumeUsage VolumeService::usage(const std::string &ref, const std::string &path,
+                                 const Deadline &deadline) {
+  lookup(ref, deadline); // NotFound for a volume that is not there
+  return pipeline(settings()).usageAt(path);
+}
+
 } // namespace rexray

@@ -80,6 +80,33 @@ public:
   Snapshot copySnapshot(const std::string &ref, const std::string &destName,
                         const std::string &destRegion, const Deadline &deadline);
 
+  // ---- CSI: the orchestrator chooses the paths and the steps ----------------
+  // Each holds the volume's lock; a use of the volume (a staging, a publish)
+  // is recorded under the caller ID csi-stage:<path> / csi-publish:<path>, so
+  // that remove and detach refuse while it lasts and a restart adopts it.
+
+  // Attaches here when needed, formats when empty and mounts at stagingPath
+  // (block: attaches only). A repeat finds it done. Returns the device.
+  std::string stage(const std::string &ref, const std::string &stagingPath,
+                    const MountOptions &options, bool block, const Deadline &deadline);
+  // Unmounts stagingPath; the volume stays attached. Not staged is done.
+  void unstage(const std::string &ref, const std::string &stagingPath, const Deadline &deadline);
+  // Bind-mounts the staged `source` (block: the volume's device) at target.
+  void publish(const std::string &ref, const std::string &source, const std::string &target,
+               bool readOnly, bool block, const Deadline &deadline);
+  void unpublish(const std::string &ref, const std::string &target, const Deadline &deadline);
+  // Grows the volume to at least sizeGiB (the driver's volume_expand).
+  Volume expand(const std::string &ref, int64_t sizeGiB, const Deadline &deadline);
+  // Grows the file system mounted at mountPoint to the volume's new size.
+  void growFilesystem(const std::string &ref, const std::string &mountPoint,
+                      const Deadline &deadline);
+  // The local device of a volume attached here, else "".
+  std::string localDevice(const std::string &ref, const Deadline &deadline);
+  // Whether stage() put the volume at stagingPath and it is still mounted.
+  bool isStagedAt(const std::string &ref, const std::string &stagingPath, const Deadline &deadline);
+  // The usage of the volume at `path` (a staging or publish path).
+  VolumeUsage usage(const std::string &ref, const std::string &path, const Deadline &deadline);
+
 private:
   // Cache first; on a miss, refresh from the backend and try again.
   // *listedNow tells whether the answer comes from that refresh.

@@ -686,6 +686,29 @@ void EbsDriver::removeVolume(const sdk::Call &call, const std::string &id, bool 
   host().info("ebs: deleted volume " + id);
 }
 
+sdk::Volume EbsDriver::expandVolume(const sdk::Call &call, const std::string &id, int64_t sizeGiB) {
+  if (sizeGiB <= 0)
+    throw Error(RXR_E_INVALID,
+                "ebs: volume " + id + " cannot grow to " + std::to_string(sizeGiB) + " GiB");
+  Ec2Volume v = requireVolume(call, id, false);
+  if (v.sizeGiB >= sizeGiB) return toVolume(v, *nameFromTag(v.tag("Name")));
+  try {
+    ec2(call).call(call, "ModifyVolume", {{"VolumeId", id}, {"Size", std::to_string(sizeGiB)}});
+  } catch (const Ec2Error &e) {
+    if (e.code() == "InvalidVolume.NotFound")
+      throw Error(RXR_E_NOT_FOUND, "ebs: volume " + id + " not found: " + e.what());
+    throw;
+  }
+  forget(id);
+  host().info("ebs: volume " + id + " grows from " + std::to_string(v.sizeGiB) + " to " +
+              std::to_string(sizeGiB) + " GiB");
+  v = requireVolume(call, id, false);
+  // EC2 reports the new size once the modification is accepted; say what
+  // was asked for should an emulator lag behind.
+  if (v.sizeGiB < sizeGiB) v.sizeGiB = sizeGiB;
+  return toVolume(v, *nameFromTag(v.tag("Name")));
+}
+
 // ---- attach and detach ------------------------------------------------------
 
 std::set<std::string> EbsDriver::usedDeviceNames(const sdk::Call &call, const Self &me,

@@ -40,6 +40,9 @@ public:
   sdk::Volume volume(const sdk::Call &, const std::string &id) override;
   sdk::Volume createVolume(const sdk::Call &, const sdk::CreateOptions &) override;
   void removeVolume(const sdk::Call &, const std::string &id, bool force) override;
+  // EC2 ModifyVolume to the larger size (EBS volumes only grow); the
+  // modification goes on in the background, online, while attached.
+  sdk::Volume expandVolume(const sdk::Call &, const std::string &id, int64_t sizeGiB) override;
   std::string attachVolume(const sdk::Call &, const sdk::AttachOptions &) override;
   void detachVolume(const sdk::Call &, const std::string &id, bool force) override;
   std::string waitForDevice(const sdk::Call &, const std::string &volumeId,

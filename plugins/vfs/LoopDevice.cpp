@@ -196,6 +196,13 @@ void LoopDevice::flush(const std::string &device) {
   if (::fsync(loop.get()) != 0) fail(errno, "cannot flush " + device);
 }
 
+void LoopDevice::refreshCapacity(const std::string &device) {
+  UniqueFd loop(::open(device.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!loop) fail(errno, "cannot open " + device);
+  if (::ioctl(loop.get(), LOOP_SET_CAPACITY, 0) != 0)
+    fail(errno, "cannot make " + device + " take its backing file's new size");
+}
+
 std::optional<LoopBinding> LoopDevice::binding(const std::string &device) {
   const std::string name = loopName(device);
   if (name.empty()) return std::nullopt;

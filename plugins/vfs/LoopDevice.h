@@ -42,6 +42,10 @@ struct LoopDevice {
   // the image taken next sees everything written through the device.
   static void flush(const std::string &device);
 
+  // Makes a bound device take the current size of its backing file
+  // (LOOP_SET_CAPACITY), after the file was grown.
+  static void refreshCapacity(const std::string &device);
+
   // Creates /dev/loopN when it is missing (a static /dev in a container has
   // no udev to do it); an existing block device node is left alone.
   static void ensureNode(const std::string &device);

@@ -81,24 +81,26 @@ bool fileExists(const std::string &path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-// The names in `dir`, skipping our hidden temporaries.
-std::set<std::string> namesIn(const std::string &dir) {
-  std::set<std::string> names;
+// The names in `dir` with their inode numbers, skipping our hidden
+// temporaries.
+std::map<std::string, ino_t> namesIn(const std::string &dir) {
+  std::map<std::string, ino_t> names;
   DIR *d = ::opendir(dir.c_str());
   if (!d) {
     if (errno == ENOENT) return names;
     throw std::system_error(errno, std::generic_category(), "cannot list " + dir);
   }
   while (const dirent *entry = ::readdir(d))
-    if (entry->d_name[0] != '.') names.emplace(entry->d_name);
+    if (entry->d_name[0] != '.') names.emplace(entry->d_name, entry->d_ino);
   ::closedir(d);
   return names;
 }
 
 // The IDs among `names` that end in `suffix`, in order.
-std::vector<std::string> idsIn(const std::set<std::string> &names, const std::string &suffix) {
+std::vector<std::string> idsIn(const std::map<std::string, ino_t> &names,
+                               const std::string &suffix) {
   std::vector<std::string> ids;
-  for (const auto &name : names) {
+  for (const auto &[name, inode] : names) {
     if (!endsWith(name, suffix)) continue;
     std::string id = name.substr(0, name.size() - suffix.size());
     if (plausibleId(id)) ids.push_back(std::move(id));
@@ -424,27 +426,30 @@ std::vector<sdk::Volume> VfsDriver::volumes(const sdk::Call &) {
   std::lock_guard<std::mutex> lock(_mu);
   // One directory read tells which records and images exist: 10,000 volumes
   // cost one small read each, not also a stat of each image.
-  // A record never changes after its create, and an ID is never reused, so
-  // those read once are not read again.
+  // A record is rewritten only by replacing its file (a new inode: an
+  // expand), and an ID is never reused, so a record listed before under the
+  // same inode is not read again.
   const auto names = translate("cannot list volumes", [&] { return namesIn(volumesDir()); });
   const auto bindings = LoopDevice::bindings();
   std::vector<sdk::Volume> out;
   out.reserve(names.size() / 2);
-  std::map<std::string, VolumeRecord> listed;
+  std::map<std::string, ListedRecord> listed;
   for (const auto &id : idsIn(names, ".json")) {
+    const ino_t inode = names.at(id + ".json");
     auto known = _listedRecords.find(id);
-    if (known != _listedRecords.end()) {
+    if (known != _listedRecords.end() && known->second.inode == inode) {
       listed.insert(listed.end(), *known);
-    } else {
-      try {
-        if (auto r = loadVolume(id)) listed.emplace_hint(listed.end(), id, std::move(*r));
-      } catch (const std::exception &e) {
-        host().warn("vfs: skipping volume " + quoted(id) + ": " + e.what());
-      }
+      continue;
+    }
+    try {
+      if (auto r = loadVolume(id)) listed.emplace_hint(listed.end(), id, ListedRecord{inode, *r});
+    } catch (const std::exception &e) {
+      host().warn("vfs: skipping volume " + quoted(id) + ": " + e.what());
     }
   }
-  for (const auto &[id, r] : listed)
-    out.push_back(toVolume(r, LoopDevice::findByBackingFile(volumeImagePath(id), bindings),
+  for (const auto &[id, entry] : listed)
+    out.push_back(toVolume(entry.record,
+                           LoopDevice::findByBackingFile(volumeImagePath(id), bindings),
                            names.count(id + ".img") > 0));
   _listedRecords.swap(listed); // what is gone from the directory is dropped
   return out;
@@ -739,6 +744,34 @@ sdk::Snapshot VfsDriver::copySnapshot(const sdk::Call &call, const std::string &
   host().info("vfs: copied snapshot " + quoted(id) + " to " + quoted(r.id) + " named " +
               quoted(r.name));
   return toSnapshot(r);
+}
+
+sdk::Volume VfsDriver::expandVolume(const sdk::Call &call, const std::string &id, int64_t sizeGiB) {
+  call.throwIfExpired("vfs: expand volume " + quoted(id));
+  if (sizeGiB <= 0 || sizeGiB > kMaxSizeGiB)
+    throw Error(RXR_E_INVALID, "vfs: volume " + quoted(id) + " cannot grow to " +
+                                   std::to_string(sizeGiB) + " GiB");
+  std::lock_guard<std::mutex> lock(_mu);
+  VolumeRecord r = requireVolume(id);
+  const std::string image = volumeImagePath(id);
+  if (sizeGiB > r.sizeGiB) {
+    translate("cannot grow volume " + quoted(id), [&] {
+      // truncate(2) to a larger size only adds a hole: the data stays.
+      if (::truncate(image.c_str(), static_cast<off_t>(sizeGiB * kGiB)) != 0)
+        throw std::system_error(errno, std::generic_category(), "cannot resize " + image);
+    });
+    const int64_t previous = r.sizeGiB;
+    r.sizeGiB = sizeGiB;
+    storeVolume(r);
+    // storeVolume leaves the directory sync to its caller (publish does one).
+    translate("cannot save volume " + quoted(id), [&] { durable::syncDirectory(volumesDir()); });
+    if (auto device = attachedDevice(id, Use::Act))
+      translate("cannot grow the device of volume " + quoted(id),
+                [&] { LoopDevice::refreshCapacity(*device); });
+    host().info("vfs: grew volume " + quoted(id) + " from " + std::to_string(previous) + " to " +
+                std::to_string(sizeGiB) + " GiB");
+  }
+  return toVolume(r, attachedDevice(id, Use::Report), true);
 }
 
 } // namespace rexray::vfs

@@ -59,6 +59,9 @@ public:
   // An empty destName keeps the source's name; any destRegion is invalid.
   sdk::Snapshot copySnapshot(const sdk::Call &, const std::string &id, const std::string &destName,
                              const std::string &destRegion) override;
+  // Grows the sparse image (never shrinks it) and, when the volume is
+  // attached, the loop device with it.
+  sdk::Volume expandVolume(const sdk::Call &, const std::string &id, int64_t sizeGiB) override;
 
 private:
   struct VolumeRecord {
@@ -127,8 +130,12 @@ private:
   std::string _root;
   // Each name held by one volume (or one create in progress).
   NameIndex _names;
-  // The records the last listing read (they never change), by ID.
-  std::map<std::string, VolumeRecord> _listedRecords;
+  // The records the last listing read, by ID, with their file's inode.
+  struct ListedRecord {
+    ino_t inode;
+    VolumeRecord record;
+  };
+  std::map<std::string, ListedRecord> _listedRecords;
   // Volume ID -> the device this instance bound it to (a hint, checked on
   // use), or "" after this instance detached it.
   std::map<std::string, std::string> _deviceHint;

@@ -92,7 +92,8 @@ PIN(rxr_driver_vtable, snapshots_list, 96);
 PIN(rxr_driver_vtable, snapshot_create, 104);
 PIN(rxr_driver_vtable, snapshot_remove, 112);
 PIN(rxr_driver_vtable, snapshot_copy, 120);
-static_assert(sizeof(rxr_driver_vtable) == 128, "rxr_driver_vtable size");
+PIN(rxr_driver_vtable, volume_expand, 128); // since 1.2
+static_assert(sizeof(rxr_driver_vtable) == 136, "rxr_driver_vtable size");
 
 PIN(rxr_plugin_entry, abi_major, 4);
 PIN(rxr_plugin_entry, abi_minor, 8);

@@ -129,6 +129,17 @@ class Hotplug:
             os.truncate(path, want)
         return path
 
+    def grow(self, volume_id, size_gib):
+        """After ModifyVolume: the backing file grows, and an attached loop
+        device takes the new size, as an EBS disk does online."""
+        with self.lock:
+            self.ensure_backing(volume_id, size_gib)
+            plug = self.plugs.get(volume_id)
+            if plug is not None and plug.loop:
+                with self.losetup_lock:
+                    run(["losetup", "-c", plug.loop])
+                self.log("hotplug: %s grown to %d GiB" % (volume_id, size_gib))
+
     def snapshot_created(self, volume_id, snapshot_id):
         src = self.backing_path(volume_id)
         if os.path.exists(src):

@@ -668,6 +668,13 @@ class Proxy(LoopbackService):
                     self.vol_ready.pop(params["VolumeId"], None)
         return status, out
 
+    def do_ModifyVolume(self, ctx, params):
+        # EBS grows a volume online: the attached disk shows its new size.
+        status, out = self.forward(ctx)
+        if status == 200 and params.get("VolumeId") and params.get("Size"):
+            self.hotplug.grow(params["VolumeId"], int(params["Size"]))
+        return status, out
+
     def do_CreateSnapshot(self, ctx, params):
         status, out = self.forward(ctx)
         if status == 200:

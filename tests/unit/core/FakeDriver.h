@@ -33,6 +33,8 @@ template <> struct doctest::StringMaker<rexray::ErrorKind> {
 
 // Defined once, in VolumeServiceTest.cpp, with RXR_DEFINE_DRIVER_ENTRY.
 extern "C" const rxr_plugin_entry rxr_test_entry_fake;
+// The same fake declaring RXR_FEATURE_UNIQUE_NAMES (FakeDriverEntry.cpp).
+extern "C" const rxr_plugin_entry rxr_test_entry_unique;
 
 namespace rexray::testing {
 

@@ -145,6 +145,31 @@ public:
     directories.erase(path);
   }
 
+  void bindMount(const std::string &source, const std::string &target, bool readOnly) override {
+    effect("bind", "bind " + source + " " + target + (readOnly ? " ro" : ""));
+    MountEntry e;
+    e.source = source;
+    e.target = target;
+    e.options = readOnly ? "ro" : "rw";
+    table.push_back(e);
+  }
+
+  void growFilesystem(const std::string &device, const std::string &mountPoint,
+                      const std::string &fsType) override {
+    effect("grow", "grow " + device + " " + mountPoint + " " + fsType);
+  }
+
+  FilesystemUsage filesystemUsage(const std::string &path) override {
+    query("usage", "usage " + path);
+    return {};
+  }
+
+  void makeFile(const std::string &path, mode_t mode) override {
+    effect("touch", "touch " + path + " " + octal(mode));
+  }
+
+  void removeFile(const std::string &path) override { effect("rm", "rm " + path); }
+
 private:
   struct Fault {
     std::string op, match;

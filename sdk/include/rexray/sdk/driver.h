@@ -43,8 +43,9 @@ extern "C" {
 
 #define RXR_ABI_MAJOR 1u
 /* Minor 1 is the first released layout. Minor 0 was a pre-release whose
- * `features` and deadline fields meant something else: the host refuses it. */
-#define RXR_ABI_MINOR 1u
+ * `features` and deadline fields meant something else: the host refuses it.
+ * Minor 2 appends volume_expand to the driver table. */
+#define RXR_ABI_MINOR 2u
 
 /* A feature string (rxr_plugin_entry.features): see there. */
 #define RXR_FEATURE_UNIQUE_NAMES "unique-names"
@@ -272,6 +273,14 @@ typedef struct rxr_driver_vtable {
   rxr_status (*snapshot_copy)(rxr_driver *driver, rxr_call *call, const char *snapshot_id,
                               const char *dest_name, const char *dest_region,
                               const rxr_snapshot_sink *sink);
+  /* since 1.2: grows volume `id` (BORROWED) to at least size_gib and emits
+   * the volume as it is afterwards (its new size_gib). A volume already that
+   * large is left alone and emitted as it is; shrinking is never done. When
+   * the volume is attached here, the local device shows the new size once
+   * this returns (the file system on it is the host's to grow). A table that
+   * ends before this slot (a plugin built for 1.1) means "unsupported". */
+  rxr_status (*volume_expand)(rxr_driver *driver, rxr_call *call, const char *id, int64_t size_gib,
+                              const rxr_volume_sink *sink);
 } rxr_driver_vtable;
 
 /* ---- what a plugin declares about itself -------------------------------- */

@@ -208,6 +208,10 @@ public:
                                 const std::string & /*destRegion*/) {
     unsupported("snapshot_copy");
   }
+  // Since ABI 1.2: grow to at least sizeGiB; returns the volume afterwards.
+  virtual Volume expandVolume(const Call &, const std::string & /*id*/, int64_t /*sizeGiB*/) {
+    unsupported("volume_expand");
+  }
 
 protected:
   [[noreturn]] static void unsupported(const char *op) {
@@ -463,6 +467,12 @@ template <typename D> struct Trampolines {
     });
   }
 
+  static rxr_status volumeExpand(rxr_driver *d, rxr_call *c, const char *id, int64_t sizeGiB,
+                                 const rxr_volume_sink *s) noexcept {
+    return guarded(c,
+                   [&] { check(emitVolume(s, self(d)->expandVolume(Call(c), str(id), sizeGiB))); });
+  }
+
   static rxr_status init(const rxr_host *host, rxr_call *call) noexcept {
     return guarded(call, [&] { D::init(Host(host)); });
   }
@@ -495,7 +505,8 @@ template <typename D> struct Trampolines {
                                               RXR_DETAIL_SLOT(snapshots, snapshotsList),
                                               RXR_DETAIL_SLOT(createSnapshot, snapshotCreate),
                                               RXR_DETAIL_SLOT(removeSnapshot, snapshotRemove),
-                                              RXR_DETAIL_SLOT(copySnapshot, snapshotCopy)};
+                                              RXR_DETAIL_SLOT(copySnapshot, snapshotCopy),
+                                              RXR_DETAIL_SLOT(expandVolume, volumeExpand)};
 #undef RXR_DETAIL_SLOT
 #undef RXR_DETAIL_OVERRIDES
 };

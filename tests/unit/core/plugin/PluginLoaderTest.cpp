@@ -53,6 +53,15 @@ TEST_CASE("a plugin with shorter structs loads and its missing ops are unsupport
     CHECK(e.kind() == ErrorKind::Unsupported);
     CHECK(std::string(e.what()).find("snapshots_list is not supported") != std::string::npos);
   }
+  // volume_expand (ABI 1.2) lies past the end of a 1.1 table: unsupported,
+  // without the host reading past it.
+  CHECK_FALSE(driver.supportsExpand());
+  try {
+    driver.expandVolume("old-1", 2, Deadline::in(std::chrono::seconds(5)));
+    FAIL("volume_expand lies past the old table and must be unsupported");
+  } catch (const Error &e) {
+    CHECK(e.kind() == ErrorKind::Unsupported);
+  }
   CHECK_FALSE(driver.supportsWaitForDevice());
   // A NULL slot inside the table is unsupported as well.
   CHECK_THROWS_WITH_AS(driver.volume("x", Deadline::in(std::chrono::seconds(5))),

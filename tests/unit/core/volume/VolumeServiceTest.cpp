@@ -13,25 +13,6 @@
 #include <string>
 #include <vector>
 
-// The one definition of the fake's entry; MountPipelineTest.cpp uses it too.
-namespace {
-constexpr const char *kFakeFeatures[] = {"block", nullptr};
-constexpr auto kFakePlugin = rexray::sdk::Plugin("io.rexray.test.fake", "fake", "1.0.0")
-                                 .vendor("tests")
-                                 .description("in-memory")
-                                 .features(kFakeFeatures);
-} // namespace
-RXR_DEFINE_DRIVER_ENTRY(rxr_test_entry_fake, rexray::testing::FakeDriver, kFakePlugin);
-// The same fake, declaring that its create refuses a name in use.
-namespace {
-constexpr const char *kUniqueFeatures[] = {"block", RXR_FEATURE_UNIQUE_NAMES, nullptr};
-constexpr auto kUniquePlugin = rexray::sdk::Plugin("io.rexray.test.unique", "unique", "1.0.0")
-                                   .vendor("tests")
-                                   .description("in-memory, unique names")
-                                   .features(kUniqueFeatures);
-} // namespace
-RXR_DEFINE_DRIVER_ENTRY(rxr_test_entry_unique, rexray::testing::FakeDriver, kUniquePlugin);
-
 using namespace rexray;
 using namespace rexray::testing;
 

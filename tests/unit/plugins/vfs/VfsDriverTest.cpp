@@ -608,4 +608,35 @@ TEST_CASE("vfs: a listing sees what another instance created and removed since t
   REQUIRE(all.size() == 1);
   CHECK(all.front().id == theirs.id);
   CHECK(all.front().status == "available");
+  // A record rewritten since (an expand) is read again.
+  other->expandVolume(f.call, theirs.id, 2);
+  CHECK(f.driver->volumes(f.call).front().sizeGiB == 2);
+}
+
+TEST_CASE("vfs: expand grows the image and an attached loop device but never shrinks") {
+  Fixture f;
+  const auto v = f.create("growing", 1);
+  const std::string image = f.driver->volumeImagePath(v.id);
+  rexray::sdk::AttachOptions a;
+  a.volumeId = v.id;
+  const std::string dev = f.driver->attachVolume(f.call, a);
+  const std::string sectors = "/sys/block/" + dev.substr(5) + "/size";
+  CHECK(vfstest::readSysfs(sectors) == std::to_string(VfsDriver::kGiB / 512));
+
+  const auto grown = f.driver->expandVolume(f.call, v.id, 3);
+  CHECK(grown.sizeGiB == 3);
+  CHECK(statOf(image).st_size == 3 * VfsDriver::kGiB);
+  CHECK(vfstest::readSysfs(sectors) == std::to_string(3 * VfsDriver::kGiB / 512));
+  CHECK(f.host.logged("grew volume"));
+  // The new size is recorded: a restarted driver reports it.
+  f.driver = f.restart();
+  CHECK(f.driver->volume(f.call, v.id).sizeGiB == 3);
+
+  // A smaller or equal size leaves it as it is.
+  CHECK(f.driver->expandVolume(f.call, v.id, 2).sizeGiB == 3);
+  CHECK(statOf(image).st_size == 3 * VfsDriver::kGiB);
+  CHECK(statusOf([&] { f.driver->expandVolume(f.call, v.id, 0); }) == RXR_E_INVALID);
+  CHECK(statusOf([&] { f.driver->expandVolume(f.call, "vfs-0000000000000000", 4); }) ==
+        RXR_E_NOT_FOUND);
+  f.driver->detachVolume(f.call, v.id, false);
 }
