@@ -151,6 +151,15 @@ void MountPipeline::detach(const Volume &volume, bool force, const Deadline &dea
   forget(volume.id);
 }
 
+void MountPipeline::mountFilesystem(const Volume &volume, const std::string &device,
+                                    const std::string &target, const std::string &fsType,
+                                    bool overwrite) {
+  if (!overwrite && mountAsKnown(volume, device, target)) return;
+  const std::string onDevice = formatIfNeeded(device, fsType, overwrite);
+  _os.mount(device, target, onDevice, "");
+  _known.learn(volume.id, onDevice);
+}
+
 bool MountPipeline::mountAsKnown(const Volume &volume, const std::string &device,
                                  const std::string &target) {
   const auto type = _known.find(volume.id);
@@ -192,14 +201,8 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
     }
     if (existing.empty()) {
       _os.makeDirectories(result.mountPoint, 0755);
-      if (!options.overwriteFs)
-        mountedNow = mountAsKnown(volume, attached.device, result.mountPoint);
-      if (!mountedNow) {
-        const std::string onDevice = formatIfNeeded(attached.device, fsType, options.overwriteFs);
-        _os.mount(attached.device, result.mountPoint, onDevice, "");
-        mountedNow = true;
-        _known.learn(volume.id, onDevice);
-      }
+      mountFilesystem(volume, attached.device, result.mountPoint, fsType, options.overwriteFs);
+      mountedNow = true;
       log::info("{}: mounted {} on {}", _driver.service(), attached.device, result.mountPoint);
     }
     _os.makeDirectories(result.path, _settings.fileMode);
@@ -271,9 +274,8 @@ std::string MountPipeline::stageAt(const Volume &volume, const std::string &inst
   try {
     const auto existing = _os.mountPointsOf(attached.device);
     if (std::find(existing.begin(), existing.end(), stagingPath) == existing.end()) {
-      const std::string onDevice = formatIfNeeded(attached.device, fsType, options.overwriteFs);
       _os.makeDirectories(stagingPath, 0750);
-      _os.mount(attached.device, stagingPath, onDevice, "");
+      mountFilesystem(volume, attached.device, stagingPath, fsType, options.overwriteFs);
       mountedNow = true;
       log::info("{}: staged {} at {}", _driver.service(), attached.device, stagingPath);
     }

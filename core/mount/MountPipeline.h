@@ -103,6 +103,11 @@ private:
                             const Deadline &deadline);
   // Returns the file system now on the device.
   std::string formatIfNeeded(const std::string &device, const std::string &fsType, bool overwrite);
+  // Mounts the volume's file system at target: as the type it was last
+  // found with, else as what a probe finds, after mkfs when it finds none
+  // (or with overwrite).
+  void mountFilesystem(const Volume &volume, const std::string &device, const std::string &target,
+                       const std::string &fsType, bool overwrite);
   // Mounts with the type the volume was last found with; false when none is
   // known or the kernel refuses it (the probe then decides).
   bool mountAsKnown(const Volume &volume, const std::string &device, const std::string &target);
