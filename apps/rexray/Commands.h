@@ -11,10 +11,9 @@ namespace rexray::cli {
 RuntimeOptions makeRuntimeOptions(const Invocation &inv);
 std::unique_ptr<Runtime> makeRuntime(const Invocation &inv);
 
-void addVolumeCommands(CommandLine &cli);
-void addSnapshotCommands(CommandLine &cli);
-void addPluginCommands(CommandLine &cli);
-void addServiceCommands(CommandLine &cli);
-void addInfoCommands(CommandLine &cli);
+// Flags several commands share, REX-Ray 0.11's spellings.
+extern const OptionSpec kDryRunOption;          // -n/--dryRun: say what would be done
+extern const OptionSpec kContinueOnErrorOption; // --continueOnError: go on after a failure
+extern const OptionSpec kIdempotentOption;      // -i/--idempotent: already so is success
 
 } // namespace rexray::cli

@@ -1,4 +1,7 @@
 #include "Commands.h"
+#include "Output.h"
+
+#include "api/JsonCodec.h"
 
 #include "daemon/Daemon.h"
 #include "daemon/PidFile.h"
@@ -176,14 +179,20 @@ int stop(Invocation &) {
   return 0;
 }
 
-int status(Invocation &) {
+int status(Invocation &inv) {
   const Paths paths = Paths::fromEnvironment();
-  if (auto pid = PidFile(paths.pidFilePath()).runningPid()) {
+  const auto pid = PidFile(paths.pidFilePath()).runningPid();
+  if (inv.format != "table") {
+    auto o = json::orderedObject();
+    o->set("running", pid.has_value());
+    o->set("pid", pid ? Poco::Dynamic::Var(static_cast<int64_t>(*pid)) : Poco::Dynamic::Var());
+    Output(std::cout, inv).record(o);
+  } else if (pid) {
     std::cout << "REX-Ray is running at PID " << *pid << "\n";
-    return 0;
+  } else {
+    std::cout << "REX-Ray is stopped\n";
   }
-  std::cout << "REX-Ray is stopped\n";
-  return 3; // LSB: program is not running
+  return pid ? kExitOk : kExitNotRunning;
 }
 
 int restart(Invocation &inv) {
@@ -210,5 +219,7 @@ void addServiceCommands(CommandLine &cli) {
            {{{"nopid"}, false, "do not write a pid file"}},
            restart});
 }
+
+static const CommandRegistration kServiceCommands(addServiceCommands);
 
 } // namespace rexray::cli

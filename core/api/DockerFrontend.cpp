@@ -2,13 +2,10 @@
 
 #include "api/JsonCodec.h"
 #include "util/Error.h"
+#include "util/JsonText.h"
 #include "util/Log.h"
 #include "util/Names.h"
 #include "volume/CreateOptions.h"
-
-#include <Poco/JSONString.h>
-#include <Poco/TextConverter.h>
-#include <Poco/UTF8Encoding.h>
 
 #include <algorithm>
 
@@ -17,20 +14,8 @@ namespace {
 
 const std::string kContentType = "application/vnd.docker.plugins.v1+json";
 
-// Poco::toJSON leaves "/" alone (UTF8::escape would write "\\/" in every path).
-// It copies bytes >= 0x80 as they are, so text that is not UTF-8 (Poco's
-// parser quotes the offending byte of a bad body in its message) would make
-// a reply no JSON parser accepts: such bytes become '?' first (found by
-// fuzz/docker_request).
 std::string quoted(const std::string &s) {
-  const bool ascii =
-      std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii) return Poco::toJSON(s);
-  Poco::UTF8Encoding utf8;
-  Poco::TextConverter converter(utf8, utf8, '?');
-  std::string valid;
-  converter.convert(s, valid);
-  return Poco::toJSON(valid);
+  return jsonQuoted(s);
 }
 
 DockerFrontend::Reply ok(std::string body) {
@@ -131,7 +116,10 @@ std::string listReply(const std::vector<Volume> &volumes) {
 
 DockerFrontend::DockerFrontend(const ServiceDirectory &services, std::string service,
                                RequestTimeouts timeouts)
-    : _services(services), _service(std::move(service)), _timeouts(timeouts) {}
+    : _services(services), _service(std::move(service)), _timeouts(timeouts),
+      _durations(_service, {"Plugin.Activate", "VolumeDriver.Capabilities", "VolumeDriver.Create",
+                            "VolumeDriver.Remove", "VolumeDriver.Mount", "VolumeDriver.Unmount",
+                            "VolumeDriver.Path", "VolumeDriver.Get", "VolumeDriver.List"}) {}
 
 Deadline DockerFrontend::deadlineFor(const std::string &path,
                                      Deadline::Clock::time_point arrival) const {
@@ -155,6 +143,9 @@ HttpReply DockerFrontend::serve(const Poco::Net::HTTPRequest &head, const std::s
     return reply;
   }
   Reply reply = handle(head.getURI(), body, arrival);
+  std::string_view operation(head.getURI()); // "/VolumeDriver.Mount"
+  if (!operation.empty()) operation.remove_prefix(1);
+  _durations.observe(operation, reply.status == 200, Deadline::Clock::now() - arrival);
   return {reply.status, kContentType, std::move(reply.body), {}};
 }
 
@@ -170,6 +161,7 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std:
   try {
     request = json::parseObject(body);
   } catch (const Error &e) {
+    log::warn("docker {} {}: {}", _service, path, e.what());
     return {400, "{\"Err\":" + quoted(e.what()) + "}"};
   }
   try {
@@ -215,9 +207,11 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std:
     }
     return {404, "{\"Err\":" + quoted("unknown method " + path) + "}"};
   } catch (const BadRequest &e) {
+    log::warn("docker {} {}: {}", _service, path, e.what());
     return {400, "{\"Err\":" + quoted(e.what()) + "}"};
   } catch (const Error &e) {
-    log::info("docker {} {}: {}", _service, path, e.what());
+    // The answer Docker gets, with this request's ID (the logger adds it).
+    log::warn("docker {} {}: {}", _service, path, e.what());
     return {500, "{\"Err\":" + quoted(e.what()) + "}"};
   } catch (const Poco::Exception &e) {
     log::error("docker {} {}: {}", _service, path, e.displayText());

@@ -3,6 +3,7 @@
 #include "api/HttpService.h"
 #include "api/RequestTimeouts.h"
 #include "daemon/ServiceDirectory.h"
+#include "metrics/Metrics.h"
 #include "util/Deadline.h"
 
 #include <string>
@@ -42,6 +43,7 @@ private:
   const ServiceDirectory &_services;
   std::string _service;
   RequestTimeouts _timeouts;
+  metrics::OperationTimer _durations; // by the request's path, e.g. "VolumeDriver.Mount"
 };
 
 } // namespace rexray

@@ -3,6 +3,8 @@
 #include "api/ApiFrontend.h"
 #include "api/DockerFrontend.h"
 #include "api/UnixHttpServer.h"
+#include "daemon/MetricsServer.h"
+#include "daemon/OpsEndpoints.h"
 #include "daemon/PidFile.h"
 #include "daemon/ServiceDirectory.h"
 #include "util/Error.h"
@@ -172,6 +174,8 @@ int Daemon::run() {
   std::unique_ptr<PidFile> pidFile;
   std::unique_ptr<ServiceDirectory> directory;
   std::vector<std::unique_ptr<UnixHttpServer>> servers;
+  std::unique_ptr<metrics::Registry::CollectorHandle> gauges;
+  std::unique_ptr<MetricsServer> metricsServer;
   try {
     runtime = std::make_unique<Runtime>(_options.runtime);
     const Paths &paths = runtime->paths();
@@ -204,10 +208,17 @@ int Daemon::run() {
     servers.push_back(std::make_unique<UnixHttpServer>(
         paths.controlSocketPath(), std::make_shared<ApiFrontend>(*directory, timeouts), control));
     log::info("control API on {}", paths.controlSocketPath());
+    gauges = collectServiceGauges(*directory);
+    const std::string metricsAddress = runtime->config()->string("rexray.metrics.address", "");
+    if (!metricsAddress.empty()) {
+      metricsServer = std::make_unique<MetricsServer>(metricsAddress, *directory);
+      log::info("metrics, health and readiness on http://{}", metricsServer->address());
+    }
     for (auto &s : servers) s->start();
   } catch (const std::exception &e) {
     log::error("REX-Ray failed to start: {}", e.what());
     // Clean up before saying so: whoever waits for the answer may look next.
+    metricsServer.reset();
     servers.clear();
     if (pidFile) pidFile->release();
     if (_options.onReady) _options.onReady(e.what());
@@ -253,6 +264,8 @@ int Daemon::run() {
     for (auto &s : servers) stopping.emplace_back([&s] { s->stop(); });
     for (auto &t : stopping) t.join();
   }
+  metricsServer.reset();
+  gauges.reset();
   stopper.stop();
   refresher.join();
   starter.join();
