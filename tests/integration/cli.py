@@ -31,7 +31,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from docker_protocol import hermetic_env  # noqa: E402
-from testkit import Report, diag, exit_on_signals, leftovers_under, rexray_binary, run_sections  # noqa: E402
+from testkit import Report, exit_on_signals, leftovers_under, rexray_binary, run_sections  # noqa: E402
 from testkit import detach_loops_under, unmount_under  # noqa: E402
 
 
@@ -88,7 +88,8 @@ class Cli:
                          repr(p.stdout))
         p = self.rx("volume", "ls", "-o", "json")
         self.r.check("-o is --format (kubectl)", p.returncode == 0 and p.stdout == "[]\n", repr(p.stdout))
-        st = self.json("status")
+        p = self.rx("status", "--format", "json")
+        st = json.loads(p.stdout) if p.returncode == 3 else p.returncode
         self.r.check("status --format json: {running: false, pid: null}", st == {"running": False, "pid": None}, st)
         v = self.json("version")
         self.r.check("version --format json: binary, semVer, osArch, commit, formed, abi",
@@ -196,7 +197,7 @@ class Cli:
         self.r.check("bash: --format <TAB> offers table json yaml", got == ["table", "json", "yaml"], got)
         zsh = self.rx("completion", "zsh")
         self.r.check("completion zsh: a #compdef rexray function", zsh.returncode == 0 and
-                     zsh.stdout.startswith("#compdef rexray") and "'volume ls:List volumes" in zsh.stdout)
+                     zsh.stdout.startswith("#compdef rexray") and "('volume') next=( 'attach:Attach volumes" in zsh.stdout)
         if shutil.which("zsh"):
             check = subprocess.run(["zsh", "-n"], input=zsh.stdout, text=True, capture_output=True)
             self.r.check("... and zsh accepts its syntax", check.returncode == 0, check.stderr)

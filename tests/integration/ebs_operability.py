@@ -144,13 +144,14 @@ def run(m):
 
     # Progress: CreateVolume held 2.5 s.
     m.stack.control("POST", "/faults", {"delay_ms": 2500, "actions": ["CreateVolume"]})
-    code, screen = on_pty([m.rexray, "volume", "create", "prog1", "--size", "1"], m.env())
+    quiet = {"REXRAY_LOGLEVEL": "warn"}  # only what the command itself prints
+    code, screen = on_pty([m.rexray, "volume", "create", "prog1", "--size", "1"], m.env(quiet))
     r.check("on a terminal, a slow create says what it waits for and for how long",
             code == 0 and re.search(r"creating prog1\.\.\. [12]s", screen), screen[-300:])
     r.check("... and erases that line before the result",
             "\r\x1b[K" in screen and re.search(r"\r\x1b\[K(ID\s+Name|\r?\n?ID)", screen.split("creating prog1")[-1]),
             repr(screen[-200:]))
-    plain = m.rx("volume", "create", "prog2", "--size", "1")
+    plain = m.rx("volume", "create", "prog2", "--size", "1", extra=quiet)
     r.check("off a terminal: the table only, nothing on stderr",
             plain.returncode == 0 and plain.stderr == "" and plain.stdout.startswith("ID ")
             and "creating" not in plain.stdout, out_of(plain))
