@@ -334,8 +334,10 @@ std::string CommandLine::unknownCommand(const std::vector<std::string> &words) c
         const std::string fixed =
             prefix.empty() ? *guess : fmt::format("{} {}", fmt::join(prefix, " "), *guess);
         message += "; did you mean '" + fixed + "'?";
+      } else {
+        message += ".";
       }
-      return message + "\nSee 'rexray " +
+      return message + " See 'rexray " +
              (prefix.empty() ? "" : fmt::format("{} ", fmt::join(prefix, " "))) + "--help'.";
     }
     prefix.push_back(word);

@@ -76,7 +76,6 @@ int createVolume(Invocation &inv) {
     throw UsageError("create one volume at a time (got " + std::to_string(inv.args.size()) +
                      " names)");
   const std::string name = inv.args.empty() ? inv.get("volumeName") : inv.args.front();
-  if (name.empty()) throw UsageError("name the volume: rexray volume create NAME");
   const CreateSpec spec = parseCreateOptions(name, opts);
   auto svc = makeBackend(inv);
   Output out(std::cout, inv, svc->instanceId());

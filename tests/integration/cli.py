@@ -66,7 +66,7 @@ class Cli:
         self.expect("`rexray snapshto ls`: suggests 'snapshot'", self.rx("snapshto", "ls"), 2,
                     r"did you mean 'snapshot'\?")
         self.expect("`rexray frobnicate`: no suggestion when nothing is close", self.rx("frobnicate"), 2,
-                    r"unknown command 'frobnicate'\nSee 'rexray --help'")
+                    r"^rexray: unknown command 'frobnicate'\. See 'rexray --help'\.\n$")
         self.expect("`volume rm x --forse`: exit 2, suggests --force", self.rx("volume", "rm", "x", "--forse"),
                     2, r"unknown flag --forse for 'rexray volume rm'; did you mean --force\?")
         self.expect("--format xml: a usage error (2)", self.rx("volume", "ls", "--format", "xml"), 2,
