@@ -18,29 +18,18 @@ const char *kBackendRequests = "rexray_backend_requests_total";
 const char *kBackendHelp =
     "Calls into a storage driver (one DriverHandle call), by service, call and rxr_status code.";
 
-std::string escapeLabel(const std::string &value) {
+// The exposition format's escapes: a label value escapes '"' as well, HELP
+// text only backslash and newline.
+std::string escape(const std::string &text, bool isLabelValue) {
   std::string out;
-  out.reserve(value.size());
-  for (const char c : value) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
-}
-
-std::string escapeHelp(const std::string &text) {
-  std::string out;
+  out.reserve(text.size());
   for (const char c : text) {
     if (c == '\\')
       out += "\\\\";
     else if (c == '\n')
       out += "\\n";
+    else if (c == '"' && isLabelValue)
+      out += "\\\"";
     else
       out += c;
   }
@@ -51,7 +40,7 @@ std::string escapeHelp(const std::string &text) {
 std::string labelText(const Labels &labels, const std::string &extra = "") {
   std::string out;
   for (const auto &[name, value] : labels)
-    out += (out.empty() ? "" : ",") + name + "=\"" + escapeLabel(value) + "\"";
+    out += (out.empty() ? "" : ",") + name + "=\"" + escape(value, true) + "\"";
   if (!extra.empty()) out += (out.empty() ? "" : ",") + extra;
   return out.empty() ? "" : "{" + out + "}";
 }
@@ -136,7 +125,7 @@ std::string Registry::render() const {
   std::lock_guard<std::mutex> lock(_guard);
   std::string out;
   for (const auto &[name, f] : _families) {
-    out += "# HELP " + name + " " + escapeHelp(f.help) + "\n";
+    out += "# HELP " + name + " " + escape(f.help, false) + "\n";
     out += "# TYPE " + name + (f.kind == Kind::Counter ? " counter\n" : " histogram\n");
     for (const auto &[key, series] : f.counters)
       out += name + labelText(series.first) + " " + std::to_string(series.second->value()) + "\n";
@@ -159,7 +148,7 @@ std::string Registry::render() const {
   for (const auto &[id, c] : _collectors) {
     const auto samples = c.collect();
     for (const auto &family : c.families) {
-      out += "# HELP " + family.name + " " + escapeHelp(family.help) + "\n";
+      out += "# HELP " + family.name + " " + escape(family.help, false) + "\n";
       out += "# TYPE " + family.name + " gauge\n";
       for (const auto &s : samples)
         if (s.name == family.name)

@@ -25,13 +25,12 @@ import os
 import re
 import sys
 import tempfile
-import time
 import urllib.request
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from docker_protocol import Daemon, call, cleanup  # noqa: E402
+from docker_protocol import Daemon, cleanup  # noqa: E402
 from testkit import Report, UnixHTTPConnection, diag, exit_on_signals, poll, rexray_binary  # noqa: E402
 
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
