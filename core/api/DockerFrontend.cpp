@@ -102,10 +102,14 @@ std::string getReply(const Volume &v) {
   return out;
 }
 
-std::string listReply(const std::vector<Volume> &volumes) {
+std::string renderList(const std::vector<Volume> &volumes) {
   std::string out = "{\"Volumes\":[";
   for (const auto &v : volumes) {
-    out += "{\"Name\":" + quoted(v.name) + ",\"Mountpoint\":" + quoted(v.mountPath) + "},";
+    out += "{\"Name\":";
+    out += quoted(v.name);
+    out += ",\"Mountpoint\":";
+    out += quoted(v.mountPath);
+    out += "},";
   }
   if (!volumes.empty()) out.pop_back();
   out += "],\"Err\":\"\"}";
@@ -113,6 +117,18 @@ std::string listReply(const std::vector<Volume> &volumes) {
 }
 
 } // namespace
+
+std::string DockerFrontend::listReply(const VolumeCache::Listing &listing) const {
+  {
+    std::lock_guard<std::mutex> guard(_listMemoGuard);
+    if (listing == _listMemoFor) return *_listMemo;
+  }
+  auto rendered = std::make_shared<const std::string>(renderList(*listing));
+  std::lock_guard<std::mutex> guard(_listMemoGuard);
+  _listMemoFor = listing;
+  _listMemo = rendered;
+  return *rendered;
+}
 
 DockerFrontend::DockerFrontend(const ServiceDirectory &services, std::string service,
                                RequestTimeouts timeouts)
@@ -183,7 +199,7 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std:
       return ok(getReply(*v));
     }
     if (path == "/VolumeDriver.List")
-      return ok(listReply(_services.get(_service, deadline).cachedList()));
+      return ok(listReply(_services.get(_service, deadline).cachedListing()));
     if (path == "/VolumeDriver.Mount") {
       const std::string name = requiredName(request);
       const std::string id = optionalString(request, "ID");

@@ -5,7 +5,10 @@
 #include "daemon/ServiceDirectory.h"
 #include "metrics/Metrics.h"
 #include "util/Deadline.h"
+#include "volume/VolumeCache.h"
 
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -40,9 +43,16 @@ public:
   Deadline deadlineFor(const std::string &path, Deadline::Clock::time_point arrival) const;
 
 private:
+  // List's reply for a listing: rendered once per change of the cache, not
+  // once per request (10,000 volumes are ~600 KB of JSON).
+  std::string listReply(const VolumeCache::Listing &listing) const;
+
   const ServiceDirectory &_services;
   std::string _service;
   RequestTimeouts _timeouts;
+  mutable std::mutex _listMemoGuard;
+  mutable VolumeCache::Listing _listMemoFor;
+  mutable std::shared_ptr<const std::string> _listMemo;
   metrics::OperationTimer _durations; // by the request's path, e.g. "VolumeDriver.Mount"
 };
 

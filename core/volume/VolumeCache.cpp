@@ -13,32 +13,72 @@ uint64_t VolumeCache::version() const {
   return _version;
 }
 
+void VolumeCache::index(const Volume &volume) {
+  _byName.emplace(volume.name, volume.id);
+  std::string folded = toLower(volume.name);
+  if (folded != volume.name) _byFoldedName.emplace(std::move(folded), volume.id);
+}
+
+void VolumeCache::unindex(const Volume &volume) {
+  const auto eraseId = [&](auto &index, const std::string &key) {
+    auto [from, to] = index.equal_range(key);
+    for (auto it = from; it != to; ++it)
+      if (it->second == volume.id) {
+        index.erase(it);
+        return;
+      }
+  };
+  eraseId(_byName, volume.name);
+  const std::string folded = toLower(volume.name);
+  if (folded != volume.name) eraseId(_byFoldedName, folded);
+}
+
+void VolumeCache::rebuildIndexes() {
+  _byName.clear();
+  _byFoldedName.clear();
+  for (const auto &[id, entry] : _byId) index(entry.volume);
+}
+
 void VolumeCache::replace(std::vector<Volume> volumes, uint64_t readStartedAt) {
   std::unique_lock<std::shared_mutex> lock(_mutex);
-  std::map<std::string, Entry> byId;
+  ById byId;
+  const auto now = std::chrono::steady_clock::now();
   for (auto &v : volumes) {
     auto erased = _erased.find(v.id);
     if (erased != _erased.end() && erased->second > readStartedAt) continue;
     std::string id = v.id; // the assignment's right side is evaluated first
-    byId[id] = Entry{std::move(v), readStartedAt, std::chrono::steady_clock::now()};
+    byId[id] = Entry{std::move(v), readStartedAt, now};
   }
   for (auto &[id, entry] : _byId)
     if (entry.version > readStartedAt) byId[id] = entry; // newer than the list
   _byId.swap(byId);
   _erased.clear(); // every erase is now reflected in _byId or predates a later list
+  rebuildIndexes();
   _loaded = true;
+  std::lock_guard<std::mutex> guard(_listingGuard);
+  changed();
 }
 
 void VolumeCache::put(const Volume &volume) {
   std::unique_lock<std::shared_mutex> lock(_mutex);
-  _byId[volume.id] = Entry{volume, ++_version, std::chrono::steady_clock::now()};
+  auto [it, inserted] = _byId.try_emplace(volume.id);
+  if (!inserted) unindex(it->second.volume);
+  it->second = Entry{volume, ++_version, std::chrono::steady_clock::now()};
+  index(volume);
   _erased.erase(volume.id);
+  std::lock_guard<std::mutex> guard(_listingGuard);
+  changed();
 }
 
 void VolumeCache::erase(const std::string &id) {
   std::unique_lock<std::shared_mutex> lock(_mutex);
-  _byId.erase(id);
+  if (auto it = _byId.find(id); it != _byId.end()) {
+    unindex(it->second.volume);
+    _byId.erase(it);
+  }
   _erased[id] = ++_version;
+  std::lock_guard<std::mutex> guard(_listingGuard);
+  changed();
 }
 
 bool VolumeCache::loaded() const {
@@ -46,22 +86,36 @@ bool VolumeCache::loaded() const {
   return _loaded;
 }
 
-std::vector<Volume> VolumeCache::all() const {
-  std::vector<Volume> out;
-  {
-    std::shared_lock<std::shared_mutex> lock(_mutex);
-    out.reserve(_byId.size());
-    for (const auto &entry : _byId) out.push_back(entry.second.volume);
+VolumeCache::Listing VolumeCache::listing() const {
+  std::shared_lock<std::shared_mutex> lock(_mutex);
+  std::lock_guard<std::mutex> guard(_listingGuard);
+  if (_listing) return _listing;
+  auto out = std::make_shared<std::vector<Volume>>();
+  out->reserve(_byId.size());
+  // _byName is ordered by name; equal names are ordered by ID here.
+  for (auto it = _byName.begin(); it != _byName.end();) {
+    auto end = _byName.upper_bound(it->first);
+    const size_t first = out->size();
+    for (; it != end; ++it) out->push_back(_byId.at(it->second).volume);
+    std::sort(out->begin() + static_cast<std::ptrdiff_t>(first), out->end(),
+              [](const Volume &a, const Volume &b) { return a.id < b.id; });
   }
-  std::sort(out.begin(), out.end(), [](const Volume &a, const Volume &b) {
-    return a.name != b.name ? a.name < b.name : a.id < b.id;
-  });
+  _listing = std::move(out);
+  return _listing;
+}
+
+std::vector<const Volume *> VolumeCache::named(const std::string &name) const {
+  std::vector<const Volume *> out;
+  auto [from, to] = _byName.equal_range(name);
+  for (auto it = from; it != to; ++it) out.push_back(&_byId.at(it->second).volume);
   return out;
 }
 
-std::optional<Volume> VolumeCache::find(const std::string &ref) const {
-  std::shared_lock<std::shared_mutex> lock(_mutex);
-  return findLocked(ref);
+std::vector<const Volume *> VolumeCache::namedFolded(const std::string &folded) const {
+  std::vector<const Volume *> out = named(folded);
+  auto [from, to] = _byFoldedName.equal_range(folded);
+  for (auto it = from; it != to; ++it) out.push_back(&_byId.at(it->second).volume);
+  return out;
 }
 
 std::optional<std::chrono::steady_clock::duration> VolumeCache::age(const std::string &id) const {
@@ -71,33 +125,28 @@ std::optional<std::chrono::steady_clock::duration> VolumeCache::age(const std::s
   return std::chrono::steady_clock::now() - it->second.learnedAt;
 }
 
-std::optional<Volume> VolumeCache::findExact(const std::string &ref) const {
+bool VolumeCache::hasName(const std::string &name) const {
   std::shared_lock<std::shared_mutex> lock(_mutex);
-  auto byId = _byId.find(ref);
-  if (byId != _byId.end()) return byId->second.volume;
-  const Volume *match = nullptr;
-  for (const auto &entry : _byId) {
-    if (entry.second.volume.name != ref) continue;
-    if (match) return std::nullopt; // two of that name: let the full lookup say so
-    match = &entry.second.volume;
-  }
-  if (!match) return std::nullopt;
-  return *match;
+  return _byName.count(name) > 0;
 }
 
-std::optional<Volume> VolumeCache::findLocked(const std::string &ref) const {
-  auto byId = _byId.find(ref);
-  if (byId != _byId.end()) return byId->second.volume;
-  std::vector<const Volume *> exact, folded;
-  const std::string lowered = toLower(ref);
-  for (const auto &entry : _byId) {
-    const Volume &v = entry.second.volume;
-    if (v.name == ref) exact.push_back(&v);
-    if (toLower(v.name) == lowered) folded.push_back(&v);
-  }
-  const auto &matches = !exact.empty() ? exact : folded;
+std::optional<Volume> VolumeCache::findExact(const std::string &ref) const {
+  std::shared_lock<std::shared_mutex> lock(_mutex);
+  if (auto byId = _byId.find(ref); byId != _byId.end()) return byId->second.volume;
+  const auto matches = named(ref);
+  if (matches.size() != 1) return std::nullopt; // two of that name: the full lookup says so
+  return *matches.front();
+}
+
+std::optional<Volume> VolumeCache::find(const std::string &ref) const {
+  std::shared_lock<std::shared_mutex> lock(_mutex);
+  if (auto byId = _byId.find(ref); byId != _byId.end()) return byId->second.volume;
+  auto matches = named(ref);
+  if (matches.empty()) matches = namedFolded(toLower(ref));
   if (matches.empty()) return std::nullopt;
   if (matches.size() == 1) return *matches.front();
+  std::sort(matches.begin(), matches.end(),
+            [](const Volume *a, const Volume *b) { return a->id < b->id; });
   std::string ids;
   for (const auto *v : matches) ids += (ids.empty() ? "" : ", ") + v->id;
   throw Error(ErrorKind::Ambiguous, "volume name '" + ref + "' is ambiguous in service '" +

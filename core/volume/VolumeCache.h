@@ -5,18 +5,23 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace rexray {
 
 // A service's last known view of its volumes, answered from memory so that
 // Docker's List/Get/Path never wait on a backend (REX-Ray's 52-second
-// `docker volume ls`). Thread-safe; readers share a lock.
+// `docker volume ls`). Thread-safe; readers share a lock. Every lookup is
+// by index, so its cost does not grow with the number of volumes.
 class VolumeCache {
 public:
+  using Listing = std::shared_ptr<const std::vector<Volume>>;
+
   explicit VolumeCache(std::string service) : _service(std::move(service)) {}
 
   // A full refresh races with single updates: read version() before asking
@@ -28,31 +33,54 @@ public:
   void erase(const std::string &id);
   bool loaded() const;
 
-  std::vector<Volume> all() const; // sorted by name
+  // Sorted by name, then ID. The same immutable listing is shared by every
+  // caller until the next change, so a Docker List of 10,000 volumes copies
+  // nothing; callers may key their own derived answers on the pointer.
+  Listing listing() const;
+  std::vector<Volume> all() const { return *listing(); }
   // Exact ID, then exact name, then case-insensitive name. Two matches throw
   // ErrorKind::Ambiguous naming both IDs; no match is nullopt.
   std::optional<Volume> find(const std::string &ref) const;
   // Only an ID or a name matched to the letter (and unique): what a stale
   // cache can answer without hiding a newer exact match elsewhere.
   std::optional<Volume> findExact(const std::string &ref) const;
+  // Whether any cached volume has exactly this name.
+  bool hasName(const std::string &name) const;
   // How long ago this volume's entry was last learned (listed, described or
   // changed by us); nullopt when unknown.
   std::optional<std::chrono::steady_clock::duration> age(const std::string &id) const;
 
 private:
-  std::optional<Volume> findLocked(const std::string &ref) const;
-
-  std::string _service;
-  mutable std::shared_mutex _mutex;
-  bool _loaded = false;
-  uint64_t _version = 0;
   struct Entry {
     Volume volume;
     uint64_t version;
     std::chrono::steady_clock::time_point learnedAt;
   };
-  std::map<std::string, Entry> _byId;
+  using ById = std::map<std::string, Entry>;
+
+  void index(const Volume &volume);
+  void unindex(const Volume &volume);
+  void rebuildIndexes();
+  // IDs of the volumes named exactly `name`.
+  std::vector<const Volume *> named(const std::string &name) const;
+  // IDs of the volumes whose name folds to `folded` (already lower case).
+  std::vector<const Volume *> namedFolded(const std::string &folded) const;
+  void changed() { _listing.reset(); }
+
+  std::string _service;
+  mutable std::shared_mutex _mutex;
+  bool _loaded = false;
+  uint64_t _version = 0;
+  ById _byId;
+  // name -> ID; a name may be shared by several volumes on some backends.
+  std::multimap<std::string, std::string> _byName;
+  // Lower-cased name -> ID, only for names that are not lower case already:
+  // a case-insensitive lookup checks _byName under the folded ref too, so
+  // the common all-lower-case name costs no second index entry.
+  std::unordered_multimap<std::string, std::string> _byFoldedName;
   std::map<std::string, uint64_t> _erased; // id -> version of its erase
+  mutable std::mutex _listingGuard;
+  mutable Listing _listing; // built on demand, dropped on every change
 };
 
 } // namespace rexray

@@ -63,6 +63,7 @@ public:
 
   // Answers from memory only, never waiting on the backend.
   std::vector<Volume> cachedList() const { return _cache.all(); }
+  VolumeCache::Listing cachedListing() const { return _cache.listing(); }
   std::optional<Volume> cachedFind(const std::string &ref) const { return _cache.find(ref); }
   void refreshCache(const Deadline &deadline);
 

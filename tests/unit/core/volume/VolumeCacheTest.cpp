@@ -57,3 +57,36 @@ TEST_CASE("VolumeCache: lookups by ID, exact name, then any case") {
   CHECK_FALSE(cache.findExact("LOGS"));
   CHECK(cache.all().size() == 3);
 }
+
+TEST_CASE("VolumeCache: an update under a new name moves the volume in every index") {
+  VolumeCache cache("svc");
+  cache.replace({volume("v1", "Old"), volume("v2", "other")}, 0);
+  cache.put(volume("v1", "New"));
+  CHECK_FALSE(cache.find("Old"));
+  CHECK_FALSE(cache.find("old"));
+  CHECK_FALSE(cache.hasName("Old"));
+  CHECK(cache.hasName("New"));
+  CHECK(cache.find("new")->id == "v1");
+  cache.erase("v1");
+  CHECK_FALSE(cache.find("new"));
+  CHECK_FALSE(cache.hasName("New"));
+  REQUIRE(cache.all().size() == 1);
+  CHECK(cache.all().front().id == "v2");
+}
+
+TEST_CASE("VolumeCache: one listing is shared until something changes, sorted by name then ID") {
+  VolumeCache cache("svc");
+  cache.replace({volume("v3", "b"), volume("v2", "a"), volume("v1", "b"), volume("v0", "C")}, 0);
+  const auto first = cache.listing();
+  CHECK(first.get() == cache.listing().get());
+  std::vector<std::string> order;
+  for (const auto &v : *first) order.push_back(v.id);
+  CHECK(order == std::vector<std::string>{"v0", "v2", "v1", "v3"});
+  cache.put(volume("v4", "d"));
+  const auto second = cache.listing();
+  CHECK(second.get() != first.get());
+  CHECK(first->size() == 4); // a holder's listing never changes under it
+  CHECK(second->size() == 5);
+  cache.erase("v4");
+  CHECK(cache.listing()->size() == 4);
+}
