@@ -65,11 +65,11 @@ collectServiceGauges(const ServiceDirectory &services) {
                      {{"service", s.name}},
                      s.state == ServiceDirectory::State::Ready ? 1.0 : 0.0});
     for (VolumeService *service : services.readyServices()) {
-      const auto volumes = service->cachedList();
+      const auto volumes = service->cachedListing(); // shared, not copied
       size_t mounted = 0;
-      for (const auto &v : volumes) mounted += v.mountPath.empty() ? 0 : 1;
+      for (const auto &v : *volumes) mounted += v.mountPath.empty() ? 0 : 1;
       out.push_back(
-          {"rexray_volumes", {{"service", service->name()}}, static_cast<double>(volumes.size())});
+          {"rexray_volumes", {{"service", service->name()}}, static_cast<double>(volumes->size())});
       out.push_back(
           {"rexray_mounts", {{"service", service->name()}}, static_cast<double>(mounted)});
     }
