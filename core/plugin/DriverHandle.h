@@ -46,6 +46,8 @@ public:
   // Docker's scope: "local" when volumes exist on this host only.
   std::string scope() const { return _plugin.hasFeature("local") ? "local" : "global"; }
   bool serialized() const { return (_plugin.flags & RXR_FLAG_SERIALIZE) != 0; }
+  // The driver refuses a duplicate name at create (RXR_FEATURE_UNIQUE_NAMES).
+  bool refusesDuplicateNames() const { return _plugin.hasFeature(RXR_FEATURE_UNIQUE_NAMES); }
 
   std::string instanceId(const Deadline &deadline);
   std::string nextDevice(const Deadline &deadline);

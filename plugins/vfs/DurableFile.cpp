@@ -51,6 +51,11 @@ void rename(const std::string &from, const std::string &to) {
 }
 
 void writeAtomic(const std::string &path, const std::string &content, mode_t mode) {
+  writeAtomicUnsynced(path, content, mode);
+  syncDirectory(dirOf(path));
+}
+
+void writeAtomicUnsynced(const std::string &path, const std::string &content, mode_t mode) {
   const std::string dir = dirOf(path);
   const std::string base = path.substr(path.find_last_of('/') + 1);
   // A leading dot keeps listings that glob "*.json" from seeing half-written
@@ -71,7 +76,6 @@ void writeAtomic(const std::string &path, const std::string &content, mode_t mod
     ::unlink(tmp.c_str());
     throw;
   }
-  syncDirectory(dir);
 }
 
 void remove(const std::string &path) {

@@ -14,6 +14,9 @@ namespace rexray::vfs::durable {
 // Writes to a temporary file in the same directory, fsyncs it, renames it over
 // `path` and fsyncs the directory so the rename itself is on disk.
 void writeAtomic(const std::string &path, const std::string &content, mode_t mode = 0644);
+// writeAtomic without the directory fsync: for a caller that renames more in
+// the same directory and then syncs it once (syncDirectory).
+void writeAtomicUnsynced(const std::string &path, const std::string &content, mode_t mode = 0644);
 
 // Unlinks `path` (a missing file is fine) and fsyncs its directory.
 void remove(const std::string &path);

@@ -64,17 +64,6 @@ std::string loopName(const std::string &device) {
   return name;
 }
 
-// The absolute path the kernel would print for `path`: symlinks resolved when
-// the file exists, otherwise made absolute lexically.
-std::string kernelPath(const std::string &path) {
-  char resolved[PATH_MAX];
-  if (::realpath(path.c_str(), resolved)) return resolved;
-  if (!path.empty() && path[0] == '/') return path;
-  char cwd[PATH_MAX];
-  if (!::getcwd(cwd, sizeof cwd)) return path;
-  return std::string(cwd) + "/" + path;
-}
-
 // Containers often have a static /dev without udev, so the node for a loop
 // device created by LOOP_CTL_GET_FREE may be missing.
 void ensureNodeFor(int index, const std::string &device) {
@@ -246,22 +235,40 @@ bool LoopDevice::serves(const LoopBinding &binding, const std::string &imagePath
   return findByBackingFile(imagePath, {binding}).has_value();
 }
 
+std::string LoopDevice::kernelPath(const std::string &path) {
+  std::string absolute = path;
+  if (path.empty() || path[0] != '/') {
+    char cwd[PATH_MAX];
+    if (!::getcwd(cwd, sizeof cwd)) return path;
+    absolute = std::string(cwd) + "/" + path;
+  }
+  // The longest prefix that exists is resolved; the rest is appended as is.
+  std::string rest;
+  for (std::string head = absolute; !head.empty();) {
+    char resolved[PATH_MAX];
+    if (::realpath(head.c_str(), resolved))
+      return std::string(resolved) == "/" && !rest.empty() ? rest : resolved + rest;
+    const auto slash = head.find_last_of('/');
+    rest = head.substr(slash) + rest;
+    head.resize(slash);
+  }
+  return absolute;
+}
+
 std::optional<std::string> LoopDevice::findByBackingFile(const std::string &imagePath,
                                                          const std::vector<LoopBinding> &all) {
-  const std::string want = kernelPath(imagePath);
-  struct stat st {};
-  const bool imageExists = ::stat(imagePath.c_str(), &st) == 0;
   for (const auto &b : all) {
-    if (b.autoclear || b.backingFile != want) continue;
+    if (b.autoclear || b.backingFile != imagePath) continue;
     // A deleted backing file at a path that exists again is a different file.
-    if (b.deleted && imageExists) continue;
+    struct stat st {};
+    if (b.deleted && ::stat(imagePath.c_str(), &st) == 0) continue;
     return b.device;
   }
   return std::nullopt;
 }
 
 std::optional<std::string> LoopDevice::findByBackingFile(const std::string &imagePath) {
-  return findByBackingFile(imagePath, bindings());
+  return findByBackingFile(kernelPath(imagePath), bindings());
 }
 
 } // namespace rexray::vfs

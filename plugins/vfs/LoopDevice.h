@@ -51,13 +51,20 @@ struct LoopDevice {
   // The binding of one device ("/dev/loopN"), or nullopt when it is unbound.
   static std::optional<LoopBinding> binding(const std::string &device);
 
+  // The absolute path the kernel prints for `path` as backing_file: symlinks
+  // resolved in the part of it that exists.
+  static std::string kernelPath(const std::string &path);
+
   // The device serving `imagePath`. Devices being torn down (autoclear set,
   // which we never set ourselves, so someone asked for a detach) do not count,
   // nor does a deleted backing file while a file exists again at that path.
   static std::optional<std::string> findByBackingFile(const std::string &imagePath);
+  // The same among `all`, for a path already in kernelPath form: a driver
+  // whose root is canonical checks 10,000 images without resolving each.
   static std::optional<std::string> findByBackingFile(const std::string &imagePath,
                                                       const std::vector<LoopBinding> &bindings);
-  // True when `binding` serves `imagePath` in the sense of findByBackingFile.
+  // True when `binding` serves `imagePath` (in kernelPath form) in the sense
+  // of findByBackingFile.
   static bool serves(const LoopBinding &binding, const std::string &imagePath);
 };
 

@@ -4,7 +4,8 @@
 
 namespace {
 
-constexpr const char *kFeatures[] = {"block", "snapshots", "local", nullptr};
+constexpr const char *kFeatures[] = {"block", "snapshots", "local", RXR_FEATURE_UNIQUE_NAMES,
+                                     nullptr};
 
 constexpr rxr_config_key kKeys[] = {
     rexray::sdk::key("root", RXR_TYPE_STRING, nullptr,

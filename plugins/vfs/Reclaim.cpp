@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <map>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -57,6 +58,7 @@ void VfsDriver::reclaimLeftovers() {
     std::lock_guard<std::mutex> lock(_mu);
     reclaimIn(volumesDir(), ".json");
     reclaimIn(snapshotsDir(), ".meta");
+    reindexNames();
   } catch (const std::exception &e) {
     host().warn(std::string("vfs: reclaiming leftovers under ") + _root + " failed: " + e.what());
   }
@@ -96,6 +98,31 @@ void VfsDriver::reclaimIn(const std::string &dir, const char *metaSuffix) {
       durable::remove(path);
       host().info("vfs: removed " + path + " (its metadata is gone: a remove was interrupted)");
     }
+  }
+}
+
+void VfsDriver::reindexNames() {
+  // A crash between a create's reservation and its record leaves a link to
+  // nothing; a remove that died before its unlink, or a root written by a
+  // version without the index, leaves a record without a link.
+  std::map<std::string, std::string> nameOf; // id -> name
+  for (const auto &r : loadVolumes()) nameOf.emplace(r.id, r.name);
+  for (const auto &[name, id] : _names.entries()) {
+    auto it = nameOf.find(id);
+    if (it != nameOf.end() && it->second == name) continue;
+    _names.release(name, id);
+    host().info("vfs: freed the name '" + name + "' (no volume " + id + " holds it)");
+  }
+  for (const auto &[id, name] : nameOf) {
+    const auto holder = _names.holder(name);
+    if (holder == id) continue;
+    if (holder && nameOf.count(*holder)) {
+      host().warn("vfs: volumes " + *holder + " and " + id + " are both named '" + name +
+                  "'; new volumes cannot take that name until one is removed");
+      continue;
+    }
+    _names.assign(name, id);
+    host().info("vfs: indexed the name '" + name + "' of volume " + id);
   }
 }
 

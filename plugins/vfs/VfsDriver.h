@@ -4,12 +4,13 @@
 #include <rexray/sdk/driver.hpp>
 
 #include "LoopDevice.h"
+#include "NameIndex.h"
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -105,14 +106,25 @@ private:
   std::vector<SnapshotRecord> loadSnapshots() const;
   void storeSnapshot(const SnapshotRecord &record) const;
 
-  sdk::Volume toVolume(const VolumeRecord &record, const std::vector<LoopBinding> &bindings) const;
+  // The record exists (one stat, not a read): for calls that need no more.
+  void requireVolumeExists(const std::string &id) const;
+  // The loop device serving the volume: the one this instance bound it to,
+  // checked with one sysfs read, else found by a scan of every loop device.
+  // Callers hold _mu.
+  std::optional<std::string> attachedDevice(const std::string &id) const;
+  sdk::Volume toVolume(const VolumeRecord &record, const std::optional<std::string> &device) const;
   static sdk::Snapshot toSnapshot(const SnapshotRecord &record);
 
+  // At start, after leftovers: every record's name in the index, and no
+  // link to a volume that is gone.
+  void reindexNames();
+
   std::mutex _mu;
-  // Names of volumes whose images are being copied outside the lock, so a
-  // second create with the same name fails at once instead of racing.
-  std::set<std::string> _reservedNames;
   std::string _root;
+  // Each name held by one volume (or one create in progress).
+  NameIndex _names;
+  // Volume ID -> the device this instance bound it to (a hint, checked on use).
+  std::map<std::string, std::string> _deviceHint;
   std::string _instanceId;
 };
 

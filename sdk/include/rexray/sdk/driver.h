@@ -46,6 +46,9 @@ extern "C" {
  * `features` and deadline fields meant something else: the host refuses it. */
 #define RXR_ABI_MINOR 1u
 
+/* A feature string (rxr_plugin_entry.features): see there. */
+#define RXR_FEATURE_UNIQUE_NAMES "unique-names"
+
 /* Name of the one exported symbol; the major version is part of the name. */
 #define RXR_PLUGIN_ENTRY_SYMBOL "rxr_plugin_entry_v1"
 
@@ -324,8 +327,11 @@ typedef struct rxr_plugin_entry {
   const char *version; /* semver of the plugin */
   const char *vendor;
   const char *description;
-  /* NULL-terminated: "block", "snapshots", and "local" when volumes exist on
-   * this host only (Docker scope "local"; otherwise "global"). May be NULL. */
+  /* NULL-terminated: "block", "snapshots", "local" when volumes exist on
+   * this host only (Docker scope "local"; otherwise "global"), and
+   * RXR_FEATURE_UNIQUE_NAMES when volume_create itself refuses a name that
+   * any volume has (RXR_E_EXISTS), so the host need not list every volume
+   * before a create. May be NULL. */
   const char *const *features;
   /* Once per process, on the main thread, before any create(). May be NULL.
    * `host` is valid only during the call (config_get reads the driver's own

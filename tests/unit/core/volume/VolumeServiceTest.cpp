@@ -22,6 +22,15 @@ constexpr auto kFakePlugin = rexray::sdk::Plugin("io.rexray.test.fake", "fake", 
                                  .features(kFakeFeatures);
 } // namespace
 RXR_DEFINE_DRIVER_ENTRY(rxr_test_entry_fake, rexray::testing::FakeDriver, kFakePlugin);
+// The same fake, declaring that its create refuses a name in use.
+namespace {
+constexpr const char *kUniqueFeatures[] = {"block", RXR_FEATURE_UNIQUE_NAMES, nullptr};
+constexpr auto kUniquePlugin = rexray::sdk::Plugin("io.rexray.test.unique", "unique", "1.0.0")
+                                   .vendor("tests")
+                                   .description("in-memory, unique names")
+                                   .features(kUniqueFeatures);
+} // namespace
+RXR_DEFINE_DRIVER_ENTRY(rxr_test_entry_unique, rexray::testing::FakeDriver, kUniquePlugin);
 
 using namespace rexray;
 using namespace rexray::testing;
@@ -595,5 +604,44 @@ TEST_CASE("VolumeService: ensure returns an existing volume and creates a missin
   CHECK(rig.backend().calls("volume_create") == 0);
   spec.name = "Data"; // another name to the letter: Docker names are case-sensitive
   CHECK(rig.service().ensure(spec, testDeadline()).id != "vol-existing");
+  CHECK(rig.backend().calls("volume_create") == 1);
+}
+
+// 10,000 volumes made every create of a new name cost a full backend list.
+TEST_CASE("VolumeService: a driver that refuses duplicate names is not listed before a create") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-old", "old");
+  PluginLoader loader(nullptr);
+  loader.addBuiltin(&rxr_test_entry_unique);
+  const PluginInfo *info = loader.find("unique");
+  REQUIRE(info);
+  VolumeService service(
+      "unique",
+      std::make_unique<DriverHandle>(
+          *info, "unique", [](const std::string &) -> std::optional<std::string> { return {}; }),
+      rig.settings, *rig.state, rig.os);
+  service.refreshCache(testDeadline());
+  const int listsAtStart = rig.backend().calls("volumes_list");
+  for (const char *name : {"a", "b", "c"}) service.create(named(name), testDeadline());
+  CHECK(rig.backend().calls("volumes_list") == listsAtStart);
+  CHECK_THROWS_WITH_AS(service.create(named("old"), testDeadline()), doctest::Contains("vol-old"),
+                       Error);
+  // Made by another host since the last list: the driver refuses, and
+  // Docker's create of it learns the volume instead of failing.
+  rig.backend().addVolume("vol-x", "elsewhere");
+  CHECK(service.ensure(named("elsewhere"), testDeadline()).id == "vol-x");
+  CHECK(rig.backend().calls("volumes_list") == listsAtStart + 1);
+}
+
+TEST_CASE("VolumeService: any other driver is listed before a create, so a name made elsewhere "
+          "is found") {
+  FakeServiceRig rig;
+  rig.service().refreshCache(testDeadline());
+  const int before = rig.backend().calls("volumes_list");
+  rig.service().create(named("a"), testDeadline());
+  CHECK(rig.backend().calls("volumes_list") == before + 1);
+  rig.backend().addVolume("vol-x", "elsewhere");
+  CHECK_THROWS_WITH_AS(rig.service().create(named("elsewhere"), testDeadline()),
+                       doctest::Contains("already exists"), Error);
   CHECK(rig.backend().calls("volume_create") == 1);
 }

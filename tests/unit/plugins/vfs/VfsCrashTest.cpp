@@ -120,3 +120,55 @@ TEST_CASE("vfs crash: a driver over an empty root creates nothing at start") {
   Fixture f;
   CHECK_FALSE(exists(f.tmp.path + "/root"));
 }
+
+TEST_CASE("vfs names: two driver instances over one root never share a name") {
+  // Two processes (a daemon and a CLI without one, say) use the on-disk
+  // index, not the other's memory.
+  Fixture f;
+  auto other = f.restart();
+  const auto v = f.create("shared");
+  rexray::sdk::CreateOptions o;
+  o.name = "shared";
+  o.sizeGiB = 1;
+  std::string msg;
+  CHECK(vfstest::statusOf([&] { other->createVolume(f.call, o); }, &msg) == RXR_E_EXISTS);
+  CHECK(msg.find(v.id) != std::string::npos);
+  f.driver->removeVolume(f.call, v.id, false);
+  CHECK(other->createVolume(f.call, o).name == "shared");
+}
+
+TEST_CASE("vfs names: a start frees names held by nothing and indexes records without one") {
+  Fixture f;
+  const auto kept = f.create("kept");
+  const auto unindexed = f.create("unindexed");
+  const std::string names = f.tmp.path + "/root/names";
+  // A create that died after reserving its name; a remove that died before
+  // freeing it; a record from a version without the index.
+  REQUIRE(::symlink("vfs-00000000000000cc", (names + "/orphan").c_str()) == 0);
+  REQUIRE(::unlink((names + "/unindexed").c_str()) == 0);
+  f.driver = f.restart();
+  CHECK(f.host.logged("freed the name 'orphan'"));
+  CHECK(f.host.logged("indexed the name 'unindexed' of volume " + unindexed.id));
+  CHECK_FALSE(exists(names + "/orphan"));
+  char target[64] = {};
+  REQUIRE(::readlink((names + "/unindexed").c_str(), target, sizeof target - 1) > 0);
+  CHECK(std::string(target) == unindexed.id);
+  // The freed name is usable, the rebuilt one is held.
+  CHECK(f.create("orphan").name == "orphan");
+  rexray::sdk::CreateOptions o;
+  o.name = "unindexed";
+  o.sizeGiB = 1;
+  CHECK(vfstest::statusOf([&] { f.driver->createVolume(f.call, o); }) == RXR_E_EXISTS);
+  CHECK(f.driver->volume(f.call, kept.id).name == "kept");
+}
+
+TEST_CASE("vfs names: a failed create frees its name") {
+  Fixture f;
+  rexray::sdk::CreateOptions o;
+  o.name = "huge";
+  // Valid, but no filesystem holds a file that large: the image cannot be
+  // made after the name was reserved.
+  o.sizeGiB = INT64_MAX / VfsDriver::kGiB;
+  CHECK(vfstest::statusOf([&] { f.driver->createVolume(f.call, o); }) == RXR_E_BACKEND);
+  CHECK(f.create("huge").name == "huge");
+}

@@ -125,7 +125,13 @@ TEST_CASE("vfs: invalid requests and name conflicts") {
   o.sizeGiB = 1;
   CHECK(statusOf([&] { f.driver->createVolume(f.call, o); }, &msg) == RXR_E_EXISTS);
   CHECK(msg.find("taken") != std::string::npos);
+  CHECK(msg.find(v.id) != std::string::npos);
   CHECK(f.driver->volumes(f.call).size() == 1);
+  // Names become file names in the index.
+  for (const std::string &bad : std::vector<std::string>{"a/b", ".hidden", std::string(256, 'n')}) {
+    o.name = bad;
+    CHECK(statusOf([&] { f.driver->createVolume(f.call, o); }) == RXR_E_INVALID);
+  }
 
   // Ids are file names: nothing that climbs out of the directory resolves.
   for (const std::string &bad :
@@ -470,7 +476,8 @@ TEST_CASE("vfs: the C entry drives the same driver") {
   REQUIRE(entry.features != nullptr);
   CHECK(std::string(entry.features[0]) == "block");
   CHECK(std::string(entry.features[2]) == "local");
-  CHECK(entry.features[3] == nullptr);
+  CHECK(std::string(entry.features[3]) == RXR_FEATURE_UNIQUE_NAMES);
+  CHECK(entry.features[4] == nullptr);
   REQUIRE(entry.driver != nullptr);
   const rxr_driver_vtable &vt = *entry.driver;
 
