@@ -48,10 +48,9 @@ int listDevices(Invocation &inv) {
     out.structured(arr);
     return kExitOk;
   }
-  size_t width = 6;
-  for (const auto &m : shown) width = std::max(width, m.source.size());
-  std::cout << fmt::format("{:<{}}  {}\n", "Device", width, "MountPoint");
-  for (const auto &m : shown) std::cout << fmt::format("{:<{}}  {}\n", m.source, width, m.target);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto &m : shown) rows.push_back({m.source, m.target});
+  out.grid({"Device", "MountPoint"}, rows);
   return kExitOk;
 }
 

@@ -115,8 +115,9 @@ int adapterTypes(Invocation &inv) {
     out.plugins(loaded);
     return kExitOk;
   }
-  std::cout << fmt::format("{:<16} {}\n", "Name", "Driver");
-  for (const auto &p : loaded) std::cout << fmt::format("{:<16} {}\n", p.name, p.description);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto &p : loaded) rows.push_back({p.name, p.description});
+  out.grid({"Name", "Driver"}, rows);
   return kExitOk;
 }
 
@@ -147,12 +148,12 @@ int adapterInstances(Invocation &inv) {
   } else if (!out.isTable()) {
     out.structured(arr);
   } else {
-    std::cout << fmt::format("{:<24} {}\n", "ID", "Service");
+    std::vector<std::vector<std::string>> rows;
     for (size_t i = 0; i < arr->size(); ++i) {
       const auto o = arr->getObject(static_cast<unsigned>(i));
-      std::cout << fmt::format("{:<24} {}\n", o->getValue<std::string>("id"),
-                               o->getValue<std::string>("service"));
+      rows.push_back({o->getValue<std::string>("id"), o->getValue<std::string>("service")});
     }
+    out.grid({"ID", "Service"}, rows);
   }
   return status;
 }

@@ -265,6 +265,11 @@ void Output::record(const Poco::JSON::Object::Ptr &object) {
     _out << fmt::format("{:<{}} {}\n", key + ":", width, object->get(key).convert<std::string>());
 }
 
+void Output::grid(const std::vector<std::string> &headers,
+                  const std::vector<std::vector<std::string>> &rows) {
+  _out << table(headers, rows);
+}
+
 void Output::value(const std::string &key, const std::string &value) {
   if (_quiet) return;
   if (_format == "table") {

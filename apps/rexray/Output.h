@@ -41,8 +41,11 @@ public:
   void value(const std::string &key, const std::string &value);
   // An object: "key: value" lines in a table, the object otherwise.
   void record(const Poco::JSON::Object::Ptr &object);
-  // JSON or YAML of any value (callers that print their own table).
+  // JSON or YAML of any value, and REX-Ray's aligned table (for callers
+  // whose records have no method here).
   void structured(const Poco::Dynamic::Var &value);
+  void grid(const std::vector<std::string> &headers,
+            const std::vector<std::vector<std::string>> &rows);
   bool isTable() const { return _format == "table"; }
   bool quiet() const { return _quiet; }
 

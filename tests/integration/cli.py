@@ -9,6 +9,8 @@ driver in the CLI's own process (no daemon):
   volumes    exact ID or name, /regex/, never a partial match; `rm A B C` goes
              on after a failure and reports it; mount of a missing name needs
              --create; --dryRun changes nothing; -i makes "already so" success
+  devices    adapter types/instances; device format, mount, ls, unmount on a
+             real loop device (refusing to format over a file system)
   env        REXRAY_DEBUG, REXRAY_FSTYPE and REXRAY_PREEMPT take effect;
              `env --all` lists core's and the plugin's keys
   docs       bash and zsh completion scripts are valid and complete words and
@@ -152,6 +154,35 @@ class Cli:
         self.expect("rm -i of a missing volume: success", self.rx("volume", "rm", "-i", "nosuch"), 0)
         self.expect("rm other newvol", self.rx("volume", "rm", "other", "newvol"), 0)
 
+    def devices(self):
+        types = self.rx("adapter", "types")
+        self.r.check("adapter types lists vfs", types.returncode == 0 and re.search(r"^vfs\s", types.stdout, re.M),
+                     types.stdout)
+        inst = self.json("adapter", "instances")
+        self.r.check("adapter instances: this host's ID in service vfs",
+                     len(inst) == 1 and inst[0]["service"] == "vfs" and inst[0]["id"], inst)
+        image = os.path.join(self.home, "dev.img")
+        with open(image, "wb") as f:
+            f.truncate(64 << 20)
+        loop = subprocess.run(["losetup", "--find", "--show", image], capture_output=True, text=True).stdout.strip()
+        if not self.r.check("a loop device for the device commands", loop.startswith("/dev/loop"), loop):
+            return
+        mp = os.path.join(self.home, "mnt")
+        self.expect("device format -n: says so", self.rx("device", "format", loop, "-n"), 0,
+                    stdout=r"^would format %s as ext4\n$" % loop)
+        self.expect("device format: mkfs.ext4", self.rx("device", "format", loop), 0)
+        self.expect("device format again: refused, it has a file system", self.rx("device", "format", loop), 1,
+                    r"already has a file system \(ext4\); add --overwriteFS")
+        self.expect("device mount DEVICE MOUNTPOINT (type probed)", self.rx("device", "mount", loop, mp), 0)
+        self.r.check("... mounted", os.path.ismount(mp))
+        listed = self.json("device", "ls", "--mountPoint", mp)
+        self.r.check("device ls --mountPoint: that mount, its device and type",
+                     len(listed) == 1 and listed[0]["device"] == loop and listed[0]["fsType"] == "ext4", listed)
+        self.expect("device unmount", self.rx("device", "unmount", mp), 0)
+        self.r.check("... unmounted", not os.path.ismount(mp))
+        self.expect("device unmount -i of what is not mounted: success", self.rx("device", "unmount", "-i", mp), 0)
+        self.expect("device unmount without -i: an error", self.rx("device", "unmount", mp), 1, r"not a mount point")
+
     def environment(self):
         every = {e["name"]: e for e in self.json("env", "--all", env={
             "REXRAY_FSTYPE": "xfs", "REXRAY_PREEMPT": "true", "REXRAY_DEBUG": "true"})}
@@ -229,7 +260,7 @@ def main():
     exit_on_signals()
     try:
         c = Cli(report, rexray, home)
-        run_sections(report, [c.usage, c.formats, c.volumes, c.environment, c.docs])
+        run_sections(report, [c.usage, c.formats, c.volumes, c.devices, c.environment, c.docs])
     finally:
         unmount_under(home)
         detach_loops_under(home)
