@@ -15,10 +15,12 @@ DEBIAN_PACKAGES := cmake make g++ pkg-config git \
 	libpoco-dev libyaml-cpp-dev libfmt-dev doctest-dev \
 	libblkid-dev libmount-dev libsqlite3-dev \
 	e2fsprogs xfsprogs util-linux kmod python3 clang-format \
-	docker.io busybox-static python3-zeep \
-	clang libclang-rt-dev
+	docker.io busybox-static python3-zeep strace \
+	clang libclang-rt-dev \
+	dpkg-dev systemd ccache
 
-.PHONY: all deps build run test crashtest bench sanitize tsan fuzz fuzz-build format clean
+.PHONY: all deps build run test crashtest bench sanitize tsan fuzz fuzz-build format clean \
+	package package-check docker-plugin
 
 all: build
 
@@ -55,10 +57,18 @@ endif
 crashtest: deps build
 	REXRAY=$(BUILD)/bin/rexray python3 tests/integration/crashtest.py --kills 500
 
+# Every benchmark records its figures in $(BUILD)/bench-results.jsonl;
+# bench/report.py writes bench/results.md and the README's table from them.
+# BENCH_VOLUMES sets the scale run's volume count (10,000).
+BENCH_VOLUMES ?= 10000
 bench: deps build
-	bench/mount_cycle.sh $(BUILD)/bin/rexray
-	bench/docker_api.sh $(BUILD)/bin/rexray $(BUILD)/bin/docker_api_load
-	if [ -e $(BUILD)/lib/rexray/plugins/librexray-ebs.so ]; then python3 bench/ebs_calls.py $(BUILD)/bin/rexray; fi
+	rm -f $(BUILD)/bench-results.jsonl
+	BENCH_RESULTS=$(CURDIR)/$(BUILD)/bench-results.jsonl bench/mount_cycle.sh $(BUILD)/bin/rexray
+	python3 bench/docker_cycle.py $(BUILD)/bin/rexray $(BUILD)/bin/mount_floor --results $(BUILD)/bench-results.jsonl
+	BENCH_RESULTS=$(CURDIR)/$(BUILD)/bench-results.jsonl bench/docker_api.sh $(BUILD)/bin/rexray $(BUILD)/bin/docker_api_load
+	python3 bench/scale.py $(BUILD)/bin/rexray --volumes $(BENCH_VOLUMES) --results $(BUILD)/bench-results.jsonl
+	if [ -e $(BUILD)/lib/rexray/plugins/librexray-ebs.so ]; then BENCH_RESULTS=$(CURDIR)/$(BUILD)/bench-results.jsonl python3 bench/ebs_calls.py $(BUILD)/bin/rexray; fi
+	python3 bench/report.py $(BUILD)/bench-results.jsonl bench/results.md README.md
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer (the
 # fuzzers already run under both in `make test`).
@@ -86,8 +96,26 @@ fuzz: fuzz-build
 	cd $(FUZZ_BUILD) && FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -j 2 -R '^fuzz: '
 	@cat $(FUZZ_BUILD)/fuzz-artifacts/*/summary
 
+# Debian packages (README: Install from packages) in $(PKG_BUILD)/packages,
+# from a /usr build of their own. package-check builds them a second time in
+# $(PKG_BUILD)-again and fails unless each .deb is byte-identical.
+PKG_BUILD ?= build-pkg
+package: deps
+	JOBS=$(JOBS) packaging/build-packages.sh $(PKG_BUILD)
+
+package-check: deps
+	JOBS=$(JOBS) packaging/check-reproducible.sh $(PKG_BUILD) $(PKG_BUILD)-again
+
+# A Docker managed plugin for one driver (README: Docker managed plugin).
+DRIVER ?=
+PLUGIN_NAME ?= rexray/$(DRIVER)
+docker-plugin: build
+	@test -n "$(DRIVER)" || { echo "usage: make docker-plugin DRIVER=<vfs|ebs|...> [PLUGIN_NAME=...]"; exit 2; }
+	python3 packaging/docker-plugin/make_plugin.py --build $(BUILD) --driver $(DRIVER) \
+	  --out $(BUILD)/docker-plugin/$(DRIVER) --create $(PLUGIN_NAME)
+
 format:
 	git ls-files '*.c' '*.h' '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan $(FUZZ_BUILD)
+	rm -rf $(BUILD) build-asan build-tsan $(FUZZ_BUILD) $(PKG_BUILD) $(PKG_BUILD)-again

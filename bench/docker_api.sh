@@ -32,6 +32,10 @@ REXRAY_HOME=$(mktemp -d /tmp/rexray-dapi.XXXXXX)
 export REXRAY_HOME
 export REXRAY_STORAGEDRIVERS=vfs
 SOCK=$REXRAY_HOME/run/docker/plugins/rexray.sock
+# shellcheck source=bench/record.sh
+source "$(dirname "$0")/record.sh"
+CMD="bench/docker_api.sh BUILD/bin/rexray BUILD/bin/docker_api_load"
+met() { awk -v v="$1" -v t="$3" "BEGIN { exit !(v $2 t) }" && echo true || echo false; }
 LOG=$REXRAY_HOME/daemon.log
 DAEMON_PID=
 STOP_MS=0 STOP_HOW=none STOP_RC=0
@@ -157,6 +161,9 @@ done
 printf 'start-to-socket-ready (exec -> first Capabilities 200), %d runs: %s ms\n' \
   "$START_RUNS" "${ready_ms[*]}"
 printf '  median %s ms (run 1 is cold: empty REXRAY_HOME)\n' "$(printf '%s\n' "${ready_ms[@]}" | median)"
+ready_median=$(printf '%s\n' "${ready_ms[@]}" | median)
+record "Start to socket ready (exec to the first Capabilities answer), median of $START_RUNS" \
+  "$CMD" "<= 50 ms" "$ready_median" " ms" "$(met "$ready_median" '<=' 50)"
 printf '  SIGTERM-to-exit between runs: %s\n' "${stop_notes[*]:-n/a}"
 echo
 
@@ -223,17 +230,31 @@ hwm=$(awk '/^VmHWM:/ {print $2}' "$status")
 threads=$(awk '/^Threads:/ {print $2}' "$status")
 printf 'daemon idle RSS after 2 s: %d KiB (%.1f MiB); peak RSS %d KiB; %d threads\n' \
   "$rss" "$(awk -v k="$rss" 'BEGIN {print k / 1024}')" "$hwm" "$threads"
+anon=$(awk '/^RssAnon:/ {print $2}' "$status")
+rss_mib=$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')
+record "Idle RSS after the load run ($NVOL volumes); of it anonymous (heap)" "$CMD" "<= 12 MiB" \
+  "$rss_mib MiB; $(awk -v k="$anon" 'BEGIN {printf "%.1f", k / 1024}') MiB" "" \
+  "$(met "$rss_mib" '<=' 12)"
+record "Daemon threads" "$CMD" "-" "$threads" "" null
 
 # ---- 5. Get vs Capabilities --------------------------------------------------
 awk -v g="${RPS[Get.16]}" -v c="${RPS[Capabilities.16]}" 'BEGIN {
   if (c > 0) printf "Get@16 = %.1f%% of Capabilities@16 (%d vs %d req/s)\n", 100 * g / c, g, c
 }'
+share=$(awk -v g="${RPS[Get.16]}" -v c="${RPS[Capabilities.16]}" 'BEGIN {printf "%.2f", c > 0 ? g / c : 0}')
+record "Docker Get at 16 connections, as a share of Capabilities" "$CMD" ">= 0.9x" "$share" "x" \
+  "$(met "$share" '>=' 0.9)"
+record "Docker Capabilities at 16 connections" "$CMD" "-" "${RPS[Capabilities.16]}" " req/s" null
+record "Docker List of $NVOL volumes at 16 connections" "$CMD" ">= 40,000 req/s" \
+  "${RPS[List.16]}" " req/s" "$(met "${RPS[List.16]}" '>=' 40000)"
 
 echo "loadavg at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the host skews all of the above)"
 
 # ---- shutdown and leftovers --------------------------------------------------
 stop_daemon
 printf 'final SIGTERM-to-exit: %d ms (%s, exit status %s)\n' "$STOP_MS" "$STOP_HOW" "$STOP_RC"
+record "SIGTERM to exit (the daemon with $NVOL volumes, after load)" "$CMD" "<= 20 ms" "$STOP_MS" \
+  " ms" "$(met "$STOP_MS" '<=' 20)"
 [[ -e $SOCK ]] && echo "note: the socket file is still there after the daemon exited"
 if check_leftovers; then
   echo "loop devices / mounts under $REXRAY_HOME: none"

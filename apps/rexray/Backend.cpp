@@ -73,11 +73,7 @@ public:
     return object("GET", "/instance/" + esc(_service))->getValue<std::string>("instanceID");
   }
   std::vector<Volume> list() override {
-    std::vector<Volume> out;
-    auto arr = _client.call("GET", volumes(), _deadline).extract<Poco::JSON::Array::Ptr>();
-    for (size_t i = 0; i < arr->size(); ++i)
-      out.push_back(json::toVolume(arr->getObject(static_cast<unsigned>(i))));
-    return out;
+    return json::parseVolumes(_client.callText("GET", volumes(), _deadline));
   }
   Volume inspect(const std::string &ref) override {
     return json::toVolume(object("GET", volumes(ref)));

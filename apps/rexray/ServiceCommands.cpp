@@ -52,14 +52,14 @@ int runForeground(Invocation &inv) {
     readyFd = std::atoi(fd);
     ::unsetenv(kReadyFdVariable);
   }
+  // Daemonized by `rexray start`, nobody reads stderr: the log file.
+  options.logToFile = readyFd >= 0;
   options.onReady = [readyFd](const std::string &failure) {
     if (readyFd < 0) {
-      // Off a terminal the log goes to a file: say why here too.
+      // A failure is in the log, which goes to stderr.
       if (failure.empty())
         std::cerr << "REX-Ray is running in the foreground (PID " << ::getpid()
                   << "); press Ctrl-C to stop\n";
-      else if (!::isatty(STDERR_FILENO))
-        std::cerr << "REX-Ray failed to start: " << failure << "\n";
       return;
     }
     const std::string line = failure.empty() ? "READY\n" : "FAILED " + failure + "\n";
@@ -146,7 +146,9 @@ int startBackground(const Invocation &inv) {
 }
 
 int start(Invocation &inv) {
-  return inv.flag("foreground") ? runForeground(inv) : startBackground(inv);
+  if (inv.flag("foreground")) return runForeground(inv);
+  if (auto status = runBySystemd("start")) return *status;
+  return startBackground(inv);
 }
 
 bool waitForExit(pid_t pid, std::chrono::seconds timeout) {
@@ -158,7 +160,7 @@ bool waitForExit(pid_t pid, std::chrono::seconds timeout) {
   return true;
 }
 
-int stop(Invocation &) {
+int stopDirectly() {
   const Paths paths = Paths::fromEnvironment();
   auto pid = PidFile(paths.pidFilePath()).runningPid();
   if (!pid) {
@@ -179,7 +181,13 @@ int stop(Invocation &) {
   return 0;
 }
 
+int stop(Invocation &) {
+  if (auto status = runBySystemd("stop")) return *status;
+  return stopDirectly();
+}
+
 int status(Invocation &inv) {
+  if (auto status = runBySystemd("status")) return *status;
   const Paths paths = Paths::fromEnvironment();
   const auto pid = PidFile(paths.pidFilePath()).runningPid();
   if (inv.format != "table") {
@@ -196,7 +204,8 @@ int status(Invocation &inv) {
 }
 
 int restart(Invocation &inv) {
-  if (stop(inv) != 0) return 1;
+  if (auto status = runBySystemd("restart")) return *status;
+  if (stopDirectly() != 0) return 1;
   return startBackground(inv);
 }
 
@@ -218,6 +227,17 @@ void addServiceCommands(CommandLine &cli) {
            "Stop and start the REX-Ray daemon",
            {{{"nopid"}, false, "do not write a pid file"}},
            restart});
+  // `rexray service start|stop|status|restart`: the same commands (0.3's tree).
+  for (const char *verb : {"start", "stop", "status", "restart"}) {
+    for (const CommandSpec &command : cli.commands()) {
+      if (command.path != std::vector<std::string>{verb}) continue;
+      CommandSpec alias = command;
+      alias.path = {"service", verb};
+      alias.aliases.clear();
+      cli.add(std::move(alias));
+      break;
+    }
+  }
 }
 
 static const CommandRegistration kServiceCommands(addServiceCommands);

@@ -27,6 +27,12 @@ ApiClient::~ApiClient() = default;
 
 Poco::Dynamic::Var ApiClient::call(const std::string &method, const std::string &path,
                                    const Deadline &deadline, const Poco::JSON::Object::Ptr &body) {
+  Poco::JSON::Parser parser;
+  return parser.parse(callText(method, path, deadline, body));
+}
+
+std::string ApiClient::callText(const std::string &method, const std::string &path,
+                                const Deadline &deadline, const Poco::JSON::Object::Ptr &body) {
   deadline.check(method + " " + path);
   std::string reply;
   int status = 0;
@@ -56,8 +62,7 @@ Poco::Dynamic::Var ApiClient::call(const std::string &method, const std::string 
                 "cannot reach the rexray daemon at " + _socketPath + ": " + e.displayText());
   }
   if (status >= 300) throw api::errorFrom(status, reply);
-  Poco::JSON::Parser parser;
-  return parser.parse(reply);
+  return reply;
 }
 
 } // namespace rexray

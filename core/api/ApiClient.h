@@ -27,6 +27,10 @@ public:
   // Returns the parsed JSON reply (object or array).
   Poco::Dynamic::Var call(const std::string &method, const std::string &path,
                           const Deadline &deadline, const Poco::JSON::Object::Ptr &body = nullptr);
+  // The reply's text, for a caller that decodes it itself (a list of 10,000
+  // volumes: json::parseVolumes).
+  std::string callText(const std::string &method, const std::string &path, const Deadline &deadline,
+                       const Poco::JSON::Object::Ptr &body = nullptr);
 
 private:
   std::string _socketPath;

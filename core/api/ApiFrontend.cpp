@@ -167,10 +167,8 @@ ApiFrontend::Reply ApiFrontend::handle(const std::string &method, const std::str
     }
     if (parts[0] == "volumes") {
       if (n == 2 && method == "GET") {
-        Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
-        for (const auto &v : query.count("cached") ? svc.cachedList() : svc.list(deadline))
-          out->add(json::fromVolume(v));
-        return array(out);
+        return {200,
+                json::volumesArray(query.count("cached") ? svc.cachedList() : svc.list(deadline))};
       }
       if (n == 2 && method == "POST")
         return object(json::fromVolume(svc.create(json::toCreateSpec(request), deadline)), 201);

@@ -2,7 +2,6 @@
 
 #include "api/JsonCodec.h"
 #include "util/Error.h"
-#include "util/JsonText.h"
 #include "util/Log.h"
 #include "util/Names.h"
 #include "volume/CreateOptions.h"
@@ -14,15 +13,13 @@ namespace {
 
 const std::string kContentType = "application/vnd.docker.plugins.v1+json";
 
-std::string quoted(const std::string &s) {
-  return jsonQuoted(s);
-}
+using json::quote;
 
 DockerFrontend::Reply ok(std::string body) {
   return {200, std::move(body)};
 }
 DockerFrontend::Reply mountpoint(const std::string &path) {
-  return ok("{\"Mountpoint\":" + quoted(path) + ",\"Err\":\"\"}");
+  return ok("{\"Mountpoint\":" + quote(path) + ",\"Err\":\"\"}");
 }
 
 // A request that does not decode into Docker's types (a Go client could not
@@ -68,7 +65,7 @@ void appendMember(std::string &out, const char *key, const std::string &value) {
   out += '"';
   out += key;
   out += "\":";
-  out += quoted(value);
+  out += quote(value);
   out += ',';
 }
 
@@ -95,20 +92,20 @@ std::string getReply(const Volume &v) {
   out += v.encrypted ? "\"encrypted\":true," : "\"encrypted\":false,";
   appendMember(out, "attachedInstanceID", v.attachedInstanceId);
   for (const auto &f : v.fields) // a plugin's keys: escape them too
-    out += quoted(f.first) + ":" + quoted(f.second) + ",";
+    out += quote(f.first) + ":" + quote(f.second) + ",";
   appendMember(out, "service", v.service);
   out.back() = '}';
   out += "},\"Err\":\"\"}";
   return out;
 }
 
-std::string renderList(const std::vector<Volume> &volumes) {
+std::string renderList(const std::vector<VolumeCache::Shared> &volumes) {
   std::string out = "{\"Volumes\":[";
   for (const auto &v : volumes) {
     out += "{\"Name\":";
-    out += quoted(v.name);
+    out += quote(v->name);
     out += ",\"Mountpoint\":";
-    out += quoted(v.mountPath);
+    out += quote(v->mountPath);
     out += "},";
   }
   if (!volumes.empty()) out.pop_back();
@@ -150,6 +147,10 @@ bool DockerFrontend::answersFromMemory(const Poco::Net::HTTPRequest &head) const
          path == "/VolumeDriver.Path";
 }
 
+bool DockerFrontend::answersAtOnce(const Poco::Net::HTTPRequest &head) const {
+  return answersFromMemory(head) && _services.ready(_service);
+}
+
 HttpReply DockerFrontend::serve(const Poco::Net::HTTPRequest &head, const std::string &body,
                                 Deadline::Clock::time_point arrival) const {
   if (head.getMethod() != Poco::Net::HTTPRequest::HTTP_POST) {
@@ -166,7 +167,7 @@ HttpReply DockerFrontend::serve(const Poco::Net::HTTPRequest &head, const std::s
 }
 
 HttpReply DockerFrontend::refuse(int status, const std::string &message) const {
-  return {status, kContentType, "{\"Err\":" + quoted(message) + "}", {}};
+  return {status, kContentType, "{\"Err\":" + quote(message) + "}", {}};
 }
 
 DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std::string &body,
@@ -178,12 +179,12 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std:
     request = json::parseObject(body);
   } catch (const Error &e) {
     log::warn("docker {} {}: {}", _service, path, e.what());
-    return {400, "{\"Err\":" + quoted(e.what()) + "}"};
+    return {400, "{\"Err\":" + quote(e.what()) + "}"};
   }
   try {
     if (path == "/VolumeDriver.Capabilities") {
       const std::string scope = _services.get(_service, deadline).driver().scope();
-      return ok("{\"Capabilities\":{\"Scope\":" + quoted(scope) + "}}");
+      return ok("{\"Capabilities\":{\"Scope\":" + quote(scope) + "}}");
     }
     if (path == "/VolumeDriver.Path") {
       const std::string name = requiredName(request);
@@ -221,20 +222,20 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std:
       _services.get(_service, deadline).remove(requiredName(request), false, deadline);
       return ok("{\"Err\":\"\"}");
     }
-    return {404, "{\"Err\":" + quoted("unknown method " + path) + "}"};
+    return {404, "{\"Err\":" + quote("unknown method " + path) + "}"};
   } catch (const BadRequest &e) {
     log::warn("docker {} {}: {}", _service, path, e.what());
-    return {400, "{\"Err\":" + quoted(e.what()) + "}"};
+    return {400, "{\"Err\":" + quote(e.what()) + "}"};
   } catch (const Error &e) {
     // The answer Docker gets, with this request's ID (the logger adds it).
     log::warn("docker {} {}: {}", _service, path, e.what());
-    return {500, "{\"Err\":" + quoted(e.what()) + "}"};
+    return {500, "{\"Err\":" + quote(e.what()) + "}"};
   } catch (const Poco::Exception &e) {
     log::error("docker {} {}: {}", _service, path, e.displayText());
-    return {500, "{\"Err\":" + quoted(e.displayText()) + "}"};
+    return {500, "{\"Err\":" + quote(e.displayText()) + "}"};
   } catch (const std::exception &e) {
     log::error("docker {} {}: {}", _service, path, e.what());
-    return {500, "{\"Err\":" + quoted(e.what()) + "}"};
+    return {500, "{\"Err\":" + quote(e.what()) + "}"};
   }
 }
 

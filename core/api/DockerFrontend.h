@@ -28,6 +28,8 @@ public:
 
   // Activate, Capabilities, Get, List and Path.
   bool answersFromMemory(const Poco::Net::HTTPRequest &head) const override;
+  // The same requests, once the service is ready.
+  bool answersAtOnce(const Poco::Net::HTTPRequest &head) const override;
   HttpReply serve(const Poco::Net::HTTPRequest &head, const std::string &body,
                   Deadline::Clock::time_point arrival) const override;
   HttpReply refuse(int status, const std::string &message) const override;

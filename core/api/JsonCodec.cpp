@@ -3,9 +3,15 @@
 #include "util/Error.h"
 
 #include <Poco/DateTimeParser.h>
+#include <Poco/JSON/Handler.h>
+#include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/JSONString.h>
+#include <Poco/TextConverter.h>
 #include <Poco/Timestamp.h>
+#include <Poco/UTF8Encoding.h>
 
+#include <algorithm>
 #include <ctime>
 #include <sstream>
 
@@ -49,25 +55,78 @@ int64_t parseRfc3339(const std::string &text) {
   return dt.timestamp().epochTime() - tz;
 }
 
+std::string quote(const std::string &s) {
+  // Poco::toJSON leaves "/" alone (UTF8::escape would write "\\/" in every
+  // path), but copies bytes >= 0x80 as they are (found by fuzz/docker_request).
+  const bool ascii =
+      std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return Poco::toJSON(s);
+  Poco::UTF8Encoding utf8;
+  Poco::TextConverter converter(utf8, utf8, '?');
+  std::string valid;
+  converter.convert(s, valid);
+  return Poco::toJSON(valid);
+}
+
+void appendVolume(std::string &out, const Volume &v) {
+  const auto text = [&](const char *key, const std::string &value) {
+    out += '"';
+    out += key;
+    out += "\":";
+    out += quote(value);
+    out += ',';
+  };
+  const auto number = [&](const char *key, int64_t value) {
+    out += '"';
+    out += key;
+    out += "\":";
+    out += std::to_string(value);
+    out += ',';
+  };
+  out += '{';
+  text("id", v.id);
+  text("name", v.name);
+  text("type", v.type);
+  number("size", v.sizeGiB);
+  number("iops", v.iops);
+  text("availabilityZone", v.availabilityZone);
+  text("backendStatus", v.status);
+  out += v.encrypted ? "\"encrypted\":true," : "\"encrypted\":false,";
+  text("service", v.service);
+  text("createdAt", rfc3339(v.createdUnix));
+  text("attachedInstanceID", v.attachedInstanceId);
+  text("attachedDevice", v.attachedDevice);
+  text("path", v.mountPath);
+  out += "\"fields\":{";
+  for (const auto &f : v.fields) {
+    out += quote(f.first);
+    out += ':';
+    out += quote(f.second);
+    out += ',';
+  }
+  if (out.back() == ',') out.pop_back();
+  out += "}}";
+}
+
+std::string volumesArray(const std::vector<Volume> &volumes) {
+  std::string out = "[";
+  out.reserve(volumes.size() * 384);
+  for (const auto &v : volumes) {
+    appendVolume(out, v);
+    out += ',';
+  }
+  if (out.back() == ',') out.pop_back();
+  out += ']';
+  return out;
+}
+
 Poco::JSON::Object::Ptr fromVolume(const Volume &v) {
-  auto o = orderedObject();
-  o->set("id", v.id);
-  o->set("name", v.name);
-  o->set("type", v.type);
-  o->set("size", v.sizeGiB);
-  o->set("iops", v.iops);
-  o->set("availabilityZone", v.availabilityZone);
-  o->set("backendStatus", v.status);
-  o->set("encrypted", v.encrypted);
-  o->set("service", v.service);
-  o->set("createdAt", rfc3339(v.createdUnix));
-  o->set("attachedInstanceID", v.attachedInstanceId);
-  o->set("attachedDevice", v.attachedDevice);
-  o->set("path", v.mountPath);
-  auto fields = orderedObject();
-  for (const auto &f : v.fields) fields->set(f.first, f.second);
-  o->set("fields", fields);
-  return o;
+  // One writer of the volume's fields; the object is read back from it, its
+  // key order kept.
+  std::string text;
+  appendVolume(text, v);
+  Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+  return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
 }
 
 Volume toVolume(const Poco::JSON::Object::Ptr &o) {
@@ -89,6 +148,98 @@ Volume toVolume(const Poco::JSON::Object::Ptr &o) {
     for (const auto &key : fields->getNames())
       v.fields.emplace_back(key, fields->getValue<std::string>(key));
   return v;
+}
+
+namespace {
+
+// Poco's parser driving Volume fields directly (Poco::JSON::Handler): the
+// keys are those appendVolume writes, and toVolume reads.
+class VolumeListHandler : public Poco::JSON::Handler {
+public:
+  std::vector<Volume> volumes;
+
+  void reset() override { volumes.clear(); }
+  void startArray() override {
+    if (_depth != 0) fail("a nested array");
+    ++_depth;
+  }
+  void endArray() override { --_depth; }
+  void startObject() override {
+    if (++_depth == 2) volumes.emplace_back();
+    if (_depth == 3 && _key != "fields") fail("an object in " + _key);
+    if (_depth > 3) fail("an object in fields");
+  }
+  void endObject() override { --_depth; }
+  void key(const std::string &k) override { _key = k; }
+  void null() override {}
+  void value(int v) override { number(v); }
+  void value(unsigned v) override { number(v); }
+  void value(Poco::Int64 v) override { number(v); }
+  void value(Poco::UInt64 v) override { number(static_cast<int64_t>(v)); }
+  void value(double v) override { number(static_cast<int64_t>(v)); }
+  void value(bool b) override {
+    if (_depth == 2 && _key == "encrypted") current().encrypted = b;
+  }
+  void value(const std::string &s) override {
+    if (_depth == 3) {
+      current().fields.emplace_back(_key, s);
+      return;
+    }
+    if (_depth != 2) fail("a bare string");
+    Volume &v = current();
+    if (_key == "id")
+      v.id = s;
+    else if (_key == "name")
+      v.name = s;
+    else if (_key == "type")
+      v.type = s;
+    else if (_key == "availabilityZone")
+      v.availabilityZone = s;
+    else if (_key == "backendStatus")
+      v.status = s;
+    else if (_key == "service")
+      v.service = s;
+    else if (_key == "createdAt")
+      v.createdUnix = parseRfc3339(s);
+    else if (_key == "attachedInstanceID")
+      v.attachedInstanceId = s;
+    else if (_key == "attachedDevice")
+      v.attachedDevice = s;
+    else if (_key == "path")
+      v.mountPath = s;
+  }
+
+private:
+  Volume &current() {
+    if (volumes.empty()) fail("a value outside a volume");
+    return volumes.back();
+  }
+  void number(int64_t n) {
+    if (_depth != 2) return;
+    if (_key == "size")
+      current().sizeGiB = n;
+    else if (_key == "iops")
+      current().iops = n;
+  }
+  [[noreturn]] static void fail(const std::string &what) {
+    throw Error(ErrorKind::Invalid, "a volume list holds " + what);
+  }
+
+  int _depth = 0;
+  std::string _key;
+};
+
+} // namespace
+
+std::vector<Volume> parseVolumes(const std::string &text) {
+  Poco::SharedPtr<VolumeListHandler> handler = new VolumeListHandler;
+  Poco::JSON::Parser parser(handler);
+  try {
+    parser.parse(text);
+  } catch (const Poco::Exception &e) {
+    throw Error(ErrorKind::Invalid, "a volume list is not valid JSON: " + e.displayText());
+  }
+  return std::move(handler->volumes);
 }
 
 Poco::JSON::Object::Ptr fromSnapshot(const Snapshot &s) {

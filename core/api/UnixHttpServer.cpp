@@ -8,6 +8,7 @@
 #include <Poco/File.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/ServerSocketImpl.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Path.h>
@@ -56,6 +57,9 @@ constexpr std::chrono::milliseconds kSweepInterval{250};
 // Read per wake-up of one connection, so that one fast sender cannot keep
 // the loop from the others.
 constexpr size_t kReadChunk = 64 * 1024;
+// Stopping, a connection accepted just before waits this long for its first
+// request (its client connected, so the bytes are on their way).
+constexpr std::chrono::milliseconds kStopGrace{1000};
 
 std::string serialize(const HttpReply &reply, const std::string &version, bool keepAlive) {
   Poco::Net::HTTPResponse response(version,
@@ -70,6 +74,17 @@ std::string serialize(const HttpReply &reply, const std::string &version, bool k
   out << reply.body;
   return out.str();
 }
+
+// Poco 1.11 has no public way to wrap a descriptor it did not open
+// (ServerSocket::fromFileDescriptor came in 1.12); its protected members do.
+class AdoptedServerSocketImpl : public Poco::Net::ServerSocketImpl {
+public:
+  explicit AdoptedServerSocketImpl(int fd) { reset(fd); }
+};
+class AdoptedServerSocket : public Poco::Net::ServerSocket {
+public:
+  explicit AdoptedServerSocket(int fd) : ServerSocket(new AdoptedServerSocketImpl(fd), true) {}
+};
 
 } // namespace
 
@@ -126,6 +141,7 @@ private:
     size_t written = 0;
     bool closeAfterWrite = false;
     bool peerDone = false; // the client shut down its sending side
+    bool served = false;   // at least one reply went out on it
     Clock::time_point idleSince;
     Clock::time_point writeSince;
   };
@@ -233,12 +249,26 @@ private:
     _connections.erase(it);
   }
 
-  // Stopping: requests in flight are still answered, nothing new is read.
+  // Stopping: requests in flight are still answered. A kept-alive
+  // connection idle between requests is closed (HTTP lets its client retry);
+  // one that was accepted but has not had its first request yet, or whose
+  // request is arriving, is answered: its client already sent, or is
+  // sending, to a socket that stays open for the next daemon (socket
+  // activation), and must not see its connection cut.
   void closeReading() {
     std::vector<uint64_t> ids;
-    for (const auto &entry : _connections)
-      if (entry.second.phase == Phase::Reading) ids.push_back(entry.first);
+    for (const auto &entry : _connections) {
+      const Connection &c = entry.second;
+      if (c.phase == Phase::Reading && c.served &&
+          c.reader.state() == HttpRequestReader::State::Idle && !bytesWaiting(c.fd))
+        ids.push_back(entry.first);
+    }
     for (uint64_t id : ids) close(id);
+  }
+
+  static bool bytesWaiting(int fd) {
+    char byte;
+    return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
   }
 
   // One connection's failure (no memory for its body) ends that connection,
@@ -300,14 +330,18 @@ private:
     }
     if (state != HttpRequestReader::State::Complete) return;
     auto request = std::make_shared<ReceivedRequest>(c.reader.take());
+    if (_service->answersAtOnce(*request->head)) {
+      Done done = answer(id, *request);
+      reply(id, c, std::move(done.bytes), done.close);
+      return;
+    }
     c.phase = Phase::Working;
     watch(id, c, 0);
     WorkerPool &pool = _service->answersFromMemory(*request->head) ? _memoryWorkers : _workers;
     pool.post([this, id, request] { work(id, *request); });
   }
 
-  // On a worker.
-  void work(uint64_t id, const ReceivedRequest &request) {
+  Done answer(uint64_t id, const ReceivedRequest &request) {
     // Every line logged while serving it names the request; the client's
     // own ID when it sent a usable one, echoed either way.
     const request::Scope requestId(request::acceptId(request.head->get(kRequestIdHeader, "")));
@@ -320,7 +354,12 @@ private:
     }
     reply.headers.emplace_back(kRequestIdHeader, request::currentId());
     const bool keepAlive = request.head->getKeepAlive() && !_stopping;
-    Done done{id, serialize(reply, request.head->getVersion(), keepAlive), !keepAlive};
+    return Done{id, serialize(reply, request.head->getVersion(), keepAlive), !keepAlive};
+  }
+
+  // On a worker.
+  void work(uint64_t id, const ReceivedRequest &request) {
+    Done done = answer(id, request);
     {
       std::lock_guard<std::mutex> lock(_doneMutex);
       _done.push_back(std::move(done));
@@ -376,6 +415,7 @@ private:
     }
     c.out.clear();
     c.out.shrink_to_fit();
+    c.served = true;
     c.phase = Phase::Reading;
     c.idleSince = Clock::now();
     watch(id, c, EPOLLIN);
@@ -400,7 +440,8 @@ private:
       if (c.phase != Phase::Reading) continue;
       switch (c.reader.state()) {
       case HttpRequestReader::State::Idle:
-        if (now - c.idleSince > _options.idleTimeout) expired.push_back(id);
+        if (now - c.idleSince > (listening ? _options.idleTimeout : kStopGrace))
+          expired.push_back(id);
         break;
       case HttpRequestReader::State::Head:
         if (now - c.reader.arrival() > _options.headTimeout) slow.push_back(id);
@@ -461,6 +502,12 @@ UnixHttpServer::UnixHttpServer(const std::string &socketPath,
   _loop = std::make_unique<Loop>(std::move(socket), std::move(service), options);
 }
 
+UnixHttpServer::UnixHttpServer(int listeningFd, const std::string &socketPath,
+                               std::shared_ptr<const HttpService> service, Options options)
+    : _path(socketPath), _ownsPath(false) {
+  _loop = std::make_unique<Loop>(AdoptedServerSocket(listeningFd), std::move(service), options);
+}
+
 UnixHttpServer::~UnixHttpServer() {
   try {
     stop();
@@ -476,7 +523,7 @@ void UnixHttpServer::stop() {
   if (_stopped) return;
   _stopped = true;
   _loop->stop();
-  ::unlink(_path.c_str());
+  if (_ownsPath) ::unlink(_path.c_str());
 }
 
 } // namespace rexray

@@ -41,6 +41,12 @@ public:
                  Options options);
   UnixHttpServer(const std::string &socketPath, std::shared_ptr<const HttpService> service)
       : UnixHttpServer(socketPath, std::move(service), Options()) {}
+  // Serves on a socket that is already bound and listening (socket
+  // activation), taking ownership of the descriptor. The socket file is its
+  // creator's: stop() closes the descriptor but leaves the file, so that
+  // clients keep queueing on it for the next daemon.
+  UnixHttpServer(int listeningFd, const std::string &socketPath,
+                 std::shared_ptr<const HttpService> service, Options options);
   ~UnixHttpServer();
   UnixHttpServer(const UnixHttpServer &) = delete;
   UnixHttpServer &operator=(const UnixHttpServer &) = delete;
@@ -54,6 +60,7 @@ private:
   class Loop;
   std::string _path;
   std::unique_ptr<Loop> _loop;
+  bool _ownsPath = true;
   bool _stopped = false;
 };
 

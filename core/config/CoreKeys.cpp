@@ -91,7 +91,7 @@ const AliasInfo kAliases[] = {
     {"linux.volume.rootpath", "volume.mount.rootPath"},
     {"linux.volume.filemode", "volume.mount.fileMode"},
     {"volume.path.disableCache", "volume.path.cache", true},
-    // The managed plugins' environment (REXRAY_FSTYPE, REXRAY_PREEMPT).
+    // REX-Ray's Docker managed plugin settings (docker plugin set REXRAY_FSTYPE=xfs).
     {"rexray.fsType", "volume.create.default.fsType"},
     {"rexray.preempt", "volume.mount.preempt"},
 };

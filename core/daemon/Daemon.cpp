@@ -7,6 +7,7 @@
 #include "daemon/OpsEndpoints.h"
 #include "daemon/PidFile.h"
 #include "daemon/ServiceDirectory.h"
+#include "daemon/SocketActivation.h"
 #include "util/Error.h"
 #include "util/Log.h"
 
@@ -158,6 +159,15 @@ void startServices(Runtime &runtime, ServiceDirectory &directory, Stopper &stopp
 
 } // namespace
 
+std::vector<DockerSocket> dockerSockets(const Paths &paths,
+                                        const std::vector<std::string> &services) {
+  if (services.empty()) return {};
+  std::vector<DockerSocket> sockets = {{paths.dockerPluginsDir + "/rexray.sock", services.front()}};
+  for (const auto &name : services)
+    if (name != "rexray") sockets.push_back({paths.dockerPluginsDir + "/" + name + ".sock", name});
+  return sockets;
+}
+
 Daemon::Daemon(DaemonOptions options) : _options(std::move(options)) {}
 
 int Daemon::run() {
@@ -179,7 +189,7 @@ int Daemon::run() {
   try {
     runtime = std::make_unique<Runtime>(_options.runtime);
     const Paths &paths = runtime->paths();
-    if (!::isatty(STDERR_FILENO)) {
+    if (_options.logToFile) {
       Poco::File(paths.logDir).createDirectories();
       log::setFile(paths.logFilePath());
     }
@@ -193,21 +203,31 @@ int Daemon::run() {
     runtime->checkServices();
 
     const RequestTimeouts timeouts = RequestTimeouts::fromConfig(*runtime->config());
-    // Sockets first: Docker gives a plugin about ten seconds to appear.
-    auto bindDocker = [&](const std::string &socketName, const std::string &service) {
-      const std::string path = paths.dockerPluginsDir + "/" + socketName + ".sock";
-      servers.push_back(std::make_unique<UnixHttpServer>(
-          path, std::make_shared<DockerFrontend>(*directory, service, timeouts)));
-      log::info("docker volume plugin for service {} on {}", service, path);
+    // Sockets first: Docker gives a plugin about ten seconds to appear. One
+    // that systemd holds (socket activation) is served as it is; any other
+    // is bound here.
+    ActivatedSockets activated = ActivatedSockets::fromEnvironment();
+    auto serve = [&](const std::string &path, std::shared_ptr<const HttpService> service,
+                     UnixHttpServer::Options options) {
+      const int fd = activated.take(path);
+      if (fd >= 0)
+        servers.push_back(std::make_unique<UnixHttpServer>(fd, path, std::move(service), options));
+      else
+        servers.push_back(std::make_unique<UnixHttpServer>(path, std::move(service), options));
+      return fd >= 0 ? " (socket activation)" : "";
     };
-    bindDocker("rexray", directory->defaultName());
-    for (const auto &name : directory->names())
-      if (name != "rexray") bindDocker(name, name);
+    for (const auto &socket : dockerSockets(paths, runtime->serviceNames())) {
+      const char *how =
+          serve(socket.path, std::make_shared<DockerFrontend>(*directory, socket.service, timeouts),
+                UnixHttpServer::Options());
+      log::info("docker volume plugin for service {} on {}{}", socket.service, socket.path, how);
+    }
     UnixHttpServer::Options control;
     control.workers = 16;
-    servers.push_back(std::make_unique<UnixHttpServer>(
-        paths.controlSocketPath(), std::make_shared<ApiFrontend>(*directory, timeouts), control));
-    log::info("control API on {}", paths.controlSocketPath());
+    const char *how = serve(paths.controlSocketPath(),
+                            std::make_shared<ApiFrontend>(*directory, timeouts), control);
+    log::info("control API on {}{}", paths.controlSocketPath(), how);
+    activated.closeUnused();
     gauges = collectServiceGauges(*directory);
     const std::string metricsAddress = runtime->config()->string("rexray.metrics.address", "");
     if (!metricsAddress.empty()) {

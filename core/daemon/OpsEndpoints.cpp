@@ -67,7 +67,7 @@ collectServiceGauges(const ServiceDirectory &services) {
     for (VolumeService *service : services.readyServices()) {
       const auto volumes = service->cachedListing(); // shared, not copied
       size_t mounted = 0;
-      for (const auto &v : *volumes) mounted += v.mountPath.empty() ? 0 : 1;
+      for (const auto &v : *volumes) mounted += v->mountPath.empty() ? 0 : 1;
       out.push_back(
           {"rexray_volumes", {{"service", service->name()}}, static_cast<double>(volumes->size())});
       out.push_back(

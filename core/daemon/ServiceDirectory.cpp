@@ -70,6 +70,12 @@ std::vector<ServiceDirectory::Status> ServiceDirectory::statuses() const {
   return out;
 }
 
+bool ServiceDirectory::ready(const std::string &name) const {
+  std::lock_guard<std::mutex> lock(_mutex);
+  auto it = _entries.find(name);
+  return it != _entries.end() && it->second.state == State::Ready;
+}
+
 std::vector<VolumeService *> ServiceDirectory::readyServices() const {
   std::lock_guard<std::mutex> lock(_mutex);
   std::vector<VolumeService *> out;

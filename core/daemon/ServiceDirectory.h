@@ -43,6 +43,8 @@ public:
   const std::vector<std::string> &names() const { return _names; }
   const std::string &defaultName() const { return _names.front(); }
   std::vector<Status> statuses() const;
+  // Whether the service is ready now (never waits).
+  bool ready(const std::string &name) const;
   // Every service that is ready now.
   std::vector<VolumeService *> readyServices() const;
 

@@ -25,8 +25,8 @@ int64_t nowUnix() {
 } // namespace
 
 MountPipeline::MountPipeline(DriverHandle &driver, OsLayer &os, StateStore &state,
-                             ServiceSettings settings)
-    : _driver(driver), _os(os), _state(state), _settings(std::move(settings)) {}
+                             ServiceSettings settings, KnownFilesystems &known)
+    : _driver(driver), _os(os), _state(state), _settings(std::move(settings)), _known(known) {}
 
 Deadline MountPipeline::forwardPart(const Deadline &deadline) const {
   // A quarter of what is left, at most 5 s, is kept for undoing an attach
@@ -114,7 +114,8 @@ MountPipeline::Attached MountPipeline::ensureAttached(const Volume &volume,
     throw;
   }
   try {
-    _state.putAttachment(record);
+    // One write after the device appears: a crash before it leaves the
+    // intent record, and a restart trusts the driver's view for that.
     record.device = waitForDevice(volume, record.token, forward);
     _state.putAttachment(record);
   } catch (...) {
@@ -150,6 +151,21 @@ void MountPipeline::detach(const Volume &volume, bool force, const Deadline &dea
   forget(volume.id);
 }
 
+bool MountPipeline::mountAsKnown(const Volume &volume, const std::string &device,
+                                 const std::string &target) {
+  const auto type = _known.find(volume.id);
+  if (!type) return false;
+  try {
+    _os.mount(device, target, *type, "");
+    return true;
+  } catch (const Error &e) {
+    log::info("{}: {} no longer mounts as {} ({}); probing it", _driver.service(), volume.name,
+              *type, e.what());
+    _known.forget(volume.id);
+    return false;
+  }
+}
+
 void MountPipeline::forget(const std::string &volumeId) {
   _state.removeAttachment(_driver.service(), volumeId);
 }
@@ -164,7 +180,9 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
                      _settings.pathFor(volume.name)};
   bool mountedNow = false;
   try {
-    const auto existing = _os.mountPointsOf(attached.device);
+    // A device attached just now cannot be mounted anywhere yet.
+    const auto existing =
+        attached.attachedNow ? std::vector<std::string>{} : _os.mountPointsOf(attached.device);
     bool alreadyOurs = false;
     for (const auto &mp : existing) alreadyOurs = alreadyOurs || mp == result.mountPoint;
     if (!existing.empty() && !alreadyOurs) {
@@ -173,10 +191,15 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
       result.path = _settings.pathIn(existing.front());
     }
     if (existing.empty()) {
-      const std::string onDevice = formatIfNeeded(attached.device, fsType, options.overwriteFs);
       _os.makeDirectories(result.mountPoint, 0755);
-      _os.mount(attached.device, result.mountPoint, onDevice, "");
-      mountedNow = true;
+      if (!options.overwriteFs)
+        mountedNow = mountAsKnown(volume, attached.device, result.mountPoint);
+      if (!mountedNow) {
+        const std::string onDevice = formatIfNeeded(attached.device, fsType, options.overwriteFs);
+        _os.mount(attached.device, result.mountPoint, onDevice, "");
+        mountedNow = true;
+        _known.learn(volume.id, onDevice);
+      }
       log::info("{}: mounted {} on {}", _driver.service(), attached.device, result.mountPoint);
     }
     _os.makeDirectories(result.path, _settings.fileMode);
@@ -230,7 +253,7 @@ void MountPipeline::format(const Volume &volume, const std::string &instanceId,
                            const std::string &fsType, bool overwrite, const Deadline &deadline) {
   Attached attached = ensureAttached(volume, instanceId, false, deadline);
   try {
-    formatIfNeeded(attached.device, fsType, overwrite);
+    _known.learn(volume.id, formatIfNeeded(attached.device, fsType, overwrite));
   } catch (...) {
     if (attached.attachedNow) detach(volume, false, deadline);
     throw;

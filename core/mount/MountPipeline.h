@@ -1,5 +1,6 @@
 #pragma once
 
+#include "mount/KnownFilesystems.h"
 #include "os/OsLayer.h"
 #include "plugin/DriverHandle.h"
 #include "state/StateStore.h"
@@ -25,7 +26,8 @@ class MountPipeline {
 public:
   // Cheap to build: a VolumeService makes one per operation with the
   // settings in force at its start, so a reload never changes them mid-way.
-  MountPipeline(DriverHandle &driver, OsLayer &os, StateStore &state, ServiceSettings settings);
+  MountPipeline(DriverHandle &driver, OsLayer &os, StateStore &state, ServiceSettings settings,
+                KnownFilesystems &known);
 
   // `force` detaches the volume from any other instance first (preempt).
   MountResult mount(const Volume &volume, const std::string &instanceId,
@@ -66,6 +68,9 @@ private:
                             const Deadline &deadline);
   // Returns the file system now on the device.
   std::string formatIfNeeded(const std::string &device, const std::string &fsType, bool overwrite);
+  // Mounts with the type the volume was last found with; false when none is
+  // known or the kernel refuses it (the probe then decides).
+  bool mountAsKnown(const Volume &volume, const std::string &device, const std::string &target);
   // Where attaching must stop so that a rollback still fits in `deadline`;
   // also no later than device.attachTimeout from now.
   Deadline forwardPart(const Deadline &deadline) const;
@@ -74,6 +79,7 @@ private:
   OsLayer &_os;
   StateStore &_state;
   const ServiceSettings _settings;
+  KnownFilesystems &_known;
 };
 
 } // namespace rexray

@@ -408,24 +408,34 @@ bool LinuxOsLayer::isMountPoint(const std::string &path) {
 
 void LinuxOsLayer::makeDirectories(const std::string &path, mode_t mode) {
   if (path.empty()) throw Error(ErrorKind::Invalid, "cannot create a directory with an empty path");
-  std::size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = path.find('/', pos + 1);
-    std::string prefix = path.substr(0, pos);
-    if (prefix.empty() || prefix.back() == '/') continue; // "//" or the root
-    if (::mkdir(prefix.c_str(), mode) == 0) continue;
-    int err = errno;
-    struct stat st {};
-    if (err == EEXIST || err == EROFS || err == EACCES) {
-      // Existing directories are fine even where we could not have made them.
-      if (::stat(prefix.c_str(), &st) == 0) {
-        if (S_ISDIR(st.st_mode)) continue;
-        throw Error(ErrorKind::Exists,
-                    "cannot create directory " + path + ": " + prefix + " is not a directory");
-      }
+  // The leaf first: its parents usually exist (every mount point shares
+  // them), so a mount costs one mkdir, not two calls per path component.
+  std::string missing = path;
+  while (missing.size() > 1 && missing.back() == '/') missing.pop_back();
+  std::vector<std::string> toMake;
+  for (;;) {
+    if (::mkdir(missing.c_str(), mode) == 0) break;
+    const int err = errno;
+    if (err == ENOENT) {
+      const auto slash = missing.find_last_of('/');
+      if (slash == std::string::npos || slash == 0)
+        throwErrno(err, "cannot create directory " + path);
+      toMake.push_back(missing);
+      missing.resize(slash);
+      continue;
     }
-    throwErrno(err, "cannot create directory " + prefix);
+    // Existing directories are fine, even where we could not have made them.
+    struct stat st {};
+    if ((err == EEXIST || err == EROFS || err == EACCES) && ::stat(missing.c_str(), &st) == 0) {
+      if (S_ISDIR(st.st_mode)) break;
+      throw Error(ErrorKind::Exists,
+                  "cannot create directory " + path + ": " + missing + " is not a directory");
+    }
+    throwErrno(err, "cannot create directory " + missing);
   }
+  for (auto it = toMake.rbegin(); it != toMake.rend(); ++it)
+    if (::mkdir(it->c_str(), mode) != 0 && errno != EEXIST)
+      throwErrno(errno, "cannot create directory " + *it);
 }
 
 void LinuxOsLayer::changeMode(const std::string &path, mode_t mode) {

@@ -1,7 +1,7 @@
 #include "util/Log.h"
 
+#include "api/JsonCodec.h"
 #include "util/Error.h"
-#include "util/JsonText.h"
 #include "util/RequestContext.h"
 
 #include <Poco/AutoPtr.h>
@@ -79,8 +79,8 @@ private:
     // Formatting runs on the thread that logs (FormattingChannel is synchronous).
     text += ",\"thread\":" + std::to_string(::gettid());
     const std::string id = requestIdOf(m);
-    if (!id.empty()) text += ",\"requestID\":" + jsonQuoted(id);
-    text += ",\"msg\":" + jsonQuoted(m.getText()) + "}";
+    if (!id.empty()) text += ",\"requestID\":" + json::quote(id);
+    text += ",\"msg\":" + json::quote(m.getText()) + "}";
   }
 
   Poco::PatternFormatter _pattern{"%Y-%m-%dT%H:%M:%S.%iZ %p [%P] "};

@@ -36,7 +36,7 @@ void VolumeCache::unindex(const Volume &volume) {
 void VolumeCache::rebuildIndexes() {
   _byName.clear();
   _byFoldedName.clear();
-  for (const auto &[id, entry] : _byId) index(entry.volume);
+  for (const auto &[id, entry] : _byId) index(*entry.volume);
 }
 
 void VolumeCache::replace(std::vector<Volume> volumes, uint64_t readStartedAt) {
@@ -47,7 +47,7 @@ void VolumeCache::replace(std::vector<Volume> volumes, uint64_t readStartedAt) {
     auto erased = _erased.find(v.id);
     if (erased != _erased.end() && erased->second > readStartedAt) continue;
     std::string id = v.id; // the assignment's right side is evaluated first
-    byId[id] = Entry{std::move(v), readStartedAt, now};
+    byId[id] = Entry{std::make_shared<const Volume>(std::move(v)), readStartedAt, now};
   }
   for (auto &[id, entry] : _byId)
     if (entry.version > readStartedAt) byId[id] = entry; // newer than the list
@@ -62,8 +62,9 @@ void VolumeCache::replace(std::vector<Volume> volumes, uint64_t readStartedAt) {
 void VolumeCache::put(const Volume &volume) {
   std::unique_lock<std::shared_mutex> lock(_mutex);
   auto [it, inserted] = _byId.try_emplace(volume.id);
-  if (!inserted) unindex(it->second.volume);
-  it->second = Entry{volume, ++_version, std::chrono::steady_clock::now()};
+  if (!inserted) unindex(*it->second.volume);
+  it->second =
+      Entry{std::make_shared<const Volume>(volume), ++_version, std::chrono::steady_clock::now()};
   index(volume);
   _erased.erase(volume.id);
   std::lock_guard<std::mutex> guard(_listingGuard);
@@ -73,7 +74,7 @@ void VolumeCache::put(const Volume &volume) {
 void VolumeCache::erase(const std::string &id) {
   std::unique_lock<std::shared_mutex> lock(_mutex);
   if (auto it = _byId.find(id); it != _byId.end()) {
-    unindex(it->second.volume);
+    unindex(*it->second.volume);
     _byId.erase(it);
   }
   _erased[id] = ++_version;
@@ -90,7 +91,7 @@ VolumeCache::Listing VolumeCache::listing() const {
   std::shared_lock<std::shared_mutex> lock(_mutex);
   std::lock_guard<std::mutex> guard(_listingGuard);
   if (_listing) return _listing;
-  auto out = std::make_shared<std::vector<Volume>>();
+  auto out = std::make_shared<std::vector<Shared>>();
   out->reserve(_byId.size());
   // _byName is ordered by name; equal names are ordered by ID here.
   for (auto it = _byName.begin(); it != _byName.end();) {
@@ -98,23 +99,31 @@ VolumeCache::Listing VolumeCache::listing() const {
     const size_t first = out->size();
     for (; it != end; ++it) out->push_back(_byId.at(it->second).volume);
     std::sort(out->begin() + static_cast<std::ptrdiff_t>(first), out->end(),
-              [](const Volume &a, const Volume &b) { return a.id < b.id; });
+              [](const Shared &a, const Shared &b) { return a->id < b->id; });
   }
   _listing = std::move(out);
   return _listing;
 }
 
+std::vector<Volume> VolumeCache::all() const {
+  const auto shared = listing();
+  std::vector<Volume> out;
+  out.reserve(shared->size());
+  for (const auto &v : *shared) out.push_back(*v);
+  return out;
+}
+
 std::vector<const Volume *> VolumeCache::named(const std::string &name) const {
   std::vector<const Volume *> out;
   auto [from, to] = _byName.equal_range(name);
-  for (auto it = from; it != to; ++it) out.push_back(&_byId.at(it->second).volume);
+  for (auto it = from; it != to; ++it) out.push_back(_byId.at(it->second).volume.get());
   return out;
 }
 
 std::vector<const Volume *> VolumeCache::namedFolded(const std::string &folded) const {
   std::vector<const Volume *> out = named(folded);
   auto [from, to] = _byFoldedName.equal_range(folded);
-  for (auto it = from; it != to; ++it) out.push_back(&_byId.at(it->second).volume);
+  for (auto it = from; it != to; ++it) out.push_back(_byId.at(it->second).volume.get());
   return out;
 }
 
@@ -132,7 +141,7 @@ bool VolumeCache::hasName(const std::string &name) const {
 
 std::optional<Volume> VolumeCache::findExact(const std::string &ref) const {
   std::shared_lock<std::shared_mutex> lock(_mutex);
-  if (auto byId = _byId.find(ref); byId != _byId.end()) return byId->second.volume;
+  if (auto byId = _byId.find(ref); byId != _byId.end()) return *byId->second.volume;
   const auto matches = named(ref);
   if (matches.size() != 1) return std::nullopt; // two of that name: the full lookup says so
   return *matches.front();
@@ -140,7 +149,7 @@ std::optional<Volume> VolumeCache::findExact(const std::string &ref) const {
 
 std::optional<Volume> VolumeCache::find(const std::string &ref) const {
   std::shared_lock<std::shared_mutex> lock(_mutex);
-  if (auto byId = _byId.find(ref); byId != _byId.end()) return byId->second.volume;
+  if (auto byId = _byId.find(ref); byId != _byId.end()) return *byId->second.volume;
   auto matches = named(ref);
   if (matches.empty()) matches = namedFolded(toLower(ref));
   if (matches.empty()) return std::nullopt;

@@ -20,7 +20,8 @@ namespace rexray {
 // by index, so its cost does not grow with the number of volumes.
 class VolumeCache {
 public:
-  using Listing = std::shared_ptr<const std::vector<Volume>>;
+  using Shared = std::shared_ptr<const Volume>;
+  using Listing = std::shared_ptr<const std::vector<Shared>>;
 
   explicit VolumeCache(std::string service) : _service(std::move(service)) {}
 
@@ -33,11 +34,12 @@ public:
   void erase(const std::string &id);
   bool loaded() const;
 
-  // Sorted by name, then ID. The same immutable listing is shared by every
-  // caller until the next change, so a Docker List of 10,000 volumes copies
-  // nothing; callers may key their own derived answers on the pointer.
+  // Sorted by name, then ID. The same immutable listing (of the cache's own
+  // entries, not copies) is shared by every caller until the next change,
+  // so a Docker List of 10,000 volumes copies nothing; callers may key their
+  // own derived answers on the pointer.
   Listing listing() const;
-  std::vector<Volume> all() const { return *listing(); }
+  std::vector<Volume> all() const;
   // Exact ID, then exact name, then case-insensitive name. Two matches throw
   // ErrorKind::Ambiguous naming both IDs; no match is nullopt.
   std::optional<Volume> find(const std::string &ref) const;
@@ -52,7 +54,7 @@ public:
 
 private:
   struct Entry {
-    Volume volume;
+    Shared volume; // immutable: a change replaces it
     uint64_t version;
     std::chrono::steady_clock::time_point learnedAt;
   };

@@ -39,7 +39,7 @@ void VolumeService::updateSettings(const ServiceSettings &settings) {
 }
 
 MountPipeline VolumeService::pipeline(const ServiceSettings &settings) {
-  return MountPipeline(*_driver, _os, _state, settings);
+  return MountPipeline(*_driver, _os, _state, settings, _knownFilesystems);
 }
 
 std::string VolumeService::instanceId(const Deadline &deadline) {
@@ -269,6 +269,7 @@ void VolumeService::remove(const std::string &ref, bool force, const Deadline &d
   }
   _driver->removeVolume(v.id, force, deadline);
   pipeline(s).forget(v.id);
+  _knownFilesystems.forget(v.id);
   _cache.erase(v.id);
   log::info("{}: removed volume {} ({})", _name, v.name, v.id);
 }

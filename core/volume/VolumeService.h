@@ -111,6 +111,7 @@ private:
   StateStore &_state;
   OsLayer &_os;
   VolumeCache _cache;
+  KnownFilesystems _knownFilesystems;
   std::mutex _refreshGuard;
   std::condition_variable _refreshDone;
   bool _refreshing = false;

@@ -14,8 +14,11 @@ namespace rexray::vfs::durable {
 // Writes to a temporary file in the same directory, fsyncs it, renames it over
 // `path` and fsyncs the directory so the rename itself is on disk.
 void writeAtomic(const std::string &path, const std::string &content, mode_t mode = 0644);
-// writeAtomic without the directory fsync: for a caller that renames more in
-// the same directory and then syncs it once (syncDirectory).
+// For a caller that renames more in the same directory and then syncs it
+// once (syncDirectory): the content is written to the disk before the
+// rename (sync_file_range), and that directory fsync commits the journal
+// transaction holding the file's blocks, its size and the names (ext4 and
+// xfs journal metadata in order). One fsync per create instead of two.
 void writeAtomicUnsynced(const std::string &path, const std::string &content, mode_t mode = 0644);
 
 // Unlinks `path` (a missing file is fine) and fsyncs its directory.
@@ -25,7 +28,7 @@ void remove(const std::string &path);
 // new name survives a power loss.
 void rename(const std::string &from, const std::string &to);
 
-// The whole file, or nullopt when it does not exist.
+// The whole (regular) file, or nullopt when it does not exist.
 std::optional<std::string> read(const std::string &path);
 
 void syncDirectory(const std::string &dir);

@@ -217,14 +217,29 @@ std::optional<LoopBinding> LoopDevice::binding(const std::string &device) {
 
 std::vector<LoopBinding> LoopDevice::bindings() {
   std::vector<LoopBinding> out;
-  DIR *dir = ::opendir("/sys/block");
-  if (!dir) return out;
-  while (const dirent *entry = ::readdir(dir)) {
-    const std::string name = entry->d_name;
-    if (loopName(name).empty()) continue;
-    if (auto b = binding("/dev/" + name)) out.push_back(std::move(*b));
+  // /proc/partitions lists a loop device only while it has a size, that is
+  // while it is bound: one read instead of one sysfs open per loop device
+  // (hosts with snaps have dozens). sysfs is the fallback.
+  if (auto partitions = readSmallFile("/proc/partitions")) {
+    size_t at = 0;
+    while (at < partitions->size()) {
+      size_t end = partitions->find('\n', at);
+      if (end == std::string::npos) end = partitions->size();
+      const std::string line = partitions->substr(at, end - at);
+      at = end + 1;
+      const auto space = line.find_last_of(' ');
+      const std::string name = space == std::string::npos ? line : line.substr(space + 1);
+      if (loopName(name).empty()) continue;
+      if (auto b = binding("/dev/" + name)) out.push_back(std::move(*b));
+    }
+  } else if (DIR *dir = ::opendir("/sys/block")) {
+    while (const dirent *entry = ::readdir(dir)) {
+      const std::string name = entry->d_name;
+      if (loopName(name).empty()) continue;
+      if (auto b = binding("/dev/" + name)) out.push_back(std::move(*b));
+    }
+    ::closedir(dir);
   }
-  ::closedir(dir);
   std::sort(out.begin(), out.end(), [](const LoopBinding &a, const LoopBinding &b) {
     return std::atoi(a.device.c_str() + 9) < std::atoi(b.device.c_str() + 9);
   });

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <random>
+#include <set>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -80,22 +81,28 @@ bool fileExists(const std::string &path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-// File names in `dir` ending in `suffix`, skipping our hidden temporaries.
-std::vector<std::string> idsIn(const std::string &dir, const std::string &suffix) {
-  std::vector<std::string> ids;
+// The names in `dir`, skipping our hidden temporaries.
+std::set<std::string> namesIn(const std::string &dir) {
+  std::set<std::string> names;
   DIR *d = ::opendir(dir.c_str());
   if (!d) {
-    if (errno == ENOENT) return ids;
+    if (errno == ENOENT) return names;
     throw std::system_error(errno, std::generic_category(), "cannot list " + dir);
   }
-  while (const dirent *entry = ::readdir(d)) {
-    const std::string name = entry->d_name;
-    if (name.empty() || name[0] == '.' || !endsWith(name, suffix)) continue;
-    const std::string id = name.substr(0, name.size() - suffix.size());
-    if (plausibleId(id)) ids.push_back(id);
-  }
+  while (const dirent *entry = ::readdir(d))
+    if (entry->d_name[0] != '.') names.emplace(entry->d_name);
   ::closedir(d);
-  std::sort(ids.begin(), ids.end());
+  return names;
+}
+
+// The IDs among `names` that end in `suffix`, in order.
+std::vector<std::string> idsIn(const std::set<std::string> &names, const std::string &suffix) {
+  std::vector<std::string> ids;
+  for (const auto &name : names) {
+    if (!endsWith(name, suffix)) continue;
+    std::string id = name.substr(0, name.size() - suffix.size());
+    if (plausibleId(id)) ids.push_back(std::move(id));
+  }
   return ids;
 }
 
@@ -254,8 +261,9 @@ auto VfsDriver::loadRecords(const char *kind, const std::string &dir, const char
                             Load load) const
     -> std::vector<typename decltype(load(std::string()))::value_type> {
   std::vector<typename decltype(load(std::string()))::value_type> out;
-  for (const auto &id :
-       translate(std::string("cannot list ") + kind + "s", [&] { return idsIn(dir, suffix); })) {
+  const auto names =
+      translate(std::string("cannot list ") + kind + "s", [&] { return namesIn(dir); });
+  for (const auto &id : idsIn(names, suffix)) {
     try {
       if (auto r = load(id)) out.push_back(std::move(*r));
     } catch (const std::exception &e) {
@@ -274,11 +282,17 @@ void VfsDriver::requireVolumeExists(const std::string &id) const {
     throw Error(RXR_E_NOT_FOUND, "vfs: volume " + quoted(id) + " not found");
 }
 
-std::optional<std::string> VfsDriver::attachedDevice(const std::string &id) const {
+std::optional<std::string> VfsDriver::attachedDevice(const std::string &id, Use use) const {
   const std::string image = volumeImagePath(id);
-  if (auto hint = _deviceHint.find(id); hint != _deviceHint.end())
-    if (auto b = LoopDevice::binding(hint->second); b && LoopDevice::serves(*b, image))
+  if (auto hint = _deviceHint.find(id); hint != _deviceHint.end()) {
+    if (hint->second.empty()) {
+      // Detached by us. Only someone's manual losetup since could have
+      // changed that: a report may say so, an attach or detach looks.
+      if (use == Use::Report) return std::nullopt;
+    } else if (auto b = LoopDevice::binding(hint->second); b && LoopDevice::serves(*b, image)) {
       return hint->second;
+    }
+  }
   return LoopDevice::findByBackingFile(image, LoopDevice::bindings());
 }
 
@@ -346,8 +360,8 @@ void VfsDriver::publish(const std::string &pending, const std::string &image,
   // Metadata is the commit point, the rename makes the image visible: a
   // crash before the metadata leaves only a hidden image, one after it a
   // record whose image a starting driver renames into place.
-  // Both renames are made durable by one directory sync (two fsyncs per
-  // create in all: the metadata's content and the directory).
+  // Both renames, and the metadata's blocks flushed before its rename, are
+  // committed by one directory sync: the one fsync of a create.
   store();
   try {
     translate("cannot publish " + image, [&] {
@@ -361,8 +375,8 @@ void VfsDriver::publish(const std::string &pending, const std::string &image,
   }
 }
 
-sdk::Volume VfsDriver::toVolume(const VolumeRecord &r,
-                                const std::optional<std::string> &device) const {
+sdk::Volume VfsDriver::toVolume(const VolumeRecord &r, const std::optional<std::string> &device,
+                                bool imageExists) const {
   sdk::Volume v;
   v.id = r.id;
   v.name = r.name;
@@ -379,7 +393,7 @@ sdk::Volume VfsDriver::toVolume(const VolumeRecord &r,
     v.status = "attached";
     v.attachedInstanceId = _instanceId;
     v.attachedDevice = *device;
-  } else if (!fileExists(image)) {
+  } else if (!imageExists) {
     v.status = "error";
     v.fields.emplace_back("error", "the image file is missing");
   } else {
@@ -408,18 +422,38 @@ std::string VfsDriver::instanceId(const sdk::Call &) {
 
 std::vector<sdk::Volume> VfsDriver::volumes(const sdk::Call &) {
   std::lock_guard<std::mutex> lock(_mu);
-  const auto records = loadVolumes();
+  // One directory read tells which records and images exist: 10,000 volumes
+  // cost one small read each, not also a stat of each image.
+  // A record never changes after its create, and an ID is never reused, so
+  // those read once are not read again.
+  const auto names = translate("cannot list volumes", [&] { return namesIn(volumesDir()); });
   const auto bindings = LoopDevice::bindings();
   std::vector<sdk::Volume> out;
-  out.reserve(records.size());
-  for (const auto &r : records)
-    out.push_back(toVolume(r, LoopDevice::findByBackingFile(volumeImagePath(r.id), bindings)));
+  out.reserve(names.size() / 2);
+  std::map<std::string, VolumeRecord> listed;
+  for (const auto &id : idsIn(names, ".json")) {
+    auto known = _listedRecords.find(id);
+    if (known != _listedRecords.end()) {
+      listed.insert(listed.end(), *known);
+    } else {
+      try {
+        if (auto r = loadVolume(id)) listed.emplace_hint(listed.end(), id, std::move(*r));
+      } catch (const std::exception &e) {
+        host().warn("vfs: skipping volume " + quoted(id) + ": " + e.what());
+      }
+    }
+  }
+  for (const auto &[id, r] : listed)
+    out.push_back(toVolume(r, LoopDevice::findByBackingFile(volumeImagePath(id), bindings),
+                           names.count(id + ".img") > 0));
+  _listedRecords.swap(listed); // what is gone from the directory is dropped
   return out;
 }
 
 sdk::Volume VfsDriver::volume(const sdk::Call &, const std::string &id) {
   std::lock_guard<std::mutex> lock(_mu);
-  return toVolume(requireVolume(id), attachedDevice(id));
+  return toVolume(requireVolume(id), attachedDevice(id, Use::Report),
+                  fileExists(volumeImagePath(id)));
 }
 
 sdk::Volume VfsDriver::createVolume(const sdk::Call &call, const sdk::CreateOptions &opts) {
@@ -466,7 +500,7 @@ sdk::Volume VfsDriver::createVolume(const sdk::Call &call, const sdk::CreateOpti
       const auto vol = requireVolume(opts.fromVolumeId);
       sourceImage = volumeImagePath(vol.id);
       sourceSize = vol.sizeGiB;
-      sourceDevice = attachedDevice(vol.id).value_or("");
+      sourceDevice = attachedDevice(vol.id, Use::Act).value_or("");
     }
     if (fromSource && opts.sizeGiB < sourceSize) {
       if (opts.sizeGiB > 0)
@@ -519,7 +553,7 @@ sdk::Volume VfsDriver::createVolume(const sdk::Call &call, const sdk::CreateOpti
                                                             : "snapshot " + r.sourceSnapshotId)
                    : std::string()));
   std::lock_guard<std::mutex> lock(_mu);
-  return toVolume(r, std::nullopt); // a new image: nothing serves it yet
+  return toVolume(r, std::nullopt, true); // a new image: nothing serves it yet
 }
 
 void VfsDriver::removeVolume(const sdk::Call &call, const std::string &id, bool force) {
@@ -553,7 +587,7 @@ std::string VfsDriver::attachVolume(const sdk::Call &call, const sdk::AttachOpti
   std::lock_guard<std::mutex> lock(_mu);
   requireVolumeExists(opts.volumeId);
   const std::string image = volumeImagePath(opts.volumeId);
-  if (auto device = attachedDevice(opts.volumeId)) {
+  if (auto device = attachedDevice(opts.volumeId, Use::Act)) {
     host().debug("vfs: volume " + quoted(opts.volumeId) + " is already attached at " + *device);
     return *device;
   }
@@ -569,7 +603,6 @@ void VfsDriver::detachVolume(const sdk::Call &call, const std::string &id, bool)
   std::lock_guard<std::mutex> lock(_mu);
   requireVolumeExists(id);
   const std::string image = volumeImagePath(id);
-  _deviceHint.erase(id);
   bool detached = false;
   // Normally one device; someone's manual losetup may have added more.
   for (const auto &b : LoopDevice::bindings()) {
@@ -580,6 +613,7 @@ void VfsDriver::detachVolume(const sdk::Call &call, const std::string &id, bool)
       detached = true;
     }
   }
+  _deviceHint[id] = ""; // nothing serves it now
   if (!detached) host().debug("vfs: volume " + quoted(id) + " was not attached");
 }
 
@@ -634,7 +668,7 @@ sdk::Snapshot VfsDriver::createSnapshot(const sdk::Call &call, const std::string
     std::lock_guard<std::mutex> lock(_mu);
     ensureLayout();
     const auto vol = requireVolume(volumeId);
-    device = attachedDevice(volumeId).value_or("");
+    device = attachedDevice(volumeId, Use::Act).value_or("");
     r.id = newId(kSnapshotPrefix);
     r.name = name;
     r.volumeId = volumeId;

@@ -108,11 +108,15 @@ private:
 
   // The record exists (one stat, not a read): for calls that need no more.
   void requireVolumeExists(const std::string &id) const;
+  // What an answer of attachedDevice is for: a report may trust this
+  // instance's own detach; an action (attach, detach, a copy) never does.
+  enum class Use { Report, Act };
   // The loop device serving the volume: the one this instance bound it to,
   // checked with one sysfs read, else found by a scan of every loop device.
   // Callers hold _mu.
-  std::optional<std::string> attachedDevice(const std::string &id) const;
-  sdk::Volume toVolume(const VolumeRecord &record, const std::optional<std::string> &device) const;
+  std::optional<std::string> attachedDevice(const std::string &id, Use use) const;
+  sdk::Volume toVolume(const VolumeRecord &record, const std::optional<std::string> &device,
+                       bool imageExists) const;
   static sdk::Snapshot toSnapshot(const SnapshotRecord &record);
 
   // At start, after leftovers: every record's name in the index, and no
@@ -123,7 +127,10 @@ private:
   std::string _root;
   // Each name held by one volume (or one create in progress).
   NameIndex _names;
-  // Volume ID -> the device this instance bound it to (a hint, checked on use).
+  // The records the last listing read (they never change), by ID.
+  std::map<std::string, VolumeRecord> _listedRecords;
+  // Volume ID -> the device this instance bound it to (a hint, checked on
+  // use), or "" after this instance detached it.
   std::map<std::string, std::string> _deviceHint;
   std::string _instanceId;
 };

@@ -1,4 +1,5 @@
-# rexray_add_plugin(<name> SOURCES ... [LIBRARIES ...] [STATIC_RUNTIME])
+# rexray_add_plugin(<name> SOURCES ... [LIBRARIES ...] [STATIC_RUNTIME]
+#                   [DESCRIPTION "one line for its package"])
 #
 # Builds librexray-<name>.so the way the host expects a plugin to be built,
 # in the rexray tree and out of it (installed with the SDK):
@@ -13,9 +14,19 @@
 #    self-contained plugin that wants no dependency on the host's libstdc++.
 # The module is written to REXRAY_PLUGIN_OUTPUT_DIR when set (the rexray
 # tree), else the current binary dir, and installed to
-# <libdir>/rexray/plugins, where rexray looks for plugins.
+# <prefix>/lib/rexray/plugins (REXRAY_PLUGIN_INSTALL_DIR), where rexray looks
+# for plugins, as the install component rexray-plugin-<name>: the rexray tree
+# packages each such component as its own Debian package (the
+# REXRAY_PLUGIN_COMPONENTS global property lists them).
+#
+# Not the multiarch libdir: plugins are rexray's private modules, not
+# libraries anyone links, and one directory relative to the prefix is the
+# same in a build tree, a /usr/local install and a Debian package, so the
+# binary finds them beside itself (bin/../lib/rexray/plugins) wherever the
+# tree was installed or unpacked.
+set(REXRAY_PLUGIN_INSTALL_DIR lib/rexray/plugins CACHE INTERNAL "where plugins install, below the prefix")
 function(rexray_add_plugin name)
-  cmake_parse_arguments(ARG "STATIC_RUNTIME" "" "SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "STATIC_RUNTIME" "DESCRIPTION" "SOURCES;LIBRARIES" ${ARGN})
   include(GNUInstallDirs)
   set(target rexray_plugin_${name})
   add_library(${target} MODULE ${ARG_SOURCES})
@@ -45,5 +56,10 @@ function(rexray_add_plugin name)
   if(COMMAND rexray_warnings)
     rexray_warnings(${target})
   endif()
-  install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/rexray/plugins)
+  set(component rexray-plugin-${name})
+  install(TARGETS ${target} LIBRARY DESTINATION ${REXRAY_PLUGIN_INSTALL_DIR} COMPONENT ${component})
+  set_property(GLOBAL APPEND PROPERTY REXRAY_PLUGIN_COMPONENTS ${component})
+  if(ARG_DESCRIPTION)
+    set_property(GLOBAL PROPERTY REXRAY_PLUGIN_DESCRIPTION_${name} "${ARG_DESCRIPTION}")
+  endif()
 endfunction()

@@ -6,7 +6,7 @@ build=$1 src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-cmake --install "$build" --component sdk --prefix "$tmp/prefix" >/dev/null
+cmake --install "$build" --component rexray-sdk --prefix "$tmp/prefix" >/dev/null
 cmake -S "$src/sdk/examples/null" -B "$tmp/null" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
 cmake --build "$tmp/null" >/dev/null
 so="$tmp/null/librexray-null.so"

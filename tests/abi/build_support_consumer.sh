@@ -11,7 +11,7 @@ server=
 cleanup() { [[ -n "$server" ]] && kill "$server" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-cmake --install "$build" --component sdk --prefix "$tmp/prefix" >/dev/null
+cmake --install "$build" --component rexray-sdk --prefix "$tmp/prefix" >/dev/null
 [[ -f "$tmp/prefix/lib/cmake/rexray-sdk/rexray-sdk-support-targets.cmake" ]] ||
   { echo "FAIL: no rexray-sdk-support-targets.cmake installed"; exit 1; }
 

@@ -289,29 +289,8 @@ def main():
         report.check("running as root", False, "euid %d" % os.geteuid())
         return report.finish()
 
-    t0 = time.monotonic()
     e2e = E2E(report, rexray)
-    def on_signal():
-        report.check("not interrupted", False, "stopped by a signal; cleaning up")
-        e2e.pd.close()
-        report.finish()
-    harness.install_signal_handlers(on_signal)
-    try:
-        e2e.run()
-    except harness.HarnessError as exc:
-        report.check("harness", False, str(exc).splitlines()[0])
-        diag(str(exc))
-    except Exception as exc:  # a bug here must still fail and clean up
-        import traceback
-        report.check("no unexpected exception", False, "%s: %s" % (type(exc).__name__, exc))
-        diag(traceback.format_exc())
-    finally:
-        if report.failed:
-            e2e.dump_logs()
-        e2e.pd.close()
-        diag("cleaned up %s; %.1fs in all" % (e2e.pd.tmp, time.monotonic() - t0))
-    return report.finish()
-
+    return harness.run_test(report, e2e.pd, e2e.run, e2e.dump_logs)
 
 if __name__ == "__main__":
     sys.exit(main())

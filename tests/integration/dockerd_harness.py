@@ -610,6 +610,36 @@ def install_signal_handlers(cleanup):
         signal.signal(s, handler)
 
 
+def run_test(report, pd, body, dump_logs):
+    """Runs body() against pd for a test that reports to report (testkit's
+    Report): a signal, a harness failure or a bug in the test is a failed
+    check; dump_logs() runs when anything failed; pd is torn down whatever
+    happened. Returns the test's exit status."""
+    from testkit import diag  # noqa: E402 - testkit lives beside this file
+    t0 = time.monotonic()
+
+    def on_signal():
+        report.check("not interrupted", False, "stopped by a signal; cleaning up")
+        pd.close()
+        report.finish()
+    install_signal_handlers(on_signal)
+    try:
+        body()
+    except HarnessError as exc:
+        report.check("harness", False, str(exc).splitlines()[0])
+        diag(str(exc))
+    except Exception as exc:  # a bug here must still fail and clean up
+        import traceback
+        report.check("no unexpected exception", False, "%s: %s" % (type(exc).__name__, exc))
+        diag(traceback.format_exc())
+    finally:
+        if report.failed:
+            dump_logs()
+        pd.close()
+        diag("cleaned up %s; %.1fs in all" % (pd.tmp, time.monotonic() - t0))
+    return report.finish()
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--watchdog":
         _watchdog_main(sys.argv[2])

@@ -34,6 +34,8 @@ public:
     _faults.push_back({op, match, kind, message});
   }
   std::vector<std::string> failed;
+  // Mounts the "kernel" refused: no such file system on the device.
+  std::vector<std::string> refused;
 
   void setFilesystem(const std::string &device, const std::string &type) {
     filesystems[device] = type;
@@ -86,6 +88,13 @@ public:
 
   void mount(const std::string &device, const std::string &target, const std::string &fsType,
              const std::string &options) override {
+    // Like the kernel: a device without that file system is refused, and a
+    // refused mount changes nothing.
+    if (auto it = filesystems.find(device); it == filesystems.end() || it->second != fsType) {
+      refused.push_back("mount " + device + " " + fsType);
+      throw Error(ErrorKind::Invalid, "cannot mount " + device + " on " + target + " (" + fsType +
+                                          "): Invalid argument");
+    }
     effect("mount", "mount " + device + " " + target + " " + fsType +
                         (options.empty() ? "" : " " + options));
     MountEntry e;

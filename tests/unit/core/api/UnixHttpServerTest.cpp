@@ -1,5 +1,7 @@
 #include "api/UnixHttpServer.h"
 
+#include <Poco/File.h>
+#include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/TemporaryFile.h>
@@ -7,10 +9,12 @@
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace rexray;
@@ -61,6 +65,16 @@ std::string readAll(Poco::Net::StreamSocket &s) {
   std::string out;
   char buffer[4096];
   for (int n; (n = s.receiveBytes(buffer, sizeof buffer)) > 0;) out.append(buffer, n);
+  return out;
+}
+
+// One reply on a kept-alive connection (FakeService's bodies end with '}').
+std::string readReply(Poco::Net::StreamSocket &s) {
+  std::string out;
+  char buffer[4096];
+  for (int n;
+       (out.empty() || out.back() != '}') && (n = s.receiveBytes(buffer, sizeof buffer)) > 0;)
+    out.append(buffer, n);
   return out;
 }
 
@@ -138,4 +152,43 @@ TEST_CASE("UnixHttpServer: keep-alive, pipelining and refusals in the service's 
   s.sendBytes("POST /c HTTP/1.1\r\n\r\n", 20);
   s.shutdownSend();
   CHECK(readAll(s).find("\"/c\"") != std::string::npos);
+}
+
+TEST_CASE("UnixHttpServer: a socket handed over (socket activation) outlives the server, and "
+          "stopping still answers what was accepted") {
+  const std::string path = Poco::TemporaryFile::tempName() + ".sock";
+  // The owner (systemd) binds and listens; each server gets a descriptor of it.
+  Poco::Net::ServerSocket owner;
+  owner.bind(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, path));
+  owner.listen(16);
+  auto service = std::make_shared<FakeService>();
+  auto server = std::make_unique<UnixHttpServer>(::dup(owner.impl()->sockfd()), path, service,
+                                                 UnixHttpServer::Options());
+  server->start();
+  CHECK(roundTrip(path, "POST /a HTTP/1.1\r\nConnection: close\r\n\r\n").find("\"/a\"") !=
+        std::string::npos);
+
+  auto kept = connectTo(path); // kept alive, idle between requests when the stop comes
+  kept.sendBytes("POST /k HTTP/1.1\r\n\r\n", 20);
+  CHECK(readReply(kept).find("\"/k\"") != std::string::npos);
+  auto arriving = connectTo(path); // its request is on its way when the stop comes
+  arriving.sendBytes("POST /late HTTP/1.1\r\n", 21);
+
+  std::thread stopper([&] { server->stop(); });
+  CHECK(readAll(kept).empty()); // closed: the stop has begun
+  arriving.sendBytes("Connection: close\r\n\r\n", 21);
+  stopper.join();
+  CHECK(Poco::File(path).exists()); // the owner's, left in place
+
+  // Meanwhile a client waits in the owner's backlog. Every client that
+  // connected is answered, by the server that accepted it or by the next.
+  auto waiting = connectTo(path);
+  waiting.sendBytes("POST /next HTTP/1.1\r\nConnection: close\r\n\r\n", 42);
+  UnixHttpServer next(::dup(owner.impl()->sockfd()), path, service, UnixHttpServer::Options());
+  next.start();
+  CHECK(readAll(arriving).find("\"/late\"") != std::string::npos);
+  CHECK(readAll(waiting).find("\"/next\"") != std::string::npos);
+  next.stop();
+  owner.close();
+  ::unlink(path.c_str());
 }

@@ -47,6 +47,19 @@ TEST_CASE("core keys: env names and flags") {
   CHECK_FALSE(isCanonicalFlag("dockerSize", *size));
 }
 
+TEST_CASE("core keys: the Docker managed plugin's settings REXRAY_FSTYPE and REXRAY_PREEMPT") {
+  for (const auto &[name, key] :
+       {std::pair<const char *, const char *>{"REXRAY_FSTYPE", "volume.create.default.fsType"},
+        {"REXRAY_PREEMPT", "volume.mount.preempt"}}) {
+    CAPTURE(name);
+    const CoreKey *info = resolveKey(key).info;
+    REQUIRE(info);
+    bool found = false;
+    for (const auto &[env, inverted] : coreEnvNames(*info)) found |= env == name && !inverted;
+    CHECK(found);
+  }
+}
+
 TEST_CASE("key spelling: env, flag and compared forms") {
   CHECK(envName("volume.mount.preempt") == "VOLUME_MOUNT_PREEMPT");
   CHECK(flagSpelling("volume.mount.preempt") == "volumeMountPreempt");

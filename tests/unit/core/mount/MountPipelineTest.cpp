@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <string>
 #include <vector>
 
@@ -70,6 +72,49 @@ TEST_CASE("MountPipeline: a device that has a file system is not formatted") {
   CHECK(rig.os.sawInOrder({"mount /dev/fake0 /x/data xfs"}));
 }
 
+namespace {
+int probes(const FakeOsLayer &os) {
+  return static_cast<int>(std::count_if(os.queries.begin(), os.queries.end(),
+                                        [](const auto &q) { return q.rfind("probe", 0) == 0; }));
+}
+} // namespace
+
+TEST_CASE("MountPipeline: a volume is probed at its first mount only") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.os.setFilesystem("/dev/fake0", "ext3");
+  rig.os.setFilesystem("/dev/fake1", "ext3");
+  rig.service().mount("data", "a", {}, testDeadline());
+  CHECK(probes(rig.os) == 1);
+  rig.service().unmount("data", "a", testDeadline());
+  rig.service().mount("data", "b", {}, testDeadline());
+  INFO(rig.os.history());
+  CHECK(probes(rig.os) == 1);
+  CHECK(rig.os.refused.empty());
+  // Mounted as what is on it both times, not as the default ext4.
+  CHECK(rig.os.count("mount") == 2);
+  const std::string h = rig.os.history();
+  CHECK(h.find("/x/data ext3") != h.rfind("/x/data ext3")); // twice
+}
+
+TEST_CASE("MountPipeline: a volume reformatted elsewhere since is probed again") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  rig.os.setFilesystem("/dev/fake0", "ext4");
+  rig.service().mount("data", "a", {}, testDeadline());
+  rig.service().unmount("data", "a", testDeadline());
+  // The fake backend may hand out the next device name on a new attach.
+  rig.os.setFilesystem("/dev/fake0", "xfs");
+  rig.os.setFilesystem("/dev/fake1", "xfs");
+  rig.service().mount("data", "b", {}, testDeadline());
+  INFO(rig.os.history());
+  REQUIRE(rig.os.refused.size() == 1);
+  CHECK(rig.os.refused.front().find(" ext4") != std::string::npos);
+  CHECK(probes(rig.os) == 2);
+  CHECK(rig.os.count("mkfs") == 0);
+  CHECK(rig.os.history().find("/x/data xfs") != std::string::npos);
+}
+
 TEST_CASE("MountPipeline: overwriteFs formats a device that has a file system") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "data");
@@ -112,7 +157,8 @@ TEST_CASE("MountPipeline: driven directly, mount and unmount round-trip") {
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "data");
   auto handle = makeFakeHandle();
-  MountPipeline pipeline(*handle, rig.os, *rig.state, rig.settings);
+  KnownFilesystems known;
+  MountPipeline pipeline(*handle, rig.os, *rig.state, rig.settings, known);
 
   Volume v = handle->volume("vol-1", testDeadline());
   MountResult r = pipeline.mount(v, "this-host", {}, false, testDeadline());

@@ -80,7 +80,7 @@ TEST_CASE("VolumeCache: one listing is shared until something changes, sorted by
   const auto first = cache.listing();
   CHECK(first.get() == cache.listing().get());
   std::vector<std::string> order;
-  for (const auto &v : *first) order.push_back(v.id);
+  for (const auto &v : *first) order.push_back(v->id);
   CHECK(order == std::vector<std::string>{"v0", "v2", "v1", "v3"});
   cache.put(volume("v4", "d"));
   const auto second = cache.listing();

@@ -574,3 +574,38 @@ TEST_CASE("vfs: the C entry drives the same driver") {
   const bool nextDeviceSlotSet = vt.next_device != nullptr;
   CHECK_FALSE(nextDeviceSlotSet);
 }
+
+TEST_CASE("vfs: after its own detach the driver never binds a second device to an image") {
+  Fixture f;
+  const auto v = f.create("data");
+  rexray::sdk::AttachOptions a;
+  a.volumeId = v.id;
+  const std::string first = f.driver->attachVolume(f.call, a);
+  CHECK(f.driver->volume(f.call, v.id).attachedDevice == first);
+  f.driver->detachVolume(f.call, v.id, false);
+  CHECK(f.driver->volume(f.call, v.id).status == "available");
+  // Someone binds the image by hand; an attach finds that device instead of
+  // making a second one over the same file.
+  const std::string manual = LoopDevice::attach(f.driver->volumeImagePath(v.id));
+  CHECK(f.driver->attachVolume(f.call, a) == manual);
+  f.driver->detachVolume(f.call, v.id, false);
+  CHECK_FALSE(LoopDevice::findByBackingFile(f.driver->volumeImagePath(v.id)).has_value());
+}
+
+TEST_CASE("vfs: a listing sees what another instance created and removed since the last one") {
+  Fixture f;
+  auto other = f.restart();
+  const auto kept = f.create("kept");
+  CHECK(f.driver->volumes(f.call).size() == 1); // records read once are remembered
+  rexray::sdk::CreateOptions o;
+  o.name = "theirs";
+  o.sizeGiB = 1;
+  const auto theirs = other->createVolume(f.call, o);
+  auto all = f.driver->volumes(f.call);
+  REQUIRE(all.size() == 2);
+  other->removeVolume(f.call, kept.id, false);
+  all = f.driver->volumes(f.call);
+  REQUIRE(all.size() == 1);
+  CHECK(all.front().id == theirs.id);
+  CHECK(all.front().status == "available");
+}
