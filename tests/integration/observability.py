@@ -35,7 +35,7 @@ from testkit import Report, UnixHTTPConnection, diag, exit_on_signals, poll, rex
 
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*"'
-                    r'(,[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*")*)?\})? (-?[0-9.e+]+|\+Inf|NaN)$')
+                    r'(,[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*")*)?\})? (-?[0-9.]+(?:[eE][+-]?[0-9]+)?|\+Inf|NaN)$')
 
 
 def get(sock, path, headers=None):
