@@ -188,12 +188,12 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std:
     }
     if (path == "/VolumeDriver.Path") {
       const std::string name = requiredName(request);
-      auto v = _services.get(_service, deadline).cachedFind(name);
+      auto v = _services.get(_service, deadline).cachedShared(name);
       return mountpoint(v ? v->mountPath : "");
     }
     if (path == "/VolumeDriver.Get") {
       const std::string name = requiredName(request);
-      auto v = _services.get(_service, deadline).cachedFind(name);
+      auto v = _services.get(_service, deadline).cachedShared(name);
       if (!v)
         throw Error(ErrorKind::NotFound,
                     "volume '" + name + "' not found in service '" + _service + "'");

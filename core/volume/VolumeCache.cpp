@@ -113,17 +113,17 @@ std::vector<Volume> VolumeCache::all() const {
   return out;
 }
 
-std::vector<const Volume *> VolumeCache::named(const std::string &name) const {
-  std::vector<const Volume *> out;
+std::vector<VolumeCache::Shared> VolumeCache::named(const std::string &name) const {
+  std::vector<Shared> out;
   auto [from, to] = _byName.equal_range(name);
-  for (auto it = from; it != to; ++it) out.push_back(_byId.at(it->second).volume.get());
+  for (auto it = from; it != to; ++it) out.push_back(_byId.at(it->second).volume);
   return out;
 }
 
-std::vector<const Volume *> VolumeCache::namedFolded(const std::string &folded) const {
-  std::vector<const Volume *> out = named(folded);
+std::vector<VolumeCache::Shared> VolumeCache::namedFolded(const std::string &folded) const {
+  std::vector<Shared> out = named(folded);
   auto [from, to] = _byFoldedName.equal_range(folded);
-  for (auto it = from; it != to; ++it) out.push_back(_byId.at(it->second).volume.get());
+  for (auto it = from; it != to; ++it) out.push_back(_byId.at(it->second).volume);
   return out;
 }
 
@@ -148,16 +148,21 @@ std::optional<Volume> VolumeCache::findExact(const std::string &ref) const {
 }
 
 std::optional<Volume> VolumeCache::find(const std::string &ref) const {
+  if (auto shared = findShared(ref)) return *shared;
+  return std::nullopt;
+}
+
+VolumeCache::Shared VolumeCache::findShared(const std::string &ref) const {
   std::shared_lock<std::shared_mutex> lock(_mutex);
-  if (auto byId = _byId.find(ref); byId != _byId.end()) return *byId->second.volume;
+  if (auto byId = _byId.find(ref); byId != _byId.end()) return byId->second.volume;
   auto matches = named(ref);
   if (matches.empty()) matches = namedFolded(toLower(ref));
-  if (matches.empty()) return std::nullopt;
-  if (matches.size() == 1) return *matches.front();
+  if (matches.empty()) return nullptr;
+  if (matches.size() == 1) return matches.front();
   std::sort(matches.begin(), matches.end(),
-            [](const Volume *a, const Volume *b) { return a->id < b->id; });
+            [](const Shared &a, const Shared &b) { return a->id < b->id; });
   std::string ids;
-  for (const auto *v : matches) ids += (ids.empty() ? "" : ", ") + v->id;
+  for (const auto &v : matches) ids += (ids.empty() ? "" : ", ") + v->id;
   throw Error(ErrorKind::Ambiguous, "volume name '" + ref + "' is ambiguous in service '" +
                                         _service + "': it matches volumes " + ids + "; use an ID");
 }

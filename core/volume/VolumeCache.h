@@ -43,6 +43,8 @@ public:
   // Exact ID, then exact name, then case-insensitive name. Two matches throw
   // ErrorKind::Ambiguous naming both IDs; no match is nullopt.
   std::optional<Volume> find(const std::string &ref) const;
+  // The same, without a copy (nullptr when there is no match).
+  Shared findShared(const std::string &ref) const;
   // Only an ID or a name matched to the letter (and unique): what a stale
   // cache can answer without hiding a newer exact match elsewhere.
   std::optional<Volume> findExact(const std::string &ref) const;
@@ -64,9 +66,9 @@ private:
   void unindex(const Volume &volume);
   void rebuildIndexes();
   // IDs of the volumes named exactly `name`.
-  std::vector<const Volume *> named(const std::string &name) const;
+  std::vector<Shared> named(const std::string &name) const;
   // IDs of the volumes whose name folds to `folded` (already lower case).
-  std::vector<const Volume *> namedFolded(const std::string &folded) const;
+  std::vector<Shared> namedFolded(const std::string &folded) const;
   void changed() { _listing.reset(); }
 
   std::string _service;

@@ -65,6 +65,7 @@ public:
   std::vector<Volume> cachedList() const { return _cache.all(); }
   VolumeCache::Listing cachedListing() const { return _cache.listing(); }
   std::optional<Volume> cachedFind(const std::string &ref) const { return _cache.find(ref); }
+  VolumeCache::Shared cachedShared(const std::string &ref) const { return _cache.findShared(ref); }
   void refreshCache(const Deadline &deadline);
 
   // After a restart: adopt mounts still present, drop records of mounts that
