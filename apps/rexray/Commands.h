@@ -13,13 +13,10 @@ namespace rexray::cli {
 RuntimeOptions makeRuntimeOptions(const Invocation &inv);
 std::unique_ptr<Runtime> makeRuntime(const Invocation &inv);
 
-void addVolumeCommands(CommandLine &cli);
-void addSnapshotCommands(CommandLine &cli);
-void addPluginCommands(CommandLine &cli);
-void addServiceCommands(CommandLine &cli);
-void addInfoCommands(CommandLine &cli);
-// install, uninstall and `service <verb>` (after addServiceCommands).
-void addInstallCommands(CommandLine &cli);
+// Flags several commands share, REX-Ray 0.11's spellings.
+extern const OptionSpec kDryRunOption;          // -n/--dryRun: say what would be done
+extern const OptionSpec kContinueOnErrorOption; // --continueOnError: go on after a failure
+extern const OptionSpec kIdempotentOption;      // -i/--idempotent: already so is success
 // With REX-Ray installed as a systemd service, systemd running and no
 // REXRAY_HOME set, `rexray <verb>` is `systemctl <verb> rexray.service`: its
 // exit status; else nullopt.

@@ -144,17 +144,8 @@ void addInstallCommands(CommandLine &cli) {
            "Disable and remove the systemd units `rexray install` wrote",
            {root},
            uninstall});
-  // `rexray service start|stop|status|restart`: the same commands.
-  for (const char *verb : {"start", "stop", "status", "restart"}) {
-    for (const CommandSpec &command : cli.commands()) {
-      if (command.path != std::vector<std::string>{verb}) continue;
-      CommandSpec alias = command;
-      alias.path = {"service", verb};
-      alias.aliases.clear();
-      cli.add(std::move(alias));
-      break;
-    }
-  }
 }
+
+static const CommandRegistration kInstallCommands(addInstallCommands);
 
 } // namespace rexray::cli

@@ -115,6 +115,8 @@ void Output::structured(const Poco::Dynamic::Var &value) {
   if (_format == "json") {
     if (value.type() == typeid(Poco::JSON::Object::Ptr))
       value.extract<Poco::JSON::Object::Ptr>()->stringify(_out, 2);
+    else if (value.extract<Poco::JSON::Array::Ptr>()->size() == 0)
+      _out << "[]"; // Poco would write "[\n\n]"
     else
       value.extract<Poco::JSON::Array::Ptr>()->stringify(_out, 2);
     _out << "\n";
@@ -126,6 +128,10 @@ void Output::structured(const Poco::Dynamic::Var &value) {
 }
 
 void Output::volumes(const std::vector<Volume> &volumes, bool withPath) {
+  if (_quiet) {
+    for (const auto &v : volumes) _out << v.id << "\n";
+    return;
+  }
   if (_format != "table") {
     Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
     for (const auto &v : volumes) arr->add(toJson(v));
@@ -147,6 +153,10 @@ void Output::volume(const Volume &v) {
 }
 
 void Output::snapshots(const std::vector<Snapshot> &snapshots) {
+  if (_quiet) {
+    for (const auto &snapshot : snapshots) _out << snapshot.id << "\n";
+    return;
+  }
   if (_format != "table") {
     Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
     for (const auto &s : snapshots) arr->add(toJson(s));
@@ -206,7 +216,62 @@ void Output::plugin(const PluginInfo &p) {
   }
 }
 
+void Output::volumeMap(const std::vector<Volume> &volumes) {
+  if (_quiet || _format != "table") {
+    this->volumes(volumes, true);
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto &v : volumes) rows.push_back({v.id, v.name, v.attachedDevice, v.mountPath});
+  _out << table({"ID", "Name", "Device", "Path"}, rows);
+}
+
+void Output::attachment(const Volume &v) {
+  if (_quiet) return;
+  if (_format == "table")
+    _out << v.attachedDevice << "\n";
+  else
+    volume(v);
+}
+
+void Output::plan(const std::vector<PlannedAction> &actions) {
+  if (_quiet) return;
+  if (_format == "table") {
+    for (const auto &a : actions)
+      _out << "would " << a.action << " volume " << a.name << " (" << (a.id.empty() ? "new" : a.id)
+           << ")\n";
+    return;
+  }
+  Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
+  for (const auto &a : actions) {
+    auto o = json::orderedObject();
+    o->set("action", a.action);
+    o->set("id", a.id);
+    o->set("name", a.name);
+    arr->add(o);
+  }
+  structured(arr);
+}
+
+void Output::record(const Poco::JSON::Object::Ptr &object) {
+  if (_quiet) return;
+  if (_format != "table") {
+    structured(object);
+    return;
+  }
+  size_t width = 0;
+  for (const auto &key : object->getNames()) width = std::max(width, key.size() + 1);
+  for (const auto &key : object->getNames())
+    _out << fmt::format("{:<{}} {}\n", key + ":", width, object->get(key).convert<std::string>());
+}
+
+void Output::grid(const std::vector<std::string> &headers,
+                  const std::vector<std::vector<std::string>> &rows) {
+  _out << table(headers, rows);
+}
+
 void Output::value(const std::string &key, const std::string &value) {
+  if (_quiet) return;
   if (_format == "table") {
     if (!value.empty()) _out << value << "\n";
     return;

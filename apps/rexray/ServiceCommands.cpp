@@ -1,4 +1,7 @@
 #include "Commands.h"
+#include "Output.h"
+
+#include "api/JsonCodec.h"
 
 #include "daemon/Daemon.h"
 #include "daemon/PidFile.h"
@@ -183,15 +186,21 @@ int stop(Invocation &) {
   return stopDirectly();
 }
 
-int status(Invocation &) {
+int status(Invocation &inv) {
   if (auto status = runBySystemd("status")) return *status;
   const Paths paths = Paths::fromEnvironment();
-  if (auto pid = PidFile(paths.pidFilePath()).runningPid()) {
+  const auto pid = PidFile(paths.pidFilePath()).runningPid();
+  if (inv.format != "table") {
+    auto o = json::orderedObject();
+    o->set("running", pid.has_value());
+    o->set("pid", pid ? Poco::Dynamic::Var(static_cast<int64_t>(*pid)) : Poco::Dynamic::Var());
+    Output(std::cout, inv).record(o);
+  } else if (pid) {
     std::cout << "REX-Ray is running at PID " << *pid << "\n";
-    return 0;
+  } else {
+    std::cout << "REX-Ray is stopped\n";
   }
-  std::cout << "REX-Ray is stopped\n";
-  return 3; // LSB: program is not running
+  return pid ? kExitOk : kExitNotRunning;
 }
 
 int restart(Invocation &inv) {
@@ -218,6 +227,19 @@ void addServiceCommands(CommandLine &cli) {
            "Stop and start the REX-Ray daemon",
            {{{"nopid"}, false, "do not write a pid file"}},
            restart});
+  // `rexray service start|stop|status|restart`: the same commands (0.3's tree).
+  for (const char *verb : {"start", "stop", "status", "restart"}) {
+    for (const CommandSpec &command : cli.commands()) {
+      if (command.path != std::vector<std::string>{verb}) continue;
+      CommandSpec alias = command;
+      alias.path = {"service", verb};
+      alias.aliases.clear();
+      cli.add(std::move(alias));
+      break;
+    }
+  }
 }
+
+static const CommandRegistration kServiceCommands(addServiceCommands);
 
 } // namespace rexray::cli

@@ -1,6 +1,7 @@
 #include "Backend.h"
 #include "Commands.h"
 #include "Output.h"
+#include "Progress.h"
 
 #include "util/Error.h"
 
@@ -15,7 +16,7 @@ std::string argOr(const Invocation &inv, size_t index, const std::string &option
 }
 
 std::string required(const std::string &value, const std::string &what) {
-  if (value.empty()) throw Error(ErrorKind::Invalid, what + " is required; see --help");
+  if (value.empty()) throw UsageError(what + " is required; see --help");
   return value;
 }
 
@@ -26,8 +27,8 @@ int listSnapshots(Invocation &inv) {
   std::vector<Snapshot> shown;
   for (const auto &s : snapshots)
     if ((id.empty() || s.id == id) && (name.empty() || s.name == name)) shown.push_back(s);
-  Output(std::cout, inv.format).snapshots(shown);
-  return 0;
+  Output(std::cout, inv).snapshots(shown);
+  return kExitOk;
 }
 
 int createSnapshot(Invocation &inv) {
@@ -36,14 +37,19 @@ int createSnapshot(Invocation &inv) {
       required(argOr(inv, 0, "volumeID"), "the volume (VOLUME or --volumeid)");
   const std::string name =
       required(argOr(inv, 1, "snapshotName"), "the snapshot name (NAME or --snapshotname)");
-  Output(std::cout, inv.format).snapshot(svc->createSnapshot(volume, name, inv.get("description")));
-  return 0;
+  Snapshot made;
+  {
+    Progress progress("snapshotting " + volume + " as " + name + ": waiting for the backend");
+    made = svc->createSnapshot(volume, name, inv.get("description"));
+  }
+  Output(std::cout, inv).snapshot(made);
+  return kExitOk;
 }
 
 int removeSnapshot(Invocation &inv) {
   makeBackend(inv)->removeSnapshot(
       required(argOr(inv, 0, "snapshotID"), "the snapshot (SNAPSHOT or --snapshotid)"));
-  return 0;
+  return kExitOk;
 }
 
 int copySnapshot(Invocation &inv) {
@@ -53,9 +59,13 @@ int copySnapshot(Invocation &inv) {
   required(source, "the snapshot (SNAPSHOT or --snapshotid)");
   const std::string dest = required(argOr(inv, 1, "destinationSnapshotName"),
                                     "the new name (NAME or --destinationsnapshotname)");
-  Output(std::cout, inv.format)
-      .snapshot(svc->copySnapshot(source, dest, inv.get("destinationRegion")));
-  return 0;
+  Snapshot copy;
+  {
+    Progress progress("copying snapshot " + source + " to " + dest + ": waiting for the backend");
+    copy = svc->copySnapshot(source, dest, inv.get("destinationRegion"));
+  }
+  Output(std::cout, inv).snapshot(copy);
+  return kExitOk;
 }
 
 const OptionSpec kVolumeId{{"volumeID", "volumeid"}, true, "the volume (0.3 form)"};
@@ -94,5 +104,7 @@ void addSnapshotCommands(CommandLine &cli) {
             {{"destinationRegion", "destinationregion"}, true, "the region to copy to"}},
            copySnapshot});
 }
+
+static const CommandRegistration kSnapshotCommands(addSnapshotCommands);
 
 } // namespace rexray::cli

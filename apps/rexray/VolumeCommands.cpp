@@ -1,29 +1,26 @@
 #include "Backend.h"
 #include "Commands.h"
 #include "Output.h"
+#include "Progress.h"
+#include "Targets.h"
 #include "volume/CreateOptions.h"
 
 #include "util/Error.h"
 
+#include <algorithm>
 #include <iostream>
 
 namespace rexray::cli {
 namespace {
 
-// The volume a command acts on: the positional argument, else 0.3's
-// --volumeid / --volumename.
-std::string volumeRef(const Invocation &inv) {
-  if (!inv.args.empty()) return inv.args.front();
-  if (inv.has("volumeID")) return inv.get("volumeID");
-  if (inv.has("volumeName")) return inv.get("volumeName");
-  throw Error(ErrorKind::Invalid, "name the volume: rexray " +
-                                      std::string(inv.command->path.back()) +
-                                      " VOLUME (or --volumename / --volumeid)");
-}
-
+// The volumes a command acts on: its arguments, else 0.3's --volumeid /
+// --volumename. Each is an exact ID or name, or /regex/ (Targets.h).
 std::vector<std::string> volumeRefs(const Invocation &inv) {
   if (!inv.args.empty()) return inv.args;
-  return {volumeRef(inv)};
+  if (inv.has("volumeID")) return {inv.get("volumeID")};
+  if (inv.has("volumeName")) return {inv.get("volumeName")};
+  throw UsageError("name the volume: rexray " + std::string(inv.command->path.back()) +
+                   " VOLUME (or --volumename / --volumeid)");
 }
 
 const OptionSpec kVolumeName{{"volumeName", "volumename"}, true, "the volume's name (0.3 form)"};
@@ -36,9 +33,10 @@ int listVolumes(Invocation &inv) {
   if (inv.args.empty() && !inv.has("volumeID") && !inv.has("volumeName")) {
     volumes = svc->list();
   } else {
-    for (const auto &ref : volumeRefs(inv)) volumes.push_back(svc->inspect(ref));
+    for (const auto &ref : expandVolumeRefs(*svc, volumeRefs(inv)))
+      volumes.push_back(svc->inspect(ref));
   }
-  Output out(std::cout, inv.format, svc->instanceId());
+  Output out(std::cout, inv, svc->instanceId());
   std::vector<Volume> shown;
   for (const auto &v : volumes) {
     const std::string st = out.status(v);
@@ -47,7 +45,17 @@ int listVolumes(Invocation &inv) {
     shown.push_back(v);
   }
   out.volumes(shown, inv.flag("path"));
-  return 0;
+  return kExitOk;
+}
+
+int mapVolumes(Invocation &inv) {
+  auto svc = makeBackend(inv);
+  const std::string here = svc->instanceId();
+  std::vector<Volume> attached;
+  for (const auto &v : svc->list())
+    if (v.attachedInstanceId == here) attached.push_back(v);
+  Output(std::cout, inv, here).volumeMap(attached);
+  return kExitOk;
 }
 
 int createVolume(Invocation &inv) {
@@ -58,64 +66,158 @@ int createVolume(Invocation &inv) {
   for (const auto &pair : inv.all("opt")) {
     const auto eq = pair.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw Error(ErrorKind::Invalid, "invalid --opt '" + pair + "': expected KEY=VALUE");
+      throw UsageError("invalid --opt '" + pair + "': expected KEY=VALUE");
     opts[pair.substr(0, eq)] = pair.substr(eq + 1);
   }
   for (const char *flag : {"size", "iops", "volumeType", "availabilityZone", "encrypted",
                            "encryptionKey", "snapshotID", "volumeID", "fsType", "overwriteFs"})
     if (inv.has(flag)) opts[flag] = inv.get(flag);
   if (inv.args.size() > 1)
-    throw Error(ErrorKind::Invalid,
-                "create one volume at a time (got " + std::to_string(inv.args.size()) + " names)");
-  const CreateSpec spec =
-      parseCreateOptions(inv.args.empty() ? inv.get("volumeName") : inv.args.front(), opts);
+    throw UsageError("create one volume at a time (got " + std::to_string(inv.args.size()) +
+                     " names)");
+  const std::string name = inv.args.empty() ? inv.get("volumeName") : inv.args.front();
+  const CreateSpec spec = parseCreateOptions(name, opts);
   auto svc = makeBackend(inv);
-  Volume v = svc->create(spec);
-  Output(std::cout, inv.format, svc->instanceId()).volume(v);
-  return 0;
+  Output out(std::cout, inv, svc->instanceId());
+  if (inv.flag("idempotent")) {
+    if (auto existing = findVolume(*svc, name)) {
+      out.volume(*existing);
+      return kExitOk;
+    }
+  }
+  if (inv.flag("dryRun")) {
+    out.plan({{"create", "", name}});
+    return kExitOk;
+  }
+  std::string what = "creating " + name;
+  if (!spec.fromSnapshot.empty()) what += " from snapshot " + spec.fromSnapshot;
+  if (!spec.fromVolume.empty()) what += " as a copy of " + spec.fromVolume;
+  if (!spec.newFsType.empty()) what += ", then formatting it " + spec.newFsType;
+  Volume v;
+  {
+    Progress progress(what);
+    v = svc->create(spec);
+  }
+  out.volume(v);
+  return kExitOk;
 }
 
 int removeVolumes(Invocation &inv) {
   auto svc = makeBackend(inv);
-  for (const auto &ref : volumeRefs(inv)) svc->remove(ref, inv.flag("force"));
-  return 0;
+  // Like `docker volume rm`: every volume named is tried, each failure said.
+  const auto refs = volumeRefs(inv);
+  std::vector<std::string> targets;
+  int status = kExitOk;
+  for (const auto &ref : refs) {
+    try {
+      for (const auto &t : expandVolumeRefs(*svc, {ref})) targets.push_back(t);
+    } catch (const Error &e) {
+      if (inv.flag("idempotent") && e.kind() == ErrorKind::NotFound) continue;
+      std::cerr << "rexray: " << e.what() << "\n";
+      status = kExitFailed;
+    }
+  }
+  Output out(std::cout, inv);
+  if (inv.flag("dryRun")) {
+    out.plan(planFor(*svc, "remove", targets));
+    return status;
+  }
+  const int each = forEachTarget(targets, true, [&](const std::string &ref) {
+    try {
+      Progress progress("removing " + ref);
+      svc->remove(ref, inv.flag("force"));
+    } catch (const Error &e) {
+      if (!(inv.flag("idempotent") && e.kind() == ErrorKind::NotFound)) throw;
+    }
+  });
+  return std::max(status, each);
 }
 
-int attachVolume(Invocation &inv) {
+// attach, detach, mount and unmount: each named volume in turn.
+int eachVolume(Invocation &inv, const std::string &action,
+               const std::function<void(Backend &, const std::string &)> &run) {
   auto svc = makeBackend(inv);
-  Volume v = svc->attach(volumeRef(inv), inv.flag("force"));
-  Output out(std::cout, inv.format, svc->instanceId());
-  if (inv.format == "table")
-    std::cout << v.attachedDevice << "\n";
-  else
-    out.volume(v);
-  return 0;
+  const auto targets = expandVolumeRefs(*svc, volumeRefs(inv));
+  if (inv.flag("dryRun")) {
+    Output(std::cout, inv).plan(planFor(*svc, action, targets));
+    return kExitOk;
+  }
+  return forEachTarget(targets, inv.flag("continueOnError"),
+                       [&](const std::string &ref) { run(*svc, ref); });
 }
 
-int detachVolume(Invocation &inv) {
-  makeBackend(inv)->detach(volumeRef(inv), inv.flag("force"));
-  return 0;
+int attachVolumes(Invocation &inv) {
+  return eachVolume(inv, "attach", [&](Backend &svc, const std::string &ref) {
+    Output out(std::cout, inv, svc.instanceId());
+    if (inv.flag("idempotent")) {
+      const Volume v = svc.inspect(ref);
+      if (out.status(v) == "attached") {
+        out.attachment(v);
+        return;
+      }
+    }
+    Volume v;
+    {
+      Progress progress("attaching " + ref + ": waiting for the backend and the device");
+      v = svc.attach(ref, inv.flag("force"));
+    }
+    out.attachment(v);
+  });
 }
 
-int mountVolume(Invocation &inv) {
-  auto svc = makeBackend(inv);
+int detachVolumes(Invocation &inv) {
+  return eachVolume(inv, "detach", [&](Backend &svc, const std::string &ref) {
+    if (inv.flag("idempotent") && !svc.inspect(ref).attached()) return;
+    Progress progress("detaching " + ref + ": waiting for the backend");
+    svc.detach(ref, inv.flag("force"));
+  });
+}
+
+int mountVolumes(Invocation &inv) {
   MountOptions options;
   options.fsType = inv.get("fsType");
   options.overwriteFs = inv.flag("overwriteFs");
-  const std::string path = svc->mount(volumeRef(inv), options);
-  Output(std::cout, inv.format).value("path", path);
-  return 0;
+  return eachVolume(inv, "mount", [&](Backend &svc, const std::string &ref) {
+    // Docker and dvdcli create a missing name on mount (volume.create.implicit);
+    // on the command line a typo must not create a volume.
+    if (!findVolume(svc, ref)) {
+      if (!inv.flag("create"))
+        throw Error(ErrorKind::NotFound,
+                    "volume '" + ref + "' does not exist (add --create to create it)");
+      Progress progress("creating " + ref);
+      svc.create(parseCreateOptions(ref, {}));
+    }
+    if (inv.flag("idempotent")) {
+      // Mounted already: no second count.
+      const std::string path = svc.path(ref);
+      if (!path.empty()) {
+        Output(std::cout, inv).value("path", path);
+        return;
+      }
+    }
+    std::string path;
+    {
+      Progress progress("mounting " + ref +
+                        ": attaching, waiting for the device, formatting if empty, mounting");
+      path = svc.mount(ref, options);
+    }
+    Output(std::cout, inv).value("path", path);
+  });
 }
 
-int unmountVolume(Invocation &inv) {
-  makeBackend(inv)->unmount(volumeRef(inv));
-  return 0;
+int unmountVolumes(Invocation &inv) {
+  return eachVolume(inv, "unmount", [&](Backend &svc, const std::string &ref) {
+    if (inv.flag("idempotent") && svc.path(ref).empty()) return;
+    Progress progress("unmounting " + ref);
+    svc.unmount(ref);
+  });
 }
 
 int volumePath(Invocation &inv) {
   auto svc = makeBackend(inv);
-  Output(std::cout, inv.format).value("path", svc->path(volumeRef(inv)));
-  return 0;
+  for (const auto &ref : expandVolumeRefs(*svc, volumeRefs(inv)))
+    Output(std::cout, inv).value("path", svc->path(ref));
+  return kExitOk;
 }
 
 } // namespace
@@ -131,6 +233,12 @@ void addVolumeCommands(CommandLine &cli) {
             {{"available"}, false, "only volumes attached nowhere"},
             {{"path"}, false, "show where each volume is mounted"}},
            listVolumes});
+  cli.add({{"volume", "map"},
+           {},
+           "",
+           "List the volumes attached to this host with their devices",
+           {},
+           mapVolumes});
   cli.add({{"volume", "create"},
            {"c", "n", "new"},
            "NAME",
@@ -157,49 +265,59 @@ void addVolumeCommands(CommandLine &cli) {
              "KEY=VALUE, repeatable: a create option as Docker's -o, e.g. the driver's own "
              "(rexray plugins inspect lists them)",
              0,
-             true}},
+             true},
+            kDryRunOption,
+            kIdempotentOption},
            createVolume});
   cli.add({{"volume", "rm"},
            {"r", "remove", "delete", "del"},
            "VOLUME...",
-           "Remove volumes",
-           {kVolumeId, kForce},
+           "Remove volumes; each is tried, each failure reported",
+           {kVolumeId, kForce, kDryRunOption, kIdempotentOption},
            removeVolumes});
-  cli.add({{"volume", "attach"},
-           {"a"},
-           "VOLUME",
-           "Attach a volume to this host and print its device",
-           {kVolumeId, kVolumeName, kForce},
-           attachVolume});
-  cli.add({{"volume", "detach"},
-           {"d"},
-           "VOLUME",
-           "Detach a volume from this host",
-           {kVolumeId, kVolumeName, kForce},
-           detachVolume});
+  cli.add(
+      {{"volume", "attach"},
+       {"a"},
+       "VOLUME...",
+       "Attach volumes to this host and print their devices",
+       {kVolumeId, kVolumeName, kForce, kDryRunOption, kContinueOnErrorOption, kIdempotentOption},
+       attachVolumes});
+  cli.add(
+      {{"volume", "detach"},
+       {"d"},
+       "VOLUME...",
+       "Detach volumes from this host",
+       {kVolumeId, kVolumeName, kForce, kDryRunOption, kContinueOnErrorOption, kIdempotentOption},
+       detachVolumes});
   cli.add({{"volume", "mount"},
            {"m"},
-           "VOLUME",
+           "VOLUME...",
            "Attach, format when empty, mount, and print the path",
            {kVolumeName,
             kVolumeId,
             {{"fsType", "fstype"}, true, "file system for an empty volume (default ext4)"},
             {{"overwriteFs", "overwritefs", "overwriteFS"},
              false,
-             "format even when a file system exists"}},
-           mountVolume});
+             "format even when a file system exists"},
+            {{"create"}, false, "create the volume (with the defaults) when it does not exist"},
+            kDryRunOption,
+            kContinueOnErrorOption,
+            kIdempotentOption},
+           mountVolumes});
   cli.add({{"volume", "unmount"},
            {"u", "umount"},
-           "VOLUME",
+           "VOLUME...",
            "Undo one 'volume mount'; the last one unmounts and detaches",
-           {kVolumeName, kVolumeId},
-           unmountVolume});
+           {kVolumeName, kVolumeId, kDryRunOption, kContinueOnErrorOption, kIdempotentOption},
+           unmountVolumes});
   cli.add({{"volume", "path"},
            {},
-           "VOLUME",
+           "VOLUME...",
            "Print where a volume is mounted (nothing when it is not)",
            {kVolumeName, kVolumeId},
            volumePath});
 }
+
+static const CommandRegistration kVolumeCommands(addVolumeCommands);
 
 } // namespace rexray::cli

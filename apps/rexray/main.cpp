@@ -6,6 +6,7 @@
 
 #include <Poco/Exception.h>
 
+#include <algorithm>
 #include <iostream>
 
 #ifdef REXRAY_HAVE_VFS
@@ -28,45 +29,52 @@ std::unique_ptr<Runtime> makeRuntime(const Invocation &inv) {
   return std::make_unique<Runtime>(makeRuntimeOptions(inv));
 }
 
+namespace {
+
+int dispatch(const CommandLine &cli, std::vector<std::string> args) {
+  if (!args.empty() && args.front() == "help") {
+    args.erase(args.begin());
+    args.push_back("--help");
+  }
+  Invocation inv = cli.parse(args);
+  if (!inv.command) {
+    if (inv.version && inv.args.empty()) {
+      // --version: the `version` command, flags and all.
+      args.erase(std::remove(args.begin(), args.end(), "--version"), args.end());
+      args.insert(args.begin(), "version");
+      inv = cli.parse(args);
+      return inv.command->run(inv);
+    }
+    const auto groups = cli.groups();
+    if (inv.args.size() == 1 && std::count(groups.begin(), groups.end(), inv.args[0])) {
+      // A group alone shows its commands, as `docker volume` does.
+      std::cout << cli.groupHelp(inv.args[0]);
+      return kExitOk;
+    }
+    if (inv.args.empty()) {
+      std::cout << cli.help(nullptr);
+      return inv.help ? kExitOk : kExitUsage;
+    }
+    throw UsageError(cli.unknownCommand(inv.args));
+  }
+  if (inv.help) {
+    std::cout << cli.help(inv.command);
+    return kExitOk;
+  }
+  return inv.command->run(inv);
+}
+
+} // namespace
 } // namespace rexray::cli
 
 int main(int argc, char **argv) {
   using namespace rexray;
-  cli::CommandLine cli;
-  cli::addServiceCommands(cli);
-  cli::addInstallCommands(cli);
-  cli::addVolumeCommands(cli);
-  cli::addSnapshotCommands(cli);
-  cli::addPluginCommands(cli);
-  cli::addInfoCommands(cli);
-
-  std::vector<std::string> args(argv + 1, argv + argc);
+  const cli::CommandLine cli = cli::CommandLine::registered();
   try {
-    if (!args.empty() && args.front() == "help") {
-      args.erase(args.begin());
-      args.push_back("--help");
-    }
-    cli::Invocation inv = cli.parse(args);
-    if (!inv.command) {
-      const bool group =
-          inv.args.size() == 1 && (inv.args[0] == "volume" || inv.args[0] == "snapshot" ||
-                                   inv.args[0] == "plugins" || inv.args[0] == "service");
-      if (group) {
-        std::cout << cli.groupHelp(inv.args[0]);
-        return inv.help ? 0 : 1;
-      }
-      if (inv.args.empty()) {
-        std::cout << cli.help(nullptr);
-        return inv.help ? 0 : 1;
-      }
-      std::cerr << "rexray: unknown command '" << inv.args[0] << "'; see rexray --help\n";
-      return 1;
-    }
-    if (inv.help) {
-      std::cout << cli.help(inv.command);
-      return 0;
-    }
-    return inv.command->run(inv);
+    return cli::dispatch(cli, std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const cli::UsageError &e) {
+    std::cerr << "rexray: " << e.what() << "\n";
+    return cli::kExitUsage;
   } catch (const Error &e) {
     std::cerr << "rexray: " << e.what() << "\n";
   } catch (const Poco::Exception &e) {
@@ -74,5 +82,5 @@ int main(int argc, char **argv) {
   } catch (const std::exception &e) {
     std::cerr << "rexray: " << e.what() << "\n";
   }
-  return 1;
+  return cli::kExitFailed;
 }

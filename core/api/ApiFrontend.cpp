@@ -3,12 +3,16 @@
 #include "api/ApiErrors.h"
 #include "api/JsonCodec.h"
 #include "config/ValueParsers.h"
+#include "daemon/OpsEndpoints.h"
+#include "metrics/Metrics.h"
 #include "util/Error.h"
 #include "util/Log.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/StringTokenizer.h>
 #include <Poco/URI.h>
+
+#include <algorithm>
 
 namespace rexray {
 namespace {
@@ -41,6 +45,7 @@ std::string stringIn(const Poco::JSON::Object::Ptr &o, const char *key) {
 
 bool ApiFrontend::answersFromMemory(const Poco::Net::HTTPRequest &head) const {
   if (head.getMethod() != Poco::Net::HTTPRequest::HTTP_GET) return false;
+  if (isOpsPath(head.getURI())) return true;
   try {
     const Poco::URI uri(head.getURI());
     if (uri.getPath() == "/services") return true;
@@ -54,6 +59,8 @@ bool ApiFrontend::answersFromMemory(const Poco::Net::HTTPRequest &head) const {
 
 HttpReply ApiFrontend::serve(const Poco::Net::HTTPRequest &head, const std::string &body,
                              Deadline::Clock::time_point arrival) const {
+  const auto started = Deadline::Clock::now();
+  if (auto ops = serveOps(head.getMethod(), head.getURI(), _services)) return std::move(*ops);
   Reply reply;
   try {
     const Deadline deadline = deadlineFor(head.get(kTimeoutHeader, ""), arrival);
@@ -61,7 +68,37 @@ HttpReply ApiFrontend::serve(const Poco::Net::HTTPRequest &head, const std::stri
   } catch (const Error &e) {
     reply = {api::statusFor(e.kind()), json::stringify(api::errorBody(e))};
   }
+  observe(head.getMethod(), head.getURI(), reply.status < 400, Deadline::Clock::now() - started);
   return {reply.status, "application/json", std::move(reply.body), {}};
+}
+
+// The control API's operations, named by method and route with the service
+// left out: "GET /volumes", "GET /volumes/{ref}", "POST /volumes/{ref}/mount".
+// Any other path counts as "other", so that no client can make up series.
+void ApiFrontend::observe(const std::string &method, const std::string &uri, bool ok,
+                          std::chrono::nanoseconds elapsed) const {
+  std::vector<std::string> parts;
+  const std::string path = uri.substr(0, uri.find_first_of("?#"));
+  for (const auto &p : Poco::StringTokenizer(path, "/", Poco::StringTokenizer::TOK_IGNORE_EMPTY))
+    parts.push_back(p);
+  std::string service;
+  if (parts.size() >= 2) {
+    const auto &names = _services.names();
+    if (std::find(names.begin(), names.end(), parts[1]) != names.end()) service = parts[1];
+  }
+  const bool routed = !parts.empty() && parts.size() <= 4 &&
+                      (parts.size() == 1 ? parts[0] == "services" : !service.empty());
+  std::string operation = "other";
+  if (routed) {
+    operation = method + " /" + parts[0];
+    if (parts.size() >= 3) operation += "/{ref}";
+    if (parts.size() == 4)
+      operation += parts[3] == "path" || parts[3] == "copy" || parts[3] == "attach" ||
+                           parts[3] == "detach" || parts[3] == "mount" || parts[3] == "unmount"
+                       ? "/" + parts[3]
+                       : "/other";
+  }
+  metrics::operationDuration(service, operation, ok).observe(elapsed);
 }
 
 HttpReply ApiFrontend::refuse(int status, const std::string &message) const {

@@ -5,6 +5,7 @@
 #include "daemon/ServiceDirectory.h"
 #include "util/Deadline.h"
 
+#include <chrono>
 #include <string>
 
 namespace rexray {
@@ -21,6 +22,8 @@ namespace rexray {
 //   GET    /volumes/{svc}/{ref}/path
 //   GET    /snapshots/{svc}?volume=REF     POST /snapshots/{svc}       (create)
 //   DELETE /snapshots/{svc}/{ref}          POST /snapshots/{svc}/{ref}/copy
+//
+//   GET    /metrics  /healthz  /readyz         (daemon/OpsEndpoints.h)
 //
 // Errors: {"error": message, "kind": "not found"|...} with 400/404/409/
 // 500/501/504 by kind.
@@ -48,6 +51,10 @@ public:
   Deadline deadlineFor(const std::string &timeoutHeader, Deadline::Clock::time_point arrival) const;
 
 private:
+  // rexray_operation_duration_seconds of one request.
+  void observe(const std::string &method, const std::string &uri, bool ok,
+               std::chrono::nanoseconds elapsed) const;
+
   const ServiceDirectory &_services;
   RequestTimeouts _timeouts;
 };

@@ -129,7 +129,10 @@ std::string DockerFrontend::listReply(const VolumeCache::Listing &listing) const
 
 DockerFrontend::DockerFrontend(const ServiceDirectory &services, std::string service,
                                RequestTimeouts timeouts)
-    : _services(services), _service(std::move(service)), _timeouts(timeouts) {}
+    : _services(services), _service(std::move(service)), _timeouts(timeouts),
+      _durations(_service, {"Plugin.Activate", "VolumeDriver.Capabilities", "VolumeDriver.Create",
+                            "VolumeDriver.Remove", "VolumeDriver.Mount", "VolumeDriver.Unmount",
+                            "VolumeDriver.Path", "VolumeDriver.Get", "VolumeDriver.List"}) {}
 
 Deadline DockerFrontend::deadlineFor(const std::string &path,
                                      Deadline::Clock::time_point arrival) const {
@@ -157,6 +160,9 @@ HttpReply DockerFrontend::serve(const Poco::Net::HTTPRequest &head, const std::s
     return reply;
   }
   Reply reply = handle(head.getURI(), body, arrival);
+  std::string_view operation(head.getURI()); // "/VolumeDriver.Mount"
+  if (!operation.empty()) operation.remove_prefix(1);
+  _durations.observe(operation, reply.status == 200, Deadline::Clock::now() - arrival);
   return {reply.status, kContentType, std::move(reply.body), {}};
 }
 
@@ -172,6 +178,7 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std:
   try {
     request = json::parseObject(body);
   } catch (const Error &e) {
+    log::warn("docker {} {}: {}", _service, path, e.what());
     return {400, "{\"Err\":" + quote(e.what()) + "}"};
   }
   try {
@@ -217,9 +224,11 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std:
     }
     return {404, "{\"Err\":" + quote("unknown method " + path) + "}"};
   } catch (const BadRequest &e) {
+    log::warn("docker {} {}: {}", _service, path, e.what());
     return {400, "{\"Err\":" + quote(e.what()) + "}"};
   } catch (const Error &e) {
-    log::info("docker {} {}: {}", _service, path, e.what());
+    // The answer Docker gets, with this request's ID (the logger adds it).
+    log::warn("docker {} {}: {}", _service, path, e.what());
     return {500, "{\"Err\":" + quote(e.what()) + "}"};
   } catch (const Poco::Exception &e) {
     log::error("docker {} {}: {}", _service, path, e.displayText());

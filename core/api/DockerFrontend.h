@@ -3,6 +3,7 @@
 #include "api/HttpService.h"
 #include "api/RequestTimeouts.h"
 #include "daemon/ServiceDirectory.h"
+#include "metrics/Metrics.h"
 #include "util/Deadline.h"
 #include "volume/VolumeCache.h"
 
@@ -54,6 +55,7 @@ private:
   mutable std::mutex _listMemoGuard;
   mutable VolumeCache::Listing _listMemoFor;
   mutable std::shared_ptr<const std::string> _listMemo;
+  metrics::OperationTimer _durations; // by the request's path, e.g. "VolumeDriver.Mount"
 };
 
 } // namespace rexray

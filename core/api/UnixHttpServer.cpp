@@ -3,6 +3,7 @@
 #include "api/WorkerPool.h"
 #include "util/Error.h"
 #include "util/Log.h"
+#include "util/RequestContext.h"
 
 #include <Poco/File.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -44,6 +45,8 @@ bool unixSocketAnswers(const std::string &path) {
 namespace {
 
 using Clock = Deadline::Clock;
+
+const std::string kRequestIdHeader = "X-Request-Id";
 
 // epoll data of the two descriptors that are not connections.
 constexpr uint64_t kListenerId = 0;
@@ -339,6 +342,9 @@ private:
   }
 
   Done answer(uint64_t id, const ReceivedRequest &request) {
+    // Every line logged while serving it names the request; the client's
+    // own ID when it sent a usable one, echoed either way.
+    const request::Scope requestId(request::acceptId(request.head->get(kRequestIdHeader, "")));
     HttpReply reply;
     try {
       reply = _service->serve(*request.head, request.body, request.arrival);
@@ -346,6 +352,7 @@ private:
       log::error("HTTP {} {}: {}", request.head->getMethod(), request.head->getURI(), e.what());
       reply = _service->refuse(500, e.what());
     }
+    reply.headers.emplace_back(kRequestIdHeader, request::currentId());
     const bool keepAlive = request.head->getKeepAlive() && !_stopping;
     return Done{id, serialize(reply, request.head->getVersion(), keepAlive), !keepAlive};
   }

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -199,8 +200,11 @@ void ConfigLoader::walk(const YAML::Node &map, const std::string &prefix, const 
 }
 
 void ConfigLoader::loadEnv() {
+  // Variables the process itself reads rather than the configuration.
+  std::set<std::string> known = {"REXRAY_HOME", "REXRAY_READY_FD"};
   for (const auto &info : coreKeys()) {
     for (const auto &[name, inverted] : coreEnvNames(info)) {
+      known.insert(name);
       auto it = _cfg._envAll.find(name);
       if (it == _cfg._envAll.end()) continue;
       const auto &[given, value] = it->second;
@@ -209,6 +213,13 @@ void ConfigLoader::loadEnv() {
       break;
     }
   }
+  // REX-Ray's users set REXRAY_* variables from its many versions' docs: one
+  // this rebuild does not read is said, never silently dropped.
+  for (const auto &[upperName, given] : _cfg._envAll)
+    if (startsWith(upperName, "REXRAY_") && !known.count(upperName))
+      _cfg._warnings.push_back("environment variable " + given.first +
+                               " is not a rexray setting and is ignored (rexray env --all lists "
+                               "the settings)");
 }
 
 ConfigLoader::FlagList ConfigLoader::loadFlags(const std::map<std::string, std::string> &flags) {

@@ -11,6 +11,13 @@ namespace {
 
 const CoreKey kKeys[] = {
     {"rexray.logLevel", ValueType::LogLevel, "warn"},
+    // REX-Ray's REXRAY_DEBUG: true logs at debug level whatever rexray.logLevel says.
+    {"rexray.debug", ValueType::Bool, "false"},
+    // Log lines as text, or as one JSON object each (docs/observability.md).
+    {"rexray.logFormat", ValueType::String, "text"},
+    // HOST:PORT where the daemon also serves /metrics, /healthz and /readyz
+    // over TCP ("" = only on the control socket).
+    {"rexray.metrics.address", ValueType::String, ""},
     {"rexray.storageDrivers", ValueType::ServiceList, "vfs"},
     {"rexray.plugins.path", ValueType::List, ""},
     {"volume.mount.preempt", ValueType::Bool, "false"},

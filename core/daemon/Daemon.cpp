@@ -7,6 +7,8 @@
 #ifdef REXRAY_HAVE_CSI
 #include "csi/CsiServer.h"
 #endif
+#include "daemon/MetricsServer.h"
+#include "daemon/OpsEndpoints.h"
 #include "daemon/PidFile.h"
 #include "daemon/ServiceDirectory.h"
 #include "daemon/SocketActivation.h"
@@ -205,6 +207,8 @@ int Daemon::run() {
   std::unique_ptr<ServiceDirectory> directory;
   std::vector<std::unique_ptr<UnixHttpServer>> servers;
   std::unique_ptr<CsiFrontEnd> csi;
+  std::unique_ptr<metrics::Registry::CollectorHandle> gauges;
+  std::unique_ptr<MetricsServer> metricsServer;
   try {
     runtime = std::make_unique<Runtime>(_options.runtime);
     const Paths &paths = runtime->paths();
@@ -247,12 +251,19 @@ int Daemon::run() {
                             std::make_shared<ApiFrontend>(*directory, timeouts), control);
     log::info("control API on {}{}", paths.controlSocketPath(), how);
     activated.closeUnused();
+    gauges = collectServiceGauges(*directory);
+    const std::string metricsAddress = runtime->config()->string("rexray.metrics.address", "");
+    if (!metricsAddress.empty()) {
+      metricsServer = std::make_unique<MetricsServer>(metricsAddress, *directory);
+      log::info("metrics, health and readiness on http://{}", metricsServer->address());
+    }
     for (auto &s : servers) s->start();
     csi = startCsi(*runtime->config(), *directory);
   } catch (const std::exception &e) {
     log::error("REX-Ray failed to start: {}", e.what());
     // Clean up before saying so: whoever waits for the answer may look next.
     csi.reset();
+    metricsServer.reset();
     servers.clear();
     if (pidFile) pidFile->release();
     if (_options.onReady) _options.onReady(e.what());
@@ -299,6 +310,8 @@ int Daemon::run() {
     for (auto &t : stopping) t.join();
   }
   csi.reset(); // stops it and removes its socket
+  metricsServer.reset();
+  gauges.reset();
   stopper.stop();
   refresher.join();
   starter.join();

@@ -1,6 +1,8 @@
 #include "plugin/DriverHandle.h"
 
+#include "metrics/Metrics.h"
 #include "util/Error.h"
+#include "util/RequestContext.h"
 
 #include <cstddef>
 
@@ -94,6 +96,23 @@ struct SnapshotCollector {
   }
 };
 
+// The code label of rexray_backend_requests_total.
+const char *statusName(rxr_status status) {
+  switch (status) {
+  case RXR_OK: return "ok";
+  case RXR_E_NOT_FOUND: return "not_found";
+  case RXR_E_INVALID: return "invalid";
+  case RXR_E_UNSUPPORTED: return "unsupported";
+  case RXR_E_TIMEOUT: return "timeout";
+  case RXR_E_AUTH: return "auth";
+  case RXR_E_BACKEND: return "backend";
+  case RXR_E_TOO_SMALL: return "too_small";
+  case RXR_E_BUSY: return "busy";
+  case RXR_E_EXISTS: return "exists";
+  default: return "internal";
+  }
+}
+
 #define RXR_SLOT(name)                                                                             \
   slot<decltype(rxr_driver_vtable::name)>(offsetof(rxr_driver_vtable, name), #name)
 
@@ -106,6 +125,7 @@ DriverHandle::DriverHandle(const PluginInfo &plugin, const std::string &service,
                                           std::move(setup.stateDir), std::move(setup.secrets))),
       _vtable(plugin.entry ? plugin.entry->driver : nullptr) {
   if (!_vtable) throw Error(ErrorKind::Internal, "plugin '" + plugin.name + "' is not loaded");
+  const request::EnsureScope requestId;
   rxr_call call = HostContext::makeCall(0);
   rxr_status st = _vtable->create(_host->raw(), service.c_str(), &_driver, &call);
   if (st != RXR_OK || !_driver)
@@ -138,8 +158,10 @@ void DriverHandle::invoke(const char *op, const Deadline &deadline, Fn &&fn) {
     throw Error(ErrorKind::Timeout, service() + ": " + op +
                                         ": timed out waiting for the driver, which "
                                         "serializes its calls");
+  const request::EnsureScope requestId;
   rxr_call call = HostContext::makeCall(deadline.monoMs());
   rxr_status st = fn(&call);
+  metrics::backendRequests(service(), op, statusName(st)).add();
   if (st != RXR_OK) fail(op, st, call);
 }
 

@@ -1,11 +1,11 @@
 #include "plugin/HostContext.h"
 
 #include "util/Log.h"
+#include "util/RequestContext.h"
 
 #include <Poco/String.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 
 namespace rexray {
@@ -23,10 +23,6 @@ log::Level toLevel(rxr_log_level level) {
 const HostContext &self(const rxr_host *host) {
   return *static_cast<const HostContext *>(host->host_data);
 }
-
-// Request ids live as long as the process: a driver may keep the pointer it
-// was given for the duration of a call, and these are cheap.
-thread_local std::string currentRequestId;
 
 } // namespace
 
@@ -48,12 +44,11 @@ HostContext::HostContext(std::string service, const PluginInfo &plugin, ConfigLo
 }
 
 rxr_call HostContext::makeCall(int64_t deadlineMonoMs) {
-  static std::atomic<uint64_t> counter{0};
-  currentRequestId = "req-" + std::to_string(++counter);
   rxr_call call{};
   call.struct_size = sizeof call;
   call.deadline_mono_ms = deadlineMonoMs;
-  call.request_id = currentRequestId.c_str();
+  // The thread's request scope outlives the call (DriverHandle holds one).
+  call.request_id = request::currentId().c_str();
   return call;
 }
 
@@ -86,8 +81,9 @@ void HostContext::log(const rxr_host *host, rxr_log_level level, const char *mes
   const auto &ctx = self(host);
   const log::Level l = toLevel(level);
   if (!log::enabled(l)) return;
-  log::write(l, "[" + ctx._service + "/" + ctx._driver + " " + currentRequestId + "] " +
-                    ctx.scrub(message ? message : ""));
+  // The logger adds the request's ID: the driver's lines carry the same one
+  // as the host's.
+  log::write(l, "[" + ctx._service + "/" + ctx._driver + "] " + ctx.scrub(message ? message : ""));
 }
 
 int HostContext::logEnabled(const rxr_host *, rxr_log_level level) {

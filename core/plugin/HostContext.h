@@ -29,8 +29,9 @@ public:
   const std::string &service() const { return _service; }
   const std::string &driver() const { return _driver; }
 
-  // A fresh call record with a request id and the given deadline
-  // (CLOCK_MONOTONIC milliseconds, 0 = none).
+  // A fresh call record with the thread's current request ID (see
+  // util/RequestContext.h; the caller keeps a scope open for the call) and
+  // the given deadline (CLOCK_MONOTONIC milliseconds, 0 = none).
   static rxr_call makeCall(int64_t deadlineMonoMs);
 
   // `text` with every secret value of this instance replaced by "******".

@@ -24,7 +24,14 @@ std::shared_ptr<const Config> loadConfig(const RuntimeOptions &options, const Pa
     for (const auto &alias : info.aliases) source.driverSections.push_back(alias);
   }
   auto config = std::make_shared<const Config>(Config::load(source));
-  log::setLevel(log::parseLevel(config->string("rexray.logLevel", options.defaultLogLevel)));
+  log::setLevel(config->boolean("rexray.debug", false)
+                    ? log::Level::Debug
+                    : log::parseLevel(config->string("rexray.logLevel", options.defaultLogLevel)));
+  try {
+    log::setFormat(log::parseFormat(config->string("rexray.logFormat", "text")));
+  } catch (const Error &e) {
+    throw Error(ErrorKind::Config, std::string("rexray.logFormat: ") + e.what());
+  }
   for (const auto &w : config->warnings()) log::warn("{}", w);
   for (const auto &f : config->filesRead()) log::info("configuration read from {}", f);
   return config;

@@ -7,10 +7,17 @@
 namespace rexray::log {
 
 enum class Level { Debug, Info, Warn, Error };
+// text: "TIME LEVEL [PID] req=ID message"; json: one object per line with
+// the fields time, level, pid, thread, requestID (when serving a request)
+// and msg (docs/observability.md).
+enum class Format { Text, Json };
 
 // Parses REX-Ray's level names (panic fatal error warn warning info debug).
 Level parseLevel(const std::string &name);
 void setLevel(Level level);
+// Parses "text" or "json" (any case).
+Format parseFormat(const std::string &name);
+void setFormat(Format format);
 Level level();
 bool enabled(Level level);
 // Sends log lines to a file instead of stderr ("" = stderr again).

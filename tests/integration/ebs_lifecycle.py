@@ -49,8 +49,8 @@ import urllib.request
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from testkit import (Report, UnixHTTPConnection, diag, exit_on_signals, loop_backing_files, mounts,
-                     poll, rexray_binary)  # noqa: E402
+from testkit import (Report, UnixHTTPConnection, diag, exit_on_signals, leftovers_under,  # noqa: E402
+                     loop_backing_files, mounts, poll, rexray_binary)
 
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 STACK = os.path.join(REPO, "tests", "emulators", "ec2", "stack.py")
@@ -709,11 +709,44 @@ class Mode:
                     pass
         self.stop_daemon()
         if self.r.failed:
-            log = os.path.join(self.home, "var/log/rexray/rexray.log")
-            if os.path.exists(log):
-                diag("last lines of %s:" % log)
-                with open(log) as f:
-                    diag("".join(f.readlines()[-25:]))
+            self.show_log_tail()
+
+    def show_log_tail(self):
+        log = os.path.join(self.home, "var/log/rexray/rexray.log")
+        if os.path.exists(log):
+            diag("last lines of %s:" % log)
+            with open(log) as f:
+                diag("".join(f.readlines()[-25:]))
+
+
+def main_in_one_mode(run, tmp_prefix):
+    """main() of a test that calls run(mode) once, in Xen mode, against its
+    own EC2 stack: checks for the tools first, shows the daemon's last log
+    lines when a check failed, and cleans up on every way out."""
+    rexray = rexray_binary()
+    if not rexray:
+        return 2
+    report = Report()
+    python = python_with_moto()
+    aws = shutil.which("aws")
+    if not report.check("a python3 with moto and the aws CLI", python is not None and aws is not None):
+        return report.finish()
+    exit_on_signals()
+    tmp = tempfile.mkdtemp(prefix=tmp_prefix)
+    m = Mode(report, rexray, python, aws, tmp, nitro=False)
+    try:
+        try:
+            run(m)
+        except Exception as e:  # noqa: BLE001
+            report.check("the test ran to the end", False, repr(e))
+        if report.failed:
+            m.show_log_tail()
+    finally:
+        m.cleanup()
+        leftovers, loops = leftovers_under(tmp)
+        report.check("cleanup left no mount or loop device", not leftovers and not loops, (leftovers, loops))
+        shutil.rmtree(tmp, ignore_errors=True)
+    return report.finish()
 
 
 def main():

@@ -7,7 +7,9 @@ rexray volume create Data --size 1 >/dev/null
 rexray volume create DATA --size 1 >/dev/null
 expect_error "a name matching two volumes case-insensitively" "ambiguous.*vfs-.*vfs-" -- rexray volume ls data
 expect_ok "an exact name is not ambiguous" -- rexray volume ls DATA
-expect_error "a name that matches nothing" "volume 'nope' not found" -- rexray volume mount nope --volumeCreateImplicit false
+expect_error "a name that matches nothing" "volume 'nope' not found" -- rexray volume attach nope
+expect_error "mounting a name that matches nothing (no --create)" \
+  "volume 'nope' does not exist \\(add --create" -- rexray volume mount nope
 # The named flags are create options too: the message is Docker's -o message.
 expect_error "size 0" "option size: must be at least 1, got 0" -- rexray volume create zero --size 0
 expect_error "negative size" "option size: must be at least 1, got -1" -- rexray volume create neg --size -1

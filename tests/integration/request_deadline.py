@@ -16,17 +16,14 @@ Only 127.0.0.1 is contacted. Every exit path stops the daemon and the stack.
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from ebs_lifecycle import START_BANNER, Mode, is_mounted, out_of, python_with_moto  # noqa: E402
-from testkit import (Report, UnixHTTPConnection, diag, exit_on_signals,  # noqa: E402
-                     leftovers_under, rexray_binary)
+from ebs_lifecycle import START_BANNER, is_mounted, main_in_one_mode, out_of  # noqa: E402
+from testkit import UnixHTTPConnection  # noqa: E402
 
 DOCKER_LONG_S = 4
 SLOW_BACKEND = {"DOCKER_TIMEOUT_LONG": "%ds" % DOCKER_LONG_S, "DEVICE_ATTACHTIMEOUT": "60s"}
@@ -122,35 +119,7 @@ def run(m):
 
 
 def main():
-    rexray = rexray_binary()
-    if not rexray:
-        return 2
-    report = Report()
-    python = python_with_moto()
-    aws = shutil.which("aws")
-    if not report.check("a python3 with moto and the aws CLI", python is not None and aws is not None):
-        return report.finish()
-
-    exit_on_signals()
-    tmp = tempfile.mkdtemp(prefix="rexray-deadline-it.")
-    m = Mode(report, rexray, python, aws, tmp, nitro=False)
-    try:
-        try:
-            run(m)
-        except Exception as e:  # noqa: BLE001
-            report.check("the test ran to the end", False, repr(e))
-        if report.failed:
-            log = os.path.join(m.home, "var/log/rexray/rexray.log")
-            if os.path.exists(log):
-                diag("last lines of %s:" % log)
-                with open(log) as f:
-                    diag("".join(f.readlines()[-25:]))
-    finally:
-        m.cleanup()
-        leftovers, loops = leftovers_under(tmp)
-        report.check("cleanup left no mount or loop device", not leftovers and not loops, (leftovers, loops))
-        shutil.rmtree(tmp, ignore_errors=True)
-    return report.finish()
+    return main_in_one_mode(run, "rexray-deadline-it.")
 
 
 if __name__ == "__main__":

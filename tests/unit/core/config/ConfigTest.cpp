@@ -620,3 +620,23 @@ TEST_CASE("config: odds and ends") {
                    "unknown flag --nosuchKey"));
   }
 }
+
+TEST_CASE("Config: REX-Ray's managed-plugin variables work, other REXRAY_* ones are warned about") {
+  const Config cfg = Config::load({{},
+                                   {},
+                                   {{"REXRAY_FSTYPE", "xfs"},
+                                    {"REXRAY_PREEMPT", "true"},
+                                    {"REXRAY_DEBUG", "true"},
+                                    {"REXRAY_HOME", "/tmp/x"},
+                                    {"REXRAY_LOGFORMAT", "json"},
+                                    {"REXRAY_HOME_ETC", "/etc/x"}},
+                                   {},
+                                   {}});
+  CHECK(cfg.string("volume.create.default.fsType", "") == "xfs");
+  CHECK(cfg.boolean("volume.mount.preempt", false));
+  CHECK(cfg.boolean("rexray.debug", false));
+  CHECK(cfg.string("rexray.logFormat", "") == "json");
+  REQUIRE(cfg.warnings().size() == 1);
+  CHECK(cfg.warnings()[0] == "environment variable REXRAY_HOME_ETC is not a rexray setting and is "
+                             "ignored (rexray env --all lists the settings)");
+}
