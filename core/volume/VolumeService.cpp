@@ -440,14 +440,21 @@ void VolumeService::reconcile(const Deadline &deadline) {
               a.volumeName, v->attachedDevice);
     release(*v, me, s, deadline);
   }
-  // The driver's view is the truth: what it reports attached here with no
-  // user and no record (a crash inside an attach, or a mount cut before it
-  // was counted) is detached too, or nobody could ever remove it.
+  // Every attach of ours is recorded before it is made, so a volume the
+  // driver reports attached here without a record is not ours (the
+  // instance's boot disk, another tool's volume) and stays; unless it is
+  // mounted at our own mount point, the trace of a record lost with its
+  // mount, which nobody could otherwise ever remove.
   for (const auto &v : _cache.all()) {
     if (v.attachedInstanceId != me || inUse.count(v.id) || recorded.count(v.id)) continue;
     if (claimedElsewhere.count(v.id)) {
       log::info("reconcile {}: leaving {} attached: another service on this host holds it", _name,
                 v.name);
+      continue;
+    }
+    if (!_os.isMountPoint(s.mountPointFor(v.name))) {
+      log::info("reconcile {}: leaving {} ({}) attached: rexray has no record of attaching it",
+                _name, v.name.empty() ? v.id : v.name, v.attachedDevice);
       continue;
     }
     log::info("reconcile {}: detaching {} ({}): the driver reports it attached here, and "

@@ -22,16 +22,26 @@ bool detached(FakeServiceRig &rig, const std::string &volumeId) {
 
 } // namespace
 
-TEST_CASE("VolumeService crash: an attachment with no record and no user is detached at start") {
+TEST_CASE("VolumeService crash: an attachment rexray has no record of is left alone at start") {
+  // Every attach of ours is recorded before it is made: one without a
+  // record is the instance's boot disk or another tool's volume.
   FakeServiceRig rig;
-  // Killed right after the backend attached, before anything was written.
-  rig.backend().addVolume("vol-1", "lost", 1, "this-host", "/dev/fake7");
+  rig.backend().addVolume("vol-1", "", 8, "this-host", "/dev/xvda");
   rig.backend().addVolume("vol-2", "elsewhere", 1, "other-host", "/dev/xvdf");
   rig.restart().reconcile(testDeadline());
-  CHECK(detached(rig, "vol-1"));
-  CHECK_FALSE(detached(rig, "vol-2"));
-  CHECK(rig.backend().volume("vol-1")->attachedInstanceId.empty());
+  CHECK(rig.backend().detaches().empty());
+  CHECK(rig.backend().volume("vol-1")->attachedInstanceId == "this-host");
   CHECK(rig.backend().volume("vol-2")->attachedInstanceId == "other-host");
+}
+
+TEST_CASE("VolumeService crash: a volume killed inside its attach is detached at start") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "lost");
+  // The intent record is written, then the backend attaches, then the kill.
+  rig.state->putAttachment({"fake", "vol-1", "lost", "", "", 0});
+  rig.backend().addVolume("vol-1", "lost", 1, "this-host", "/dev/fake7");
+  rig.restart().reconcile(testDeadline());
+  CHECK(detached(rig, "vol-1"));
   // Docker's Get now says what is true, and Remove works.
   CHECK_FALSE(rig.service().cachedFind("lost")->attached());
   rig.service().remove("lost", false, testDeadline());
