@@ -12,6 +12,7 @@ operation at N within 1.5x of its cost at 100; N creates under 60 s; List of
 N <= 10 ms; `volume ls` of N <= 200 ms; <= 2 KiB per cached volume.
 """
 import argparse
+import os
 import subprocess
 import time
 
@@ -35,7 +36,7 @@ def measure(d, daemon, count, results, label):
         unmounts.append(d.timed("Unmount", Name="cycle", ID=f"m{i}"))
     out["Mount"], out["Unmount"] = median(mounts), median(unmounts)
     for method in ("Get", "Path"):
-        out[method] = median([d.timed(method, Name="vol-00042") for _ in range(200)])
+        out[method] = memory_answer(daemon, d, method)
     out["List"] = median([d.timed_unparsed("List") for _ in range(20)])
     ls = []
     for _ in range(3):
@@ -46,6 +47,23 @@ def measure(d, daemon, count, results, label):
     print(f"with {count} volumes ({label}): " +
           ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in out.items()), flush=True)
     return out
+
+
+def memory_answer(daemon, d, method):
+    """Median latency of a cached answer. A Python client's own time per call
+    (~100 us, and noisy) would swamp a 40 us answer, so the C load client
+    next to the binary (bench/docker_api_load.cpp) measures it when built."""
+    load = os.path.join(os.path.dirname(os.path.abspath(daemon.rexray)), "docker_api_load")
+    if not os.path.exists(load):
+        return median([d.timed(method, Name="vol-00042") for _ in range(200)])
+    out = subprocess.run([load, "--socket", daemon.sock, "--method", "VolumeDriver." + method,
+                          "--body", '{"Name":"vol-00042"}', "--connections", "1", "--seconds", "2",
+                          "--warmup-seconds", "0.5", "--check-err", "--kv"],
+                         check=True, stdout=subprocess.PIPE, text=True).stdout
+    kv = dict(line.split("=", 1) for line in out.split() if "=" in line)
+    if kv.get("errors", "0") != "0":
+        raise RuntimeError(f"{method}: {kv.get('errors')} errors")
+    return float(kv["p50_us"]) / 1e6
 
 
 def create_up_to(d, start, count):
@@ -84,7 +102,7 @@ def main():
     for op in ("Create", "Remove", "Mount", "Unmount", "Get", "Path"):
         ratio = large[op] / small[op]
         record(args.results, name=f"Docker {op} at {n} volumes vs 100", command=cmd,
-               target="<= 1.5x", value=f"{large[op] * 1000:.2f} ms vs {small[op] * 1000:.2f} ms "
+               target="<= 1.5x", value=f"{large[op] * 1000:.3f} ms vs {small[op] * 1000:.3f} ms "
                f"= {ratio:.2f}", unit="x", met=ratio <= 1.5)
     record(args.results, name=f"Docker List of {n} vfs volumes", command=cmd, target="<= 10 ms",
            value=round(large["List"] * 1000, 2), unit=" ms", met=large["List"] <= 0.010)
