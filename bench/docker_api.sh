@@ -241,7 +241,7 @@ record "Daemon threads" "$CMD" "-" "$threads" "" null
 awk -v g="${RPS[Get.16]}" -v c="${RPS[Capabilities.16]}" 'BEGIN {
   if (c > 0) printf "Get@16 = %.1f%% of Capabilities@16 (%d vs %d req/s)\n", 100 * g / c, g, c
 }'
-share=$(awk -v g="${RPS[Get.16]}" -v c="${RPS[Capabilities.16]}" 'BEGIN {printf "%.2f", c > 0 ? g / c : 0}')
+share=$(awk -v g="${RPS[Get.16]}" -v c="${RPS[Capabilities.16]}" 'BEGIN {printf "%.2f", (c > 0 ? g / c : 0)}')
 record "Docker Get at 16 connections, as a share of Capabilities" "$CMD" ">= 0.9x" "$share" "x" \
   "$(met "$share" '>=' 0.9)"
 record "Docker Capabilities at 16 connections" "$CMD" "-" "${RPS[Capabilities.16]}" " req/s" null

@@ -115,6 +115,21 @@ std::string renderList(const std::vector<VolumeCache::Shared> &volumes) {
 
 } // namespace
 
+std::string DockerFrontend::getReplyFor(const VolumeCache::Shared &volume) const {
+  std::lock_guard<std::mutex> guard(_getMemoGuard);
+  auto &slot = _getMemo[volume->id];
+  if (slot.first != volume) {
+    // Entries of volumes changed or gone are dropped now and then; a Get is
+    // rendered again only after its volume changed.
+    if (_getMemo.size() > kGetMemoLimit) {
+      _getMemo.clear();
+      return getReply(*volume);
+    }
+    slot = {volume, getReply(*volume)};
+  }
+  return slot.second;
+}
+
 std::string DockerFrontend::listReply(const VolumeCache::Listing &listing) const {
   {
     std::lock_guard<std::mutex> guard(_listMemoGuard);
@@ -197,7 +212,7 @@ DockerFrontend::Reply DockerFrontend::handle(const std::string &path, const std:
       if (!v)
         throw Error(ErrorKind::NotFound,
                     "volume '" + name + "' not found in service '" + _service + "'");
-      return ok(getReply(*v));
+      return ok(getReplyFor(v));
     }
     if (path == "/VolumeDriver.List")
       return ok(listReply(_services.get(_service, deadline).cachedListing()));

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace rexray {
@@ -48,6 +49,10 @@ private:
   // List's reply for a listing: rendered once per change of the cache, not
   // once per request (10,000 volumes are ~600 KB of JSON).
   std::string listReply(const VolumeCache::Listing &listing) const;
+  // Get's reply for a cached volume, rendered once per version of it (cache
+  // entries are immutable: a change is a new entry).
+  std::string getReplyFor(const VolumeCache::Shared &volume) const;
+  static constexpr size_t kGetMemoLimit = 20000;
 
   const ServiceDirectory &_services;
   std::string _service;
@@ -55,6 +60,8 @@ private:
   mutable std::mutex _listMemoGuard;
   mutable VolumeCache::Listing _listMemoFor;
   mutable std::shared_ptr<const std::string> _listMemo;
+  mutable std::mutex _getMemoGuard;
+  mutable std::unordered_map<std::string, std::pair<VolumeCache::Shared, std::string>> _getMemo;
   metrics::OperationTimer _durations; // by the request's path, e.g. "VolumeDriver.Mount"
 };
 
