@@ -5,7 +5,7 @@
 #include "util/RequestContext.h"
 
 #include <Poco/AutoPtr.h>
-#include <Poco/ConsoleChannel.h>
+#include <Poco/Channel.h>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/FileChannel.h>
@@ -16,11 +16,11 @@
 #include <Poco/PatternFormatter.h>
 #include <Poco/String.h>
 
-#include <atomic>
-#include <iostream>
-#include <mutex>
-
 #include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <mutex>
 
 namespace rexray::log {
 namespace {
@@ -86,6 +86,23 @@ private:
   Poco::PatternFormatter _pattern{"%Y-%m-%dT%H:%M:%S.%iZ %p [%P] "};
 };
 
+// Standard error, one write(2) per line. Poco::ConsoleChannel writes the
+// text and then std::endl: two system calls per line (7 lines per Docker
+// mount cycle), and a reader of a pipe may see a line without its end.
+class StderrChannel : public Poco::Channel {
+public:
+  void log(const Poco::Message &message) override {
+    std::string line = message.getText();
+    line += '\n';
+    for (size_t done = 0; done < line.size();) {
+      const ssize_t n = ::write(STDERR_FILENO, line.data() + done, line.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return; // nowhere to say that logging failed
+      done += static_cast<size_t>(n);
+    }
+  }
+};
+
 std::mutex channelGuard;
 Poco::AutoPtr<Poco::Channel> sink; // where lines go: stderr or the log file
 
@@ -99,7 +116,7 @@ void useChannel() {
 void ensureChannel() {
   static const bool once = [] {
     std::lock_guard<std::mutex> lock(channelGuard);
-    sink = new Poco::ConsoleChannel(std::cerr);
+    sink = new StderrChannel;
     useChannel();
     return true;
   }();
@@ -143,7 +160,7 @@ void setFile(const std::string &path) {
   ensureChannel();
   std::lock_guard<std::mutex> lock(channelGuard);
   if (path.empty()) {
-    sink = new Poco::ConsoleChannel(std::cerr);
+    sink = new StderrChannel;
   } else {
     auto *file = new Poco::FileChannel(path);
     file->setProperty("rotation", "10 M");
