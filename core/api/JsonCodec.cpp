@@ -130,24 +130,10 @@ Poco::JSON::Object::Ptr fromVolume(const Volume &v) {
 }
 
 Volume toVolume(const Poco::JSON::Object::Ptr &o) {
-  Volume v;
-  v.id = str(o, "id");
-  v.name = str(o, "name");
-  v.type = str(o, "type");
-  v.sizeGiB = num(o, "size");
-  v.iops = num(o, "iops");
-  v.availabilityZone = str(o, "availabilityZone");
-  v.status = str(o, "backendStatus");
-  v.encrypted = flag(o, "encrypted");
-  v.service = str(o, "service");
-  v.createdUnix = parseRfc3339(str(o, "createdAt"));
-  v.attachedInstanceId = str(o, "attachedInstanceID");
-  v.attachedDevice = str(o, "attachedDevice");
-  v.mountPath = str(o, "path");
-  if (auto fields = o->getObject("fields"))
-    for (const auto &key : fields->getNames())
-      v.fields.emplace_back(key, fields->getValue<std::string>(key));
-  return v;
+  // One reader of a volume's fields: the list decoder's.
+  auto volumes = parseVolumes("[" + stringify(o) + "]");
+  if (volumes.size() != 1) throw Error(ErrorKind::Invalid, "not a volume: " + stringify(o));
+  return std::move(volumes.front());
 }
 
 namespace {
