@@ -21,6 +21,13 @@ int64_t nowUnix() {
   return static_cast<int64_t>(std::time(nullptr));
 }
 
+// A size asked for at create or expand.
+void requirePositiveSize(int64_t sizeGiB) {
+  if (sizeGiB <= 0)
+    throw Error(ErrorKind::Invalid,
+                "size must be a positive number of GiB, got " + std::to_string(sizeGiB));
+}
+
 } // namespace
 
 VolumeService::VolumeService(std::string name, std::unique_ptr<DriverHandle> driver,
@@ -163,9 +170,7 @@ Volume VolumeService::inspect(const std::string &ref, const Deadline &deadline) 
 
 Volume VolumeService::create(const CreateSpec &spec, const Deadline &deadline) {
   validateName(spec.name);
-  if (spec.sizeGiB && *spec.sizeGiB <= 0)
-    throw Error(ErrorKind::Invalid,
-                "size must be a positive number of GiB, got " + std::to_string(*spec.sizeGiB));
+  if (spec.sizeGiB) requirePositiveSize(*spec.sizeGiB);
   if (spec.iops && *spec.iops < 0)
     throw Error(ErrorKind::Invalid, "iops must not be negative, got " + std::to_string(*spec.iops));
   const ServiceSettings s = settings();
@@ -582,9 +587,7 @@ void VolumeService::unpublish(const std::string &ref, const std::string &target,
 }
 
 Volume VolumeService::expand(const std::string &ref, int64_t sizeGiB, const Deadline &deadline) {
-  if (sizeGiB <= 0)
-    throw Error(ErrorKind::Invalid,
-                "size must be a positive number of GiB, got " + std::to_string(sizeGiB));
+  requirePositiveSize(sizeGiB);
   bool listed = false;
   Volume v = lookup(ref, deadline, &listed);
   auto lock = lockVolume(v.name, deadline);
