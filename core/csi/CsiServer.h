@@ -1,5 +1,6 @@
 #pragma once
 
+#include "csi/CsiFrontEnd.h"
 #include "csi/CsiSettings.h"
 
 #include <memory>
@@ -20,11 +21,11 @@ class CsiNode;
 // The CSI gRPC server on its unix socket: Identity always, Controller and
 // Node as rexray.csi.mode says, over one service of the directory. A stale
 // socket file is replaced; one a live process answers on is an error.
-class CsiServer {
+class CsiServer : public CsiFrontEnd {
 public:
   // `service` "" = the directory's default. Binds the socket (mode 0660).
   CsiServer(const ServiceDirectory &services, const std::string &service, CsiSettings settings);
-  ~CsiServer();
+  ~CsiServer() override;
   CsiServer(const CsiServer &) = delete;
   CsiServer &operator=(const CsiServer &) = delete;
 

@@ -3,10 +3,7 @@
 #include "api/ApiFrontend.h"
 #include "api/DockerFrontend.h"
 #include "api/UnixHttpServer.h"
-#include "csi/CsiSettings.h"
-#ifdef REXRAY_HAVE_CSI
-#include "csi/CsiServer.h"
-#endif
+#include "csi/CsiFrontEnd.h"
 #include "daemon/MetricsServer.h"
 #include "daemon/OpsEndpoints.h"
 #include "daemon/PidFile.h"
@@ -161,24 +158,6 @@ void startServices(Runtime &runtime, ServiceDirectory &directory, Stopper &stopp
   }
 }
 
-// The CSI front end when rexray.csi.endpoint is set; nullptr otherwise.
-#ifdef REXRAY_HAVE_CSI
-using CsiFrontEnd = CsiServer;
-std::unique_ptr<CsiFrontEnd> startCsi(const Config &config, const ServiceDirectory &directory) {
-  const CsiSettings settings = CsiSettings::fromConfig(config);
-  if (settings.socketPath.empty()) return nullptr;
-  return std::make_unique<CsiServer>(directory, settings.service, settings);
-}
-#else
-struct CsiFrontEnd {};
-std::unique_ptr<CsiFrontEnd> startCsi(const Config &config, const ServiceDirectory &) {
-  if (!CsiSettings::fromConfig(config).socketPath.empty())
-    throw Error(ErrorKind::Config, "rexray.csi.endpoint is set, but this rexray was built "
-                                   "without gRPC (libgrpc++-dev): it has no CSI front end");
-  return nullptr;
-}
-#endif
-
 } // namespace
 
 std::vector<DockerSocket> dockerSockets(const Paths &paths,
@@ -258,7 +237,7 @@ int Daemon::run() {
       log::info("metrics, health and readiness on http://{}", metricsServer->address());
     }
     for (auto &s : servers) s->start();
-    csi = startCsi(*runtime->config(), *directory);
+    csi = startCsiFrontEnd(*runtime->config(), *directory);
   } catch (const std::exception &e) {
     log::error("REX-Ray failed to start: {}", e.what());
     // Clean up before saying so: whoever waits for the answer may look next.

@@ -1,19 +1,17 @@
 #include "plugin/PluginLoader.h"
 
 #include "plugin/HostContext.h"
+#include "util/InstallLocations.h"
 #include "util/Log.h"
 
 #include <Poco/DirectoryIterator.h>
 #include <Poco/Exception.h>
-#include <Poco/Path.h>
 #include <Poco/String.h>
 
 #include <algorithm>
-#include <climits>
 #include <cstring>
 #include <dlfcn.h>
 #include <mutex>
-#include <unistd.h>
 
 namespace rexray {
 namespace {
@@ -251,18 +249,7 @@ PluginLoader::~PluginLoader() {
 }
 
 std::vector<std::string> PluginLoader::defaultPluginDirs() {
-  std::vector<std::string> dirs = {REXRAY_PLUGIN_INSTALL_DIR};
-  char exe[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    exe[n] = '\0';
-    Poco::Path p(exe);
-    p.makeParent(); // bin/
-    p.makeParent(); // prefix/
-    std::string besideBinary = p.toString() + "lib/rexray/plugins";
-    if (besideBinary != dirs.front()) dirs.push_back(besideBinary);
-  }
-  return dirs;
+  return installLocations(REXRAY_PLUGIN_INSTALL_DIR);
 }
 
 PluginInfo &PluginLoader::record(PluginInfo info) {

@@ -113,6 +113,18 @@ check "rexray volume create through the installed daemon" grep -q pkgvol <<<"$ou
 check "rexray volume ls lists it" grep -q pkgvol <<<"$(rexray volume ls 2>&1)"
 out=$(rexray stop 2>&1)
 check "rexray stop" grep -q "SUCCESS" <<<"$out"
+if [[ -e $BUILD/lib/rexray/rexray-csi.so ]]; then
+  # The CSI front end is a module the daemon loads only when configured, so
+  # the binary itself (and every CLI run) maps no gRPC.
+  check "rexray holds the CSI module, /usr/lib/rexray/rexray-csi.so" \
+    test -f "$R/usr/lib/rexray/rexray-csi.so"
+  check "/usr/bin/rexray links no gRPC itself" \
+    bash -c "! ldd '$R/usr/bin/rexray' | grep -q grpc"
+  out=$(CSI_ENDPOINT="unix://$H/csi.sock" rexray start 2>&1)
+  check "the installed daemon serves CSI from the installed module" test -S "$H/csi.sock"
+  [[ -S $H/csi.sock ]] || echo "# $out"
+  rexray stop >/dev/null 2>&1 || true
+fi
 
 ###############################################################################
 echo "# sdk/examples/null against the installed rexray-sdk alone"
