@@ -205,8 +205,11 @@ MountResult MountPipeline::mount(const Volume &volume, const std::string &instan
       mountedNow = true;
       log::info("{}: mounted {} on {}", _driver.service(), attached.device, result.mountPoint);
     }
-    _os.makeDirectories(result.path, _settings.fileMode);
-    _os.changeMode(result.path, _settings.fileMode);
+    // Usually there from an earlier mount, with its mode: one stat then.
+    if (!_os.directoryHasMode(result.path, _settings.fileMode)) {
+      _os.makeDirectories(result.path, _settings.fileMode);
+      _os.changeMode(result.path, _settings.fileMode);
+    }
   } catch (...) {
     if (mountedNow) {
       try {
@@ -241,8 +244,9 @@ void MountPipeline::unmount(const Volume &volume, const std::string &instanceId,
   if (volume.attachedInstanceId == instanceId) device = localDevice(volume, instanceId, deadline);
   std::vector<std::string> targets;
   if (!device.empty()) targets = _os.mountPointsOf(device);
-  if (_os.isMountPoint(ourMountPoint) &&
-      std::find(targets.begin(), targets.end(), ourMountPoint) == targets.end())
+  // Usually among the device's mounts; only otherwise is the table read again.
+  if (std::find(targets.begin(), targets.end(), ourMountPoint) == targets.end() &&
+      _os.isMountPoint(ourMountPoint))
     targets.push_back(ourMountPoint);
   for (const auto &target : targets) {
     _os.unmount(target);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -388,29 +389,39 @@ std::vector<std::string> LinuxOsLayer::mountPointsOf(const std::string &device) 
   }
   // Names as well as numbers: btrfs reports an anonymous device number, and a
   // device node that has vanished can still have mounts under its old name.
-  const std::string resolved = realPath(device);
-  std::vector<std::string> out;
-  forEachMount([&](const MountEntry &entry) {
-    bool match = (rdev != 0 && entry.devno == rdev) || entry.source == device ||
-                 (!resolved.empty() && entry.source == resolved);
-    if (match) out.push_back(entry.target);
-  });
+  // The name as given usually matches; only when nothing does is it resolved
+  // (a symlink such as /dev/disk/by-id/...), which costs a readlink a component.
+  const std::vector<MountEntry> table = mounts();
+  const auto mountedAs = [&](const std::string &name) {
+    std::vector<std::string> out;
+    for (const auto &entry : table)
+      if ((rdev != 0 && entry.devno == rdev) || entry.source == name) out.push_back(entry.target);
+    return out;
+  };
+  std::vector<std::string> out = mountedAs(device);
+  if (out.empty()) {
+    const std::string resolved = realPath(device);
+    if (!resolved.empty() && resolved != device) out = mountedAs(resolved);
+  }
   return out;
 }
 
 bool LinuxOsLayer::isMountPoint(const std::string &path) {
+  const std::vector<MountEntry> table = mounts();
+  const auto mountedAt = [&](const std::string &target) {
+    return std::any_of(table.begin(), table.end(),
+                       [&](const MountEntry &entry) { return entry.target == target; });
+  };
+  // The path as given usually is the table's; only when it is not is it
+  // resolved (symlinks, "//"), which costs a readlink a component.
+  if (mountedAt(path)) return true;
   char resolved[PATH_MAX];
   if (::realpath(path.c_str(), resolved) == nullptr) {
     int err = errno;
     if (err == ENOENT || err == ENOTDIR) return false;
     throwErrno(err, "cannot resolve " + path);
   }
-  const std::string target = resolved;
-  bool found = false;
-  forEachMount([&](const MountEntry &entry) {
-    if (entry.target == target) found = true;
-  });
-  return found;
+  return resolved != path && mountedAt(resolved);
 }
 
 void LinuxOsLayer::makeDirectories(const std::string &path, mode_t mode) {
@@ -451,6 +462,11 @@ void LinuxOsLayer::changeMode(const std::string &path, mode_t mode) {
     std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode & 07777));
     throwErrno(errno, std::string("cannot change the mode of ") + path + " to " + octal);
   }
+}
+
+bool LinuxOsLayer::directoryHasMode(const std::string &path, mode_t mode) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == mode;
 }
 
 void LinuxOsLayer::removeDirectory(const std::string &path) {

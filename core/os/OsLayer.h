@@ -49,6 +49,10 @@ public:
   // mkdir -p with the given mode for the directories it creates.
   virtual void makeDirectories(const std::string &path, mode_t mode) = 0;
   virtual void changeMode(const std::string &path, mode_t mode) = 0;
+  // True when the path is a directory with exactly this mode: then neither
+  // mkdir nor chmod is needed, and the file system is left clean (a chmod
+  // dirties it, and its unmount then waits for a journal commit).
+  virtual bool directoryHasMode(const std::string &path, mode_t mode) = 0;
   // rmdir; missing or non-empty is not an error.
   virtual void removeDirectory(const std::string &path) = 0;
 
@@ -82,6 +86,7 @@ public:
   bool isMountPoint(const std::string &path) override;
   void makeDirectories(const std::string &path, mode_t mode) override;
   void changeMode(const std::string &path, mode_t mode) override;
+  bool directoryHasMode(const std::string &path, mode_t mode) override;
   void removeDirectory(const std::string &path) override;
   void bindMount(const std::string &source, const std::string &target, bool readOnly) override;
   void growFilesystem(const std::string &device, const std::string &mountPoint,

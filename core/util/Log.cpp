@@ -15,7 +15,9 @@
 #include <Poco/Message.h>
 #include <Poco/PatternFormatter.h>
 #include <Poco/String.h>
+#include <Poco/Timestamp.h>
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -113,6 +115,22 @@ void useChannel() {
   logger().setLevel(Poco::Message::PRIO_DEBUG);
 }
 
+std::atomic<pid_t> cachedPid{0};
+
+pid_t processId() {
+  static const bool once = [] {
+    ::pthread_atfork(nullptr, nullptr, [] { cachedPid.store(0, std::memory_order_relaxed); });
+    return true;
+  }();
+  (void)once;
+  pid_t pid = cachedPid.load(std::memory_order_relaxed);
+  if (pid == 0) {
+    pid = ::getpid();
+    cachedPid.store(pid, std::memory_order_relaxed);
+  }
+  return pid;
+}
+
 void ensureChannel() {
   static const bool once = [] {
     std::lock_guard<std::mutex> lock(channelGuard);
@@ -176,7 +194,14 @@ void write(Level level, const std::string &message) {
   static const Poco::Message::Priority priorities[] = {
       Poco::Message::PRIO_DEBUG, Poco::Message::PRIO_INFORMATION, Poco::Message::PRIO_WARNING,
       Poco::Message::PRIO_ERROR};
-  Poco::Message m(logger().name(), message, priorities[static_cast<int>(level)]);
+  // Poco::Message's constructors ask the kernel for the pid (getpid(2)) each
+  // time; a copy does not. The pid is ours, read once and again after a fork.
+  static const Poco::Message prototype(logger().name(), "", Poco::Message::PRIO_INFORMATION);
+  Poco::Message m(prototype);
+  m.setPid(processId());
+  m.setTime(Poco::Timestamp());
+  m.setText(message);
+  m.setPriority(priorities[static_cast<int>(level)]);
   const std::string &id = request::currentId();
   if (!id.empty()) m.set(kRequestId, id);
   logger().log(m);

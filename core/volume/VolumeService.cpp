@@ -387,7 +387,8 @@ void VolumeService::unmount(const std::string &ref, const std::string &callerId,
   }
   v = fresh(v, deadline, listed);
   pipeline(s).unmount(v, instanceId(deadline), deadline);
-  _state.removeMounts(_name, v.id);
+  // Only volume.unmount.ignoreUsedCount leaves other callers' records to drop.
+  if (remaining > 0) _state.removeMounts(_name, v.id);
   v.attachedInstanceId.clear();
   v.attachedDevice.clear();
   v.mountPath.clear();

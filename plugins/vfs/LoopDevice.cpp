@@ -32,6 +32,7 @@ constexpr const char kDeletedSuffix[] = " (deleted)";
   throw std::system_error(err, std::generic_category(), what);
 }
 
+// A whole file of /proc (which may hand it out over several reads).
 std::optional<std::string> readSmallFile(const std::string &path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return std::nullopt;
@@ -47,6 +48,20 @@ std::optional<std::string> readSmallFile(const std::string &path) {
     out.append(buf, static_cast<size_t>(n));
   }
   return out;
+}
+
+// A sysfs attribute: at most a page, which the kernel hands out whole in the
+// first read, so the read that would see the end is not needed (a mount
+// cycle reads a dozen of these).
+std::optional<std::string> readSysfsAttribute(const std::string &path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  char buf[4096];
+  ssize_t n;
+  do n = ::read(fd.get(), buf, sizeof buf);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return std::nullopt;
+  return std::string(buf, static_cast<size_t>(n));
 }
 
 std::string chomp(std::string s) {
@@ -75,7 +90,7 @@ void ensureNodeFor(int index, const std::string &device) {
   if (errno != ENOENT) fail(errno, "cannot stat " + device);
   // sysfs knows the real minor (it is shifted when max_part is set).
   dev_t dev = makedev(kLoopMajor, static_cast<unsigned>(index));
-  if (auto text = readSmallFile("/sys/block/loop" + std::to_string(index) + "/dev")) {
+  if (auto text = readSysfsAttribute("/sys/block/loop" + std::to_string(index) + "/dev")) {
     unsigned major = 0, minor = 0;
     if (std::sscanf(text->c_str(), "%u:%u", &major, &minor) == 2) dev = makedev(major, minor);
   }
@@ -207,7 +222,7 @@ std::optional<LoopBinding> LoopDevice::binding(const std::string &device) {
   const std::string name = loopName(device);
   if (name.empty()) return std::nullopt;
   const std::string dir = "/sys/block/" + name + "/loop/";
-  auto backing = readSmallFile(dir + "backing_file");
+  auto backing = readSysfsAttribute(dir + "backing_file");
   if (!backing) return std::nullopt;
   LoopBinding b;
   b.device = "/dev/" + name;
@@ -218,7 +233,8 @@ std::optional<LoopBinding> LoopDevice::binding(const std::string &device) {
     b.deleted = true;
     b.backingFile.resize(b.backingFile.size() - suffix);
   }
-  if (auto autoclear = readSmallFile(dir + "autoclear")) b.autoclear = chomp(*autoclear) == "1";
+  if (auto autoclear = readSysfsAttribute(dir + "autoclear"))
+    b.autoclear = chomp(*autoclear) == "1";
   return b;
 }
 

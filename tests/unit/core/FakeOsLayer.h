@@ -140,6 +140,12 @@ public:
     directories[path] = mode;
   }
 
+  bool directoryHasMode(const std::string &path, mode_t mode) override {
+    query("directoryHasMode", "directoryHasMode " + path + " " + octal(mode));
+    auto it = directories.find(path);
+    return it != directories.end() && it->second == mode;
+  }
+
   void removeDirectory(const std::string &path) override {
     effect("rmdir", "rmdir " + path);
     directories.erase(path);

@@ -46,6 +46,16 @@ TEST_CASE("MountPipeline: an empty device is formatted, mounted, then rootPath i
                              "mkdir /x/data/data 0750", "chmod /x/data/data 0750"}));
     CHECK(rig.os.directories.at("/x/data/data") == 0750);
   }
+  SUBCASE("and at the next mount, a rootPath that has its mode is left alone") {
+    rig.service().mount("data", "a", {}, testDeadline());
+    rig.service().unmount("data", "a", testDeadline());
+    rig.os.calls.clear();
+    rig.service().mount("data", "a", {}, testDeadline());
+    INFO(rig.os.history());
+    // A chmod would dirty the file system, and its unmount wait for a journal commit.
+    CHECK(rig.os.count("mkdir /x/data/data") == 0);
+    CHECK(rig.os.count("chmod") == 0);
+  }
   SUBCASE("with a configured default fsType") {
     rig.settings.defaultFsType = "xfs";
     rig.service().mount("data", "a", {}, testDeadline());
@@ -240,6 +250,7 @@ TEST_CASE("MountPipeline: a second caller's failure does not unmount the first c
   FakeServiceRig rig;
   rig.backend().addVolume("vol-1", "data");
   rig.service().mount("data", "a", {}, testDeadline());
+  rig.os.directories["/x/data/data"] = 0777; // changed since: the second mount sets it again
   rig.os.failNext("chmod");
   auto e = caught([&] { rig.service().mount("data", "b", {}, testDeadline()); });
   REQUIRE(e.thrown);
