@@ -9,8 +9,6 @@
 #include "util/Log.h"
 #include "util/Paths.h"
 
-#include <Poco/Util/ServerApplication.h>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -30,17 +28,6 @@ namespace {
 constexpr const char *kReadyFdVariable = "REXRAY_READY_FD";
 constexpr std::chrono::seconds kStartTimeout{60};
 constexpr std::chrono::seconds kStopTimeout{60};
-
-class DaemonApplication : public Poco::Util::ServerApplication {
-public:
-  explicit DaemonApplication(DaemonOptions options) : _options(std::move(options)) {}
-
-protected:
-  int main(const std::vector<std::string> &) override { return Daemon(_options).run(); }
-
-private:
-  DaemonOptions _options;
-};
 
 int runForeground(Invocation &inv) {
   DaemonOptions options;
@@ -67,9 +54,9 @@ int runForeground(Invocation &inv) {
     (void)ignored;
     ::close(readyFd);
   };
-  DaemonApplication app(options);
-  // No arguments: the CLI has parsed them; ServerApplication adds none of its own.
-  return app.run(std::vector<std::string>{"rexray"});
+  // The daemon waits for its signals itself (Daemon::run), so nothing of
+  // Poco::Util::ServerApplication is needed, nor the three libraries it maps.
+  return Daemon(options).run();
 }
 
 // Rebuilds the global flags for the daemon process.

@@ -4,10 +4,12 @@
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +28,9 @@ using namespace Poco::Data::Keywords;
 namespace rexray {
 
 namespace {
+
+// Pages (4 KiB) of write-ahead log past which a commit checkpoints it.
+constexpr int kCheckpointPages = 64;
 
 // One step per schema version, applied in order, each in its own transaction.
 // Append new versions at the end; never edit a step that has shipped.
@@ -149,6 +154,22 @@ struct StateStore::Impl {
     }
   }
 
+  // The last connection to close would checkpoint the log into the
+  // database: two fdatasync(2)s and an unlink on every exit, which is most of
+  // what a short-lived CLI process costs (it opens, writes a record or two,
+  // and exits). The log stays instead, durable as every commit already is
+  // (see synchronous above), and whichever process commits past
+  // kCheckpointPages checkpoints it; that also bounds what the next open
+  // reads back from it.
+  void keepWalOnClose() {
+    sqlite3 *db = Poco::Data::SQLite::Utility::dbHandle(*session);
+    int applied = 0;
+    if (sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, &applied) != SQLITE_OK ||
+        !applied)
+      return; // an older SQLite: it checkpoints at close, as before
+    *session << "PRAGMA wal_autocheckpoint = " + std::to_string(kCheckpointPages), now;
+  }
+
   void migrate() {
     const int current = StateStore::currentSchemaVersion();
     for (const Migration &step : migrations()) {
@@ -187,6 +208,7 @@ StateStore::StateStore(const std::string &path) : _impl(std::make_unique<Impl>()
     // mounts they describe do not survive a power loss either.
     *_impl->session << "PRAGMA synchronous = NORMAL", now;
     _impl->enableWal();
+    _impl->keepWalOnClose();
     _impl->migrate();
   } catch (const Poco::Exception &e) {
     _impl->fail(e);

@@ -277,6 +277,27 @@ TEST_CASE("StateStore persists across reopen") {
   CHECK(store.mountCount("vfs", "vol-2") == 1);
 }
 
+// A short-lived process (the CLI) should not pay a checkpoint's two
+// fdatasync(2)s at every exit: the log stays, and the next open reads it back.
+TEST_CASE("StateStore leaves its write-ahead log at close, and the next open reads it") {
+  TempDir tmp;
+  std::string dbPath = tmp.path("state.db");
+  { rexray::StateStore(dbPath).addMount(mountRecord("vol-1", "c1"), Once); }
+  REQUIRE(fs::exists(dbPath + "-wal"));
+  CHECK(fs::file_size(dbPath + "-wal") > 0);
+  CHECK(rexray::StateStore(dbPath).mountCount("vfs", "vol-1") == 1);
+
+  // Commits past the checkpoint size move the log into the database, so
+  // the log an open reads back stays small.
+  {
+    rexray::StateStore store(dbPath);
+    for (int i = 0; i < 300; ++i)
+      store.addMount(mountRecord("vol-2", "c" + std::to_string(i)), Once);
+  }
+  CHECK(fs::file_size(dbPath + "-wal") <= 1024 * 1024);
+  CHECK(rexray::StateStore(dbPath).mountCount("vfs", "vol-2") == 300);
+}
+
 TEST_CASE("StateStore refuses a database from a newer rexray") {
   TempDir tmp;
   std::string dbPath = tmp.path("state.db");
