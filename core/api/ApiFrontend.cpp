@@ -75,6 +75,16 @@ HttpReply ApiFrontend::serve(const Poco::Net::HTTPRequest &head, const std::stri
 // The control API's operations, named by method and route with the service
 // left out: "GET /volumes", "GET /volumes/{ref}", "POST /volumes/{ref}/mount".
 // Any other path counts as "other", so that no client can make up series.
+std::string ApiFrontend::volumesReply(const std::string &service,
+                                      const VolumeCache::Listing &listing) const {
+  const ListingMemo *memo;
+  {
+    std::lock_guard<std::mutex> guard(_memoGuard);
+    memo = &_volumesMemo[service]; // std::map: the element stays where it is
+  }
+  return *memo->text(listing, [](const auto &volumes) { return json::volumesArray(volumes); });
+}
+
 void ApiFrontend::observe(const std::string &method, const std::string &uri, bool ok,
                           std::chrono::nanoseconds elapsed) const {
   std::vector<std::string> parts;
@@ -167,8 +177,8 @@ ApiFrontend::Reply ApiFrontend::handle(const std::string &method, const std::str
     }
     if (parts[0] == "volumes") {
       if (n == 2 && method == "GET") {
-        return {200,
-                json::volumesArray(query.count("cached") ? svc.cachedList() : svc.list(deadline))};
+        return {200, volumesReply(parts[1], query.count("cached") ? svc.cachedListing()
+                                                                  : svc.listing(deadline))};
       }
       if (n == 2 && method == "POST")
         return object(json::fromVolume(svc.create(json::toCreateSpec(request), deadline)), 201);

@@ -1,11 +1,14 @@
 #pragma once
 
 #include "api/HttpService.h"
+#include "api/ListingMemo.h"
 #include "api/RequestTimeouts.h"
 #include "daemon/ServiceDirectory.h"
 #include "util/Deadline.h"
 
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <string>
 
 namespace rexray {
@@ -55,8 +58,13 @@ private:
   void observe(const std::string &method, const std::string &uri, bool ok,
                std::chrono::nanoseconds elapsed) const;
 
+  // A service's volume list as JSON, rendered once per change of its cache.
+  std::string volumesReply(const std::string &service, const VolumeCache::Listing &listing) const;
+
   const ServiceDirectory &_services;
   RequestTimeouts _timeouts;
+  mutable std::mutex _memoGuard;
+  mutable std::map<std::string, ListingMemo> _volumesMemo; // by service
 };
 
 } // namespace rexray

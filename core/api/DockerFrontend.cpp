@@ -131,15 +131,7 @@ std::string DockerFrontend::getReplyFor(const VolumeCache::Shared &volume) const
 }
 
 std::string DockerFrontend::listReply(const VolumeCache::Listing &listing) const {
-  {
-    std::lock_guard<std::mutex> guard(_listMemoGuard);
-    if (listing == _listMemoFor) return *_listMemo;
-  }
-  auto rendered = std::make_shared<const std::string>(renderList(*listing));
-  std::lock_guard<std::mutex> guard(_listMemoGuard);
-  _listMemoFor = listing;
-  _listMemo = rendered;
-  return *rendered;
+  return *_listMemo.text(listing, renderList);
 }
 
 DockerFrontend::DockerFrontend(const ServiceDirectory &services, std::string service,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "api/HttpService.h"
+#include "api/ListingMemo.h"
 #include "api/RequestTimeouts.h"
 #include "daemon/ServiceDirectory.h"
 #include "metrics/Metrics.h"
@@ -57,9 +58,7 @@ private:
   const ServiceDirectory &_services;
   std::string _service;
   RequestTimeouts _timeouts;
-  mutable std::mutex _listMemoGuard;
-  mutable VolumeCache::Listing _listMemoFor;
-  mutable std::shared_ptr<const std::string> _listMemo;
+  ListingMemo _listMemo;
   mutable std::mutex _getMemoGuard;
   mutable std::unordered_map<std::string, std::pair<VolumeCache::Shared, std::string>> _getMemo;
   metrics::OperationTimer _durations; // by the request's path, e.g. "VolumeDriver.Mount"

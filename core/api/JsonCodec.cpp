@@ -68,12 +68,29 @@ std::string quote(const std::string &s) {
   return Poco::toJSON(valid);
 }
 
+void appendQuoted(std::string &out, const std::string &s) {
+  // Poco::toJSON appends a character at a time (3.3 million appends for a
+  // list of 10,000 volumes); text with nothing to escape, which is nearly
+  // all of it, goes in whole.
+  const bool plain = std::none_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u >= 0x80 || c == '"' || c == '\\';
+  });
+  if (!plain) {
+    out += quote(s);
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
 void appendVolume(std::string &out, const Volume &v) {
   const auto text = [&](const char *key, const std::string &value) {
     out += '"';
     out += key;
     out += "\":";
-    out += quote(value);
+    appendQuoted(out, value);
     out += ',';
   };
   const auto number = [&](const char *key, int64_t value) {
@@ -99,20 +116,20 @@ void appendVolume(std::string &out, const Volume &v) {
   text("path", v.mountPath);
   out += "\"fields\":{";
   for (const auto &f : v.fields) {
-    out += quote(f.first);
+    appendQuoted(out, f.first);
     out += ':';
-    out += quote(f.second);
+    appendQuoted(out, f.second);
     out += ',';
   }
   if (out.back() == ',') out.pop_back();
   out += "}}";
 }
 
-std::string volumesArray(const std::vector<Volume> &volumes) {
+std::string volumesArray(const std::vector<std::shared_ptr<const Volume>> &volumes) {
   std::string out = "[";
   out.reserve(volumes.size() * 384);
   for (const auto &v : volumes) {
-    appendVolume(out, v);
+    appendVolume(out, *v);
     out += ',';
   }
   if (out.back() == ',') out.pop_back();

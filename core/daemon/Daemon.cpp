@@ -112,7 +112,7 @@ bool startService(Runtime &runtime, ServiceDirectory &directory, const std::stri
     directory.markReady(name, service);
     log::info("service {} ready on driver {} (instance {}, {} volumes{})", name,
               service.driver().plugin().name, service.instanceId(deadline),
-              service.cachedList().size(),
+              service.cachedListing()->size(),
               attempt > 1 ? ", attempt " + std::to_string(attempt) : std::string());
     return true;
   } catch (const std::exception &e) {

@@ -22,6 +22,14 @@ struct Volume {
   std::string mountPath; // "" unless mounted on this host (includes rootPath)
 
   bool attached() const { return !attachedInstanceId.empty(); }
+  bool operator==(const Volume &other) const {
+    return id == other.id && name == other.name && type == other.type &&
+           availabilityZone == other.availabilityZone && status == other.status &&
+           sizeGiB == other.sizeGiB && iops == other.iops && encrypted == other.encrypted &&
+           attachedInstanceId == other.attachedInstanceId &&
+           attachedDevice == other.attachedDevice && createdUnix == other.createdUnix &&
+           fields == other.fields && service == other.service && mountPath == other.mountPath;
+  }
 };
 
 struct Snapshot {

@@ -41,13 +41,45 @@ void VolumeCache::rebuildIndexes() {
 
 void VolumeCache::replace(std::vector<Volume> volumes, uint64_t readStartedAt) {
   std::unique_lock<std::shared_mutex> lock(_mutex);
-  ById byId;
   const auto now = std::chrono::steady_clock::now();
+  const auto newerThanList = [&](const std::string &id) {
+    auto erased = _erased.find(id);
+    return erased != _erased.end() && erased->second > readStartedAt;
+  };
+  // Most refreshes find what the cache already holds: then the entries,
+  // their indexes and the shared listing (and the answers front ends derived
+  // from it) all stay, and only the time they were learned moves.
+  if (_loaded && volumes.size() == _byId.size() && _erased.empty()) {
+    std::vector<Entry *> same;
+    same.reserve(volumes.size());
+    for (const auto &v : volumes) {
+      auto it = _byId.find(v.id);
+      if (it == _byId.end() || !(*it->second.volume == v)) break;
+      same.push_back(&it->second);
+    }
+    // (A driver listing one ID twice must not pass for the same set.)
+    std::sort(same.begin(), same.end());
+    if (same.size() == volumes.size() &&
+        std::adjacent_find(same.begin(), same.end()) == same.end()) {
+      for (Entry *entry : same) {
+        entry->version = std::max(entry->version, readStartedAt);
+        entry->learnedAt = now;
+      }
+      return;
+    }
+  }
+  ById byId;
+  byId.reserve(volumes.size());
   for (auto &v : volumes) {
-    auto erased = _erased.find(v.id);
-    if (erased != _erased.end() && erased->second > readStartedAt) continue;
-    std::string id = v.id; // the assignment's right side is evaluated first
-    byId[id] = Entry{std::make_shared<const Volume>(std::move(v)), readStartedAt, now};
+    if (newerThanList(v.id)) continue;
+    // An unchanged volume keeps its entry: a front end's answer keyed on it
+    // stays valid.
+    auto old = _byId.find(v.id);
+    Shared volume = old != _byId.end() && *old->second.volume == v
+                        ? old->second.volume
+                        : std::make_shared<const Volume>(std::move(v));
+    const std::string &id = volume->id;
+    byId[id] = Entry{std::move(volume), readStartedAt, now};
   }
   for (auto &[id, entry] : _byId)
     if (entry.version > readStartedAt) byId[id] = entry; // newer than the list

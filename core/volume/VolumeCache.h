@@ -60,7 +60,7 @@ private:
     uint64_t version;
     std::chrono::steady_clock::time_point learnedAt;
   };
-  using ById = std::map<std::string, Entry>;
+  using ById = std::unordered_map<std::string, Entry>;
 
   void index(const Volume &volume);
   void unindex(const Volume &volume);

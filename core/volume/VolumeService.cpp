@@ -162,6 +162,11 @@ std::vector<Volume> VolumeService::list(const Deadline &deadline) {
   return _cache.all();
 }
 
+VolumeCache::Listing VolumeService::listing(const Deadline &deadline) {
+  refreshCache(deadline);
+  return _cache.listing();
+}
+
 Volume VolumeService::inspect(const std::string &ref, const Deadline &deadline) {
   bool listed = false;
   Volume v = lookup(ref, deadline, &listed);

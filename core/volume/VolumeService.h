@@ -64,6 +64,8 @@ public:
   // Answers from memory only, never waiting on the backend.
   std::vector<Volume> cachedList() const { return _cache.all(); }
   VolumeCache::Listing cachedListing() const { return _cache.listing(); }
+  // list() without copying: the backend's volumes as the cache holds them.
+  VolumeCache::Listing listing(const Deadline &deadline);
   std::optional<Volume> cachedFind(const std::string &ref) const { return _cache.find(ref); }
   VolumeCache::Shared cachedShared(const std::string &ref) const { return _cache.findShared(ref); }
   void refreshCache(const Deadline &deadline);

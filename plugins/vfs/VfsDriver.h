@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace rexray::vfs {
@@ -135,7 +136,8 @@ private:
     ino_t inode;
     VolumeRecord record;
   };
-  std::map<std::string, ListedRecord> _listedRecords;
+  using ListedRecords = std::unordered_map<std::string, ListedRecord>;
+  ListedRecords _listedRecords;
   // Volume ID -> the device this instance bound it to (a hint, checked on
   // use), or "" after this instance detached it.
   std::map<std::string, std::string> _deviceHint;

@@ -46,10 +46,18 @@ void checkSame(const Volume &a, const Volume &b) {
 } // namespace
 
 TEST_CASE("JsonCodec: a volume list written directly reads back field for field") {
-  const std::vector<Volume> volumes{sample("vol-1", "data"), sample("vol-2", "logs"), Volume{}};
-  const std::string text = json::volumesArray(volumes);
+  Volume awkward = sample("vol-3", "quote\"back\\slash");
+  awkward.status = "line\nbreak\ttab";
+  awkward.mountPath = "/var/lib/rexray/volumes/caf\xc3\xa9"; // UTF-8, and "/" unescaped
+  awkward.fields = {{"key \"q\"", "\x01control"}};
+  const std::vector<Volume> volumes{sample("vol-1", "data"), sample("vol-2", "logs"), awkward,
+                                    Volume{}};
+  std::vector<std::shared_ptr<const Volume>> shared;
+  for (const auto &v : volumes) shared.push_back(std::make_shared<const Volume>(v));
+  const std::string text = json::volumesArray(shared);
+  CHECK(text.find("\\/") == std::string::npos);
   const auto back = json::parseVolumes(text);
-  REQUIRE(back.size() == 3);
+  REQUIRE(back.size() == volumes.size());
   for (size_t i = 0; i < back.size(); ++i) checkSame(back[i], volumes[i]);
   // The tree decoder the single-volume routes use reads the same text.
   checkSame(json::toVolume(json::fromVolume(volumes[0])), volumes[0]);

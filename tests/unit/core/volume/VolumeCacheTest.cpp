@@ -90,3 +90,32 @@ TEST_CASE("VolumeCache: one listing is shared until something changes, sorted by
   cache.erase("v4");
   CHECK(cache.listing()->size() == 4);
 }
+
+TEST_CASE("VolumeCache: a refresh that finds nothing new keeps the listing and its entries") {
+  VolumeCache cache("svc");
+  cache.replace({volume("v1", "a"), volume("v2", "b")}, cache.version());
+  const auto listed = cache.listing();
+  const auto v1 = cache.findShared("v1");
+
+  SUBCASE("the same volumes: the same listing, so answers derived from it stay") {
+    cache.replace({volume("v2", "b"), volume("v1", "a")}, cache.version());
+    CHECK(cache.listing().get() == listed.get());
+    CHECK(cache.findShared("v1").get() == v1.get());
+  }
+  SUBCASE("one volume changed: a new listing, but the unchanged entry is the same object") {
+    cache.replace({volume("v1", "a"), volume("v2", "b", "/mnt/b/data")}, cache.version());
+    CHECK(cache.listing().get() != listed.get());
+    CHECK(cache.findShared("v1").get() == v1.get());
+    CHECK(cache.find("v2")->mountPath == "/mnt/b/data");
+  }
+  SUBCASE("one ID listed twice is not the same set: the vanished volume goes") {
+    cache.replace({volume("v1", "a"), volume("v1", "a")}, cache.version());
+    CHECK_FALSE(cache.find("v2"));
+    CHECK(cache.listing()->size() == 1);
+  }
+  SUBCASE("a volume gone from the backend goes") {
+    cache.replace({volume("v1", "a")}, cache.version());
+    CHECK_FALSE(cache.find("v2"));
+    CHECK(cache.listing().get() != listed.get());
+  }
+}
