@@ -55,6 +55,14 @@ std::string VolumeService::instanceId(const Deadline &deadline) {
   return _instanceId;
 }
 
+InstanceInfo VolumeService::instanceInfo(const Deadline &deadline) {
+  std::lock_guard<std::mutex> guard(_instanceGuard);
+  if (!_instanceInfo)
+    _instanceInfo =
+        _driver->supportsInstanceInfo() ? _driver->instanceInfo(deadline) : InstanceInfo{};
+  return *_instanceInfo;
+}
+
 std::unique_lock<std::timed_mutex> VolumeService::lockVolume(const std::string &key,
                                                              const Deadline &deadline) {
   std::shared_ptr<std::timed_mutex> m;
@@ -292,6 +300,23 @@ Volume VolumeService::attach(const std::string &ref, bool force, const Deadline 
   v.attachedDevice = device;
   _cache.put(v);
   return v;
+}
+
+Volume VolumeService::attachTo(const std::string &ref, const std::string &instanceId,
+                               const Deadline &deadline) {
+  if (instanceId.empty() || instanceId == this->instanceId(deadline))
+    return attach(ref, false, deadline);
+  bool listed = false;
+  Volume v = lookup(ref, deadline, &listed);
+  auto lock = lockVolume(v.name, deadline);
+  v = fresh(v, deadline, listed);
+  if (v.attachedInstanceId == instanceId) return v;
+  if (v.attached())
+    throw Error(ErrorKind::Busy,
+                "volume '" + v.name + "' is attached to instance " + v.attachedInstanceId);
+  log::info("{}: attaching volume {} ({}) to instance {}", _name, v.name, v.id, instanceId);
+  _driver->attachVolume(v.id, "", false, deadline, instanceId);
+  return describe(v, deadline);
 }
 
 void VolumeService::detach(const std::string &ref, bool force, const Deadline &deadline) {
