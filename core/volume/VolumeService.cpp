@@ -234,11 +234,15 @@ Volume VolumeService::create(const CreateSpec &spec, const Deadline &deadline) {
 }
 
 void VolumeService::refuseIfAttachedElsewhere(const Volume &volume, bool preempt,
-                                              const Deadline &deadline) {
-  if (preempt || !volume.attached() || volume.attachedInstanceId == instanceId(deadline)) return;
+                                              const Deadline &deadline, const std::string &target) {
+  const bool here = target.empty() || target == instanceId(deadline);
+  if (preempt || !volume.attached() ||
+      volume.attachedInstanceId == (here ? instanceId(deadline) : target))
+    return;
+  // Preemption takes a volume over for this host only.
   throw Error(ErrorKind::Busy, "volume '" + volume.name + "' is attached to instance " +
                                    volume.attachedInstanceId +
-                                   "; set volume.mount.preempt to take it over");
+                                   (here ? "; set volume.mount.preempt to take it over" : ""));
 }
 
 Volume VolumeService::ensure(const CreateSpec &spec, const Deadline &deadline) {
@@ -311,9 +315,7 @@ Volume VolumeService::attachTo(const std::string &ref, const std::string &instan
   auto lock = lockVolume(v.name, deadline);
   v = fresh(v, deadline, listed);
   if (v.attachedInstanceId == instanceId) return v;
-  if (v.attached())
-    throw Error(ErrorKind::Busy,
-                "volume '" + v.name + "' is attached to instance " + v.attachedInstanceId);
+  refuseIfAttachedElsewhere(v, false, deadline, instanceId);
   log::info("{}: attaching volume {} ({}) to instance {}", _name, v.name, v.id, instanceId);
   _driver->attachVolume(v.id, "", false, deadline, instanceId);
   return describe(v, deadline);

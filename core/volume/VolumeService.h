@@ -131,8 +131,9 @@ private:
   // Always asks the backend; updates the cache.
   Volume describe(const Volume &volume, const Deadline &deadline);
   // Preemption is a policy: without it, a volume attached to another
-  // instance is a clear error naming that instance.
-  void refuseIfAttachedElsewhere(const Volume &volume, bool preempt, const Deadline &deadline);
+  // instance is a clear error naming that instance. `target` "" = this host.
+  void refuseIfAttachedElsewhere(const Volume &volume, bool preempt, const Deadline &deadline,
+                                 const std::string &target = "");
   // After a mount or unmount: the cache gets the backend's view.
   void learn(const Volume &expected, const Deadline &deadline);
   void listIntoCache(const Deadline &deadline);
