@@ -147,20 +147,9 @@ CsiController::ControllerPublishVolume(grpc::ServerContext *context,
       throw CsiRefusal(grpc::StatusCode::FAILED_PRECONDITION,
                        "volume " + id +
                            " is published on another node: " + volume.attachedInstanceId);
-    if (volume.attachedInstanceId != node) {
-      const int64_t limit = _context.maxVolumesPerNode(service, deadline);
-      if (limit > 0) {
-        int64_t onNode = 0;
-        for (const auto &v : service.list(deadline))
-          if (v.attachedInstanceId == node) ++onNode;
-        if (onNode >= limit)
-          throw CsiRefusal(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                           "node " + node + " has " + std::to_string(onNode) +
-                               " volumes attached, its limit (max_volumes_per_node " +
-                               std::to_string(limit) + ")");
-      }
-    }
-    const Volume attached = service.attachTo(id, node, deadline);
+    // A node at its attach limit (max_volumes_per_node) is RESOURCE_EXHAUSTED.
+    const Volume attached =
+        service.attachTo(id, node, _context.maxVolumesPerNode(service, deadline), deadline);
     (*reply->mutable_publish_context())["device"] = attached.attachedDevice;
   });
 }

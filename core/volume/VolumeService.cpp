@@ -307,9 +307,22 @@ Volume VolumeService::attach(const std::string &ref, bool force, const Deadline 
 }
 
 Volume VolumeService::attachTo(const std::string &ref, const std::string &instanceId,
-                               const Deadline &deadline) {
-  if (instanceId.empty() || instanceId == this->instanceId(deadline))
-    return attach(ref, false, deadline);
+                               int64_t maxAttached, const Deadline &deadline) {
+  const std::string target = instanceId.empty() ? this->instanceId(deadline) : instanceId;
+  if (maxAttached > 0) {
+    int64_t onTarget = 0;
+    bool already = false;
+    for (const auto &v : list(deadline)) {
+      if (v.attachedInstanceId != target) continue;
+      ++onTarget;
+      already = already || v.id == ref || v.name == ref;
+    }
+    if (!already && onTarget >= maxAttached)
+      throw Error(ErrorKind::Exhausted, "instance " + target + " has " + std::to_string(onTarget) +
+                                            " volumes attached, its limit (" +
+                                            std::to_string(maxAttached) + ")");
+  }
+  if (target == this->instanceId(deadline)) return attach(ref, false, deadline);
   bool listed = false;
   Volume v = lookup(ref, deadline, &listed);
   auto lock = lockVolume(v.name, deadline);

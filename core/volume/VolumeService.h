@@ -58,8 +58,12 @@ public:
   // Attaches to instance `instanceId`: this host's is attach(); another
   // host's is the driver's attach to it (its node plugin finds the device),
   // with nothing recorded here. Attached to a third instance is Busy naming
-  // it; attached there already is done. Returns the backend's view.
-  Volume attachTo(const std::string &ref, const std::string &instanceId, const Deadline &deadline);
+  // it; attached there already is done. `maxAttached` > 0: an instance with
+  // that many volumes of this service attached already is Exhausted (the
+  // backend's view, so a concurrent attach may still slip past: the
+  // backend's own limit is the last word). Returns the backend's view.
+  Volume attachTo(const std::string &ref, const std::string &instanceId, int64_t maxAttached,
+                  const Deadline &deadline);
   void detach(const std::string &ref, bool force, const Deadline &deadline);
   // Returns the path callers use (<mount.path>/<name><rootPath>). callerId ""
   // counts under the volume's name (Mesos dvdcli, the CLI).

@@ -249,7 +249,7 @@ TEST_CASE("CSI ControllerPublish: the attach limit reached is RESOURCE_EXHAUSTED
     const auto full = call(*fake.harness.controller, &Controller::ControllerPublishVolume,
                            publishRequest("vol-3", "other-host"), &reply);
     CHECK_CODE(full, StatusCode::RESOURCE_EXHAUSTED);
-    CHECK(full.error_message().find("max_volumes_per_node 2") != std::string::npos);
+    CHECK(full.error_message().find("its limit (2)") != std::string::npos);
     // Another node has room; a repeat of a publish done is still done.
     CHECK_CODE(call(*fake.harness.controller, &Controller::ControllerPublishVolume,
                     publishRequest("vol-3", "this-host"), &reply),
