@@ -7,10 +7,10 @@
 namespace rexray::api {
 namespace {
 
-constexpr std::array<ErrorKind, 11> kKinds = {
+constexpr std::array<ErrorKind, 12> kKinds = {
     ErrorKind::NotFound,  ErrorKind::Invalid, ErrorKind::Unsupported, ErrorKind::Timeout,
     ErrorKind::Auth,      ErrorKind::Backend, ErrorKind::Busy,        ErrorKind::Exists,
-    ErrorKind::Ambiguous, ErrorKind::Config,  ErrorKind::Internal};
+    ErrorKind::Ambiguous, ErrorKind::Config,  ErrorKind::Internal,    ErrorKind::Exhausted};
 
 } // namespace
 
@@ -27,6 +27,7 @@ int statusFor(ErrorKind kind) {
   case ErrorKind::Auth:
   case ErrorKind::Backend: return 502;
   case ErrorKind::Internal: return 500;
+  case ErrorKind::Exhausted: return 507; // Insufficient Storage
   }
   return 500;
 }

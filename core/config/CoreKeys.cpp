@@ -45,11 +45,14 @@ const CoreKey kKeys[] = {
     // The CSI front end (core/csi): off without an endpoint (a unix socket
     // path, or unix:///path as orchestrators write it); which CSI services
     // it offers (controller, node or both); the service it serves ("" = the
-    // default); and how long a call may take when its client set no deadline.
+    // default); how long a call may take when its client set no deadline;
+    // and how many volumes one node may have attached (0 = the driver's
+    // own limit, if it reports one).
     {"rexray.csi.endpoint", ValueType::String, ""},
     {"rexray.csi.mode", ValueType::String, "both"},
     {"rexray.csi.service", ValueType::String, ""},
     {"rexray.csi.timeout", ValueType::Duration, "2m"},
+    {"rexray.csi.maxVolumesPerNode", ValueType::Int, "0"},
 };
 
 struct AliasInfo {

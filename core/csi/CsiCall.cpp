@@ -5,6 +5,8 @@
 
 #include <Poco/Exception.h>
 
+#include <algorithm>
+
 namespace rexray {
 namespace {
 
@@ -21,6 +23,7 @@ grpc::StatusCode codeOf(ErrorKind kind) {
   case ErrorKind::Ambiguous: return grpc::StatusCode::FAILED_PRECONDITION;
   case ErrorKind::Config: return grpc::StatusCode::FAILED_PRECONDITION;
   case ErrorKind::Internal: return grpc::StatusCode::INTERNAL;
+  case ErrorKind::Exhausted: return grpc::StatusCode::RESOURCE_EXHAUSTED;
   }
   return grpc::StatusCode::INTERNAL;
 }
@@ -45,6 +48,13 @@ Deadline CsiContext::deadlineOf(const grpc::ServerContext &context) const {
       client - now > std::chrono::hours(24 * 365))
     return Deadline::in(_settings.defaultTimeout);
   return Deadline::in(std::chrono::duration_cast<std::chrono::milliseconds>(client - now));
+}
+
+int64_t CsiContext::maxVolumesPerNode(VolumeService &service, const Deadline &deadline) const {
+  const int64_t driver = service.instanceInfo(deadline).maxAttachments;
+  const int64_t configured = _settings.maxVolumesPerNode;
+  if (driver > 0 && configured > 0) return std::min(driver, configured);
+  return driver > 0 ? driver : configured;
 }
 
 grpc::Status CsiContext::failure(const char *method) const {

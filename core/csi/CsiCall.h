@@ -52,6 +52,12 @@ public:
   // rexray.csi.timeout from the call's arrival.
   Deadline deadlineOf(const grpc::ServerContext &context) const;
 
+  // How many volumes one node may have attached (NodeGetInfo's
+  // max_volumes_per_node, enforced by ControllerPublish): the driver's
+  // limit (its instance_info), lowered by rexray.csi.maxVolumesPerNode;
+  // 0 = no limit.
+  int64_t maxVolumesPerNode(VolumeService &service, const Deadline &deadline) const;
+
   // Runs body(deadline) and turns what it throws into the status the spec
   // names; logs failures (never a request: it may carry secrets).
   template <typename Body>

@@ -1,5 +1,6 @@
 #include "csi/CsiController.h"
 
+#include "csi/CsiTopology.h"
 #include "csi/CsiTranslate.h"
 #include "csi/CsiVolumeLookup.h"
 #include "util/Error.h"
@@ -71,6 +72,11 @@ grpc::Status CsiController::CreateVolume(grpc::ServerContext *context,
                          "volume_content_source names neither a snapshot nor a volume");
       }
     }
+    // A driver with zones creates where the requisite topology allows (a
+    // driver without has no topology to honour).
+    const std::string controllerZone = service.instanceInfo(deadline).zone;
+    const bool zoned = !controllerZone.empty();
+    const bool placed = zoned && request->has_accessibility_requirements();
     const bool hasSource = !spec.fromSnapshot.empty() || !spec.fromVolume.empty();
     const auto &range = request->capacity_range();
     if (request->has_capacity_range() || !hasSource)
@@ -78,6 +84,9 @@ grpc::Status CsiController::CreateVolume(grpc::ServerContext *context,
 
     std::optional<Volume> volume = findVolumeNamed(service, name, deadline);
     if (!volume) {
+      if (placed)
+        spec.availabilityZone = zoneForCreate(request->accessibility_requirements(),
+                                              spec.availabilityZone, controllerZone);
       try {
         volume = service.create(spec, deadline);
       } catch (const Error &e) {
@@ -92,8 +101,13 @@ grpc::Status CsiController::CreateVolume(grpc::ServerContext *context,
                        "volume '" + name + "' already exists with " +
                            std::to_string(volume->sizeGiB) +
                            " GiB, outside the capacity range asked for");
+    } else if (placed &&
+               !zoneAllowed(request->accessibility_requirements(), volume->availabilityZone)) {
+      throw CsiRefusal(grpc::StatusCode::ALREADY_EXISTS,
+                       "volume '" + name + "' already exists in zone " + volume->availabilityZone +
+                           ", outside the requisite topology asked for");
     }
-    fillVolume(*volume, reply->mutable_volume());
+    fillVolume(*volume, zoned, reply->mutable_volume());
     if (request->has_volume_content_source())
       *reply->mutable_volume()->mutable_content_source() = request->volume_content_source();
   });
@@ -126,19 +140,16 @@ CsiController::ControllerPublishVolume(grpc::ServerContext *context,
     const auto claim = _context.inFlight().claim("volume:" + id, "volume " + id);
     VolumeService &service = _context.service(deadline);
     const Volume volume = requireVolume(service, id, deadline);
-    // The driver attaches to the host it runs on: this controller serves
-    // its own node (deploy it beside each node plugin, mode "both").
-    const std::string me = service.instanceId(deadline);
-    if (request->node_id() != me)
-      throw CsiRefusal(grpc::StatusCode::NOT_FOUND, "node '" + request->node_id() +
-                                                        "' is not served by this controller, "
-                                                        "which attaches volumes to node '" +
-                                                        me + "' only");
-    if (volume.attached() && volume.attachedInstanceId != me)
+    // A node ID is the driver's instance ID: this host's, or another one
+    // the driver attaches to (one it does not know is NOT_FOUND from it).
+    const std::string &node = request->node_id();
+    if (volume.attached() && volume.attachedInstanceId != node)
       throw CsiRefusal(grpc::StatusCode::FAILED_PRECONDITION,
                        "volume " + id +
                            " is published on another node: " + volume.attachedInstanceId);
-    const Volume attached = service.attach(id, false, deadline);
+    // A node at its attach limit (max_volumes_per_node) is RESOURCE_EXHAUSTED.
+    const Volume attached =
+        service.attachTo(id, node, _context.maxVolumesPerNode(service, deadline), deadline);
     (*reply->mutable_publish_context())["device"] = attached.attachedDevice;
   });
 }
@@ -197,9 +208,35 @@ grpc::Status CsiController::ListVolumes(grpc::ServerContext *context,
     std::sort(volumes.begin(), volumes.end(),
               [](const Volume &a, const Volume &b) { return a.id < b.id; });
     const Page page = pageOf(volumes.size(), request->starting_token(), request->max_entries());
+    const bool zoned = !service.instanceInfo(deadline).zone.empty();
     for (std::size_t i = page.begin; i < page.end; ++i)
-      fillVolume(volumes[i], reply->add_entries()->mutable_volume());
+      fillVolume(volumes[i], zoned, reply->add_entries()->mutable_volume());
     reply->set_next_token(page.next);
+  });
+}
+
+grpc::Status CsiController::GetCapacity(grpc::ServerContext *context,
+                                        const csi::v1::GetCapacityRequest *request,
+                                        csi::v1::GetCapacityResponse *reply) {
+  return _context.serve("GetCapacity", context, [&](const Deadline &deadline) {
+    VolumeService &service = _context.service(deadline);
+    if (!service.driver().supportsCapacity())
+      throw CsiRefusal(grpc::StatusCode::UNIMPLEMENTED,
+                       "driver " + service.driver().plugin().name +
+                           " cannot tell its free capacity (GET_CAPACITY is not offered)");
+    for (const auto &c : request->volume_capabilities()) {
+      checkCapability(c);
+      if (!supportedMode(c)) return; // no volume of that kind can be made: 0
+    }
+    const std::string zone = request->has_accessible_topology()
+                                 ? zoneOf(request->accessible_topology(), "accessible_topology")
+                                 : std::string();
+    try {
+      reply->set_available_capacity(service.availableBytes(zone, deadline));
+    } catch (const Error &e) {
+      if (e.kind() != ErrorKind::NotFound) throw;
+      // A zone the driver does not serve holds nothing for it: 0.
+    }
   });
 }
 
@@ -218,6 +255,7 @@ CsiController::ControllerGetCapabilities(grpc::ServerContext *context,
       types.push_back(ControllerServiceCapability::RPC::LIST_SNAPSHOTS);
     }
     if (driver.supportsExpand()) types.push_back(ControllerServiceCapability::RPC::EXPAND_VOLUME);
+    if (driver.supportsCapacity()) types.push_back(ControllerServiceCapability::RPC::GET_CAPACITY);
     for (auto type : types) reply->add_capabilities()->mutable_rpc()->set_type(type);
   });
 }

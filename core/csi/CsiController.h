@@ -6,9 +6,9 @@
 
 namespace rexray {
 
-// CSI Controller over one VolumeService: create, delete, attach to this
-// node (ControllerPublish), detach, list, snapshots and expansion. It
-// translates only; the service decides.
+// CSI Controller over one VolumeService: create (in the topology asked
+// for), delete, attach to a node (ControllerPublish), detach, list,
+// capacity, snapshots and expansion. It translates only; the service decides.
 class CsiController final : public csi::v1::Controller::Service {
 public:
   explicit CsiController(CsiContext &context) : _context(context) {}
@@ -28,6 +28,8 @@ public:
                                           csi::v1::ValidateVolumeCapabilitiesResponse *) override;
   grpc::Status ListVolumes(grpc::ServerContext *, const csi::v1::ListVolumesRequest *,
                            csi::v1::ListVolumesResponse *) override;
+  grpc::Status GetCapacity(grpc::ServerContext *, const csi::v1::GetCapacityRequest *,
+                           csi::v1::GetCapacityResponse *) override;
   grpc::Status ControllerGetCapabilities(grpc::ServerContext *,
                                          const csi::v1::ControllerGetCapabilitiesRequest *,
                                          csi::v1::ControllerGetCapabilitiesResponse *) override;

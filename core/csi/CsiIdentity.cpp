@@ -24,9 +24,15 @@ grpc::Status CsiIdentity::GetPluginCapabilities(grpc::ServerContext *context,
           PluginCapability::Service::CONTROLLER_SERVICE);
     // The file system grows while mounted (resize2fs, xfs_growfs), so a
     // driver that can grow its volumes can do so online.
-    if (_context.service(deadline).driver().supportsExpand())
+    VolumeService &service = _context.service(deadline);
+    if (service.driver().supportsExpand())
       reply->add_capabilities()->mutable_volume_expansion()->set_type(
           PluginCapability::VolumeExpansion::ONLINE);
+    // Volumes are bound to zones when the driver reports one for its
+    // instance (CsiTopology.h).
+    if (!service.instanceInfo(deadline).zone.empty())
+      reply->add_capabilities()->mutable_service()->set_type(
+          PluginCapability::Service::VOLUME_ACCESSIBILITY_CONSTRAINTS);
   });
 }
 

@@ -1,5 +1,6 @@
 #include "csi/CsiNode.h"
 
+#include "csi/CsiTopology.h"
 #include "csi/CsiTranslate.h"
 #include "csi/CsiVolumeLookup.h"
 #include "util/Error.h"
@@ -161,10 +162,13 @@ grpc::Status CsiNode::NodeGetCapabilities(grpc::ServerContext *context,
 grpc::Status CsiNode::NodeGetInfo(grpc::ServerContext *context, const csi::v1::NodeGetInfoRequest *,
                                   csi::v1::NodeGetInfoResponse *reply) {
   return _context.serve("NodeGetInfo", context, [&](const Deadline &deadline) {
-    reply->set_node_id(_context.service(deadline).instanceId(deadline));
-    // 0: the driver states no limit of its own; the backend refuses an
-    // attach beyond its limit, which ControllerPublish reports.
-    reply->set_max_volumes_per_node(0);
+    VolumeService &service = _context.service(deadline);
+    reply->set_node_id(service.instanceId(deadline));
+    // 0 = no limit known; the backend still refuses an attach beyond its
+    // own, which ControllerPublish reports as RESOURCE_EXHAUSTED.
+    reply->set_max_volumes_per_node(_context.maxVolumesPerNode(service, deadline));
+    const std::string zone = service.instanceInfo(deadline).zone;
+    if (!zone.empty()) fillZone(zone, reply->mutable_accessible_topology());
   });
 }
 

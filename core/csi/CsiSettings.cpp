@@ -49,6 +49,11 @@ CsiSettings CsiSettings::fromConfig(const Config &config) {
     throw Error(ErrorKind::Config, "rexray.csi.timeout must be a positive duration, got " +
                                        std::to_string(timeoutMs) + "ms");
   s.defaultTimeout = std::chrono::milliseconds(timeoutMs);
+  s.maxVolumesPerNode = config.integer("rexray.csi.maxVolumesPerNode",
+                                       coreDefaultInt("rexray.csi.maxVolumesPerNode"));
+  if (s.maxVolumesPerNode < 0)
+    throw Error(ErrorKind::Config, "rexray.csi.maxVolumesPerNode must not be negative, got " +
+                                       std::to_string(s.maxVolumesPerNode));
   return s;
 }
 

@@ -17,6 +17,9 @@ struct CsiSettings {
   std::string service; // "" = the default service
   // For a call whose client set no deadline.
   std::chrono::milliseconds defaultTimeout{0};
+  // rexray.csi.maxVolumesPerNode: a node's attach limit, below the driver's
+  // own (0 = the driver's alone).
+  int64_t maxVolumesPerNode = 0;
 
   bool controller() const { return mode != Mode::Node; }
   bool node() const { return mode != Mode::Controller; }

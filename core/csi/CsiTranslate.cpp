@@ -1,6 +1,7 @@
 #include "csi/CsiTranslate.h"
 
 #include "csi/CsiCall.h"
+#include "csi/CsiTopology.h"
 
 #include <Poco/NumberParser.h>
 
@@ -59,13 +60,15 @@ bool readerOnly(const VolumeCapability &capability) {
          mode == VolumeCapability::AccessMode::MULTI_NODE_READER_ONLY;
 }
 
-void fillVolume(const Volume &volume, csi::v1::Volume *out) {
+void fillVolume(const Volume &volume, bool zoned, csi::v1::Volume *out) {
   out->set_volume_id(volume.id);
   out->set_capacity_bytes(volume.sizeGiB * kGiBBytes);
   auto &context = *out->mutable_volume_context();
   context["name"] = volume.name;
   if (!volume.type.empty()) context["type"] = volume.type;
   if (!volume.availabilityZone.empty()) context["availabilityZone"] = volume.availabilityZone;
+  if (zoned && !volume.availabilityZone.empty())
+    fillZone(volume.availabilityZone, out->add_accessible_topology());
 }
 
 void fillSnapshot(const Snapshot &snapshot, csi::v1::Snapshot *out) {

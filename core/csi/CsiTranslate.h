@@ -29,7 +29,8 @@ bool supportedMode(const csi::v1::VolumeCapability &capability);
 // The reader-only modes: a publish must be read-only then.
 bool readerOnly(const csi::v1::VolumeCapability &capability);
 
-void fillVolume(const Volume &volume, csi::v1::Volume *out);
+// `zoned`: the driver has zones, so a volume's zone is its accessible topology.
+void fillVolume(const Volume &volume, bool zoned, csi::v1::Volume *out);
 void fillSnapshot(const Snapshot &snapshot, csi::v1::Snapshot *out);
 
 // ListVolumes' and ListSnapshots' paging: the token is the offset of the

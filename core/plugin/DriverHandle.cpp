@@ -23,6 +23,7 @@ ErrorKind kindOf(rxr_status status) {
   case RXR_E_BACKEND: return ErrorKind::Backend;
   case RXR_E_BUSY: return ErrorKind::Busy;
   case RXR_E_EXISTS: return ErrorKind::Exists;
+  case RXR_E_EXHAUSTED: return ErrorKind::Exhausted;
   default: return ErrorKind::Internal;
   }
 }
@@ -109,6 +110,7 @@ const char *statusName(rxr_status status) {
   case RXR_E_TOO_SMALL: return "too_small";
   case RXR_E_BUSY: return "busy";
   case RXR_E_EXISTS: return "exists";
+  case RXR_E_EXHAUSTED: return "exhausted";
   default: return "internal";
   }
 }
@@ -259,13 +261,22 @@ void DriverHandle::removeVolume(const std::string &id, bool force, const Deadlin
 }
 
 std::string DriverHandle::attachVolume(const std::string &id, const std::string &nextDevice,
-                                       bool force, const Deadline &deadline) {
+                                       bool force, const Deadline &deadline,
+                                       const std::string &instanceId) {
   auto fn = RXR_SLOT(volume_attach);
+  // A plugin built before 1.3 does not know the field and would attach
+  // the volume here instead.
+  if (!instanceId.empty() && _plugin.abiMinor < 3)
+    throw Error(ErrorKind::NotFound,
+                service() + ": instance '" + instanceId + "' is not this host, and driver " +
+                    _plugin.name + " (ABI " + std::to_string(_plugin.abiMajor) + "." +
+                    std::to_string(_plugin.abiMinor) + ") attaches volumes to its own host only");
   rxr_attach_opts opts{};
   opts.struct_size = sizeof opts;
   opts.volume_id = id.c_str();
   opts.next_device = nextDevice.c_str();
   opts.force = force ? 1 : 0;
+  opts.instance_id = instanceId.c_str();
   return invokeString("volume_attach", deadline, [&](rxr_call *c, const rxr_string_sink *out) {
     return fn(_driver, c, &opts, out);
   });
@@ -295,6 +306,47 @@ bool DriverHandle::supportsWaitForDevice() const {
 
 bool DriverHandle::supportsExpand() const {
   return RXR_HAS_SLOT(volume_expand);
+}
+
+bool DriverHandle::supportsInstanceInfo() const {
+  return RXR_HAS_SLOT(instance_info);
+}
+
+bool DriverHandle::supportsCapacity() const {
+  return RXR_HAS_SLOT(capacity);
+}
+
+InstanceInfo DriverHandle::instanceInfo(const Deadline &deadline) {
+  auto fn = RXR_SLOT(instance_info);
+  struct Result {
+    InstanceInfo info;
+    int emitted = 0;
+  } result;
+  const rxr_instance_sink sink = {&result, [](void *ctx, const rxr_instance_info *i) -> rxr_status {
+                                    auto *r = static_cast<Result *>(ctx);
+                                    if (!i) return RXR_E_INVALID;
+                                    if (RXR_HAS(i, rxr_instance_info, zone))
+                                      r->info.zone = text(i->zone);
+                                    if (RXR_HAS(i, rxr_instance_info, max_attachments))
+                                      r->info.maxAttachments = i->max_attachments;
+                                    ++r->emitted;
+                                    return RXR_OK;
+                                  }};
+  invoke("instance_info", deadline, [&](rxr_call *c) { return fn(_driver, c, &sink); });
+  if (result.emitted != 1)
+    throw Error(ErrorKind::Internal, service() + ": instance_info returned " +
+                                         std::to_string(result.emitted) +
+                                         " results instead of one");
+  if (result.info.maxAttachments < 0) result.info.maxAttachments = 0;
+  return result.info;
+}
+
+int64_t DriverHandle::capacityBytes(const std::string &zone, const Deadline &deadline) {
+  auto fn = RXR_SLOT(capacity);
+  int64_t bytes = -1;
+  invoke("capacity", deadline, [&](rxr_call *c) { return fn(_driver, c, zone.c_str(), &bytes); });
+  if (bytes < 0) throw Error(ErrorKind::Internal, service() + ": capacity reported no size");
+  return bytes;
 }
 
 std::string DriverHandle::waitForDevice(const std::string &volumeId, const std::string &token,

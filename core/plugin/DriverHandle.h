@@ -55,9 +55,11 @@ public:
   Volume volume(const std::string &id, const Deadline &deadline);
   Volume createVolume(const DriverCreateRequest &request, const Deadline &deadline);
   void removeVolume(const std::string &id, bool force, const Deadline &deadline);
-  // Returns the attach token for waitForDevice.
+  // Returns the attach token for waitForDevice. `instanceId` "" = this
+  // instance; another one (ABI 1.3) is NotFound for a plugin built for an
+  // older minor, which would attach here whatever it is told.
   std::string attachVolume(const std::string &id, const std::string &nextDevice, bool force,
-                           const Deadline &deadline);
+                           const Deadline &deadline, const std::string &instanceId = "");
   void detachVolume(const std::string &id, bool force, const Deadline &deadline);
   std::string waitForDevice(const std::string &volumeId, const std::string &token,
                             const Deadline &deadline);
@@ -71,6 +73,12 @@ public:
   // ABI 1.2: grows the volume to at least sizeGiB; returns it afterwards.
   Volume expandVolume(const std::string &id, int64_t sizeGiB, const Deadline &deadline);
   bool supportsExpand() const;
+  // ABI 1.3: this instance's zone and attach limit.
+  InstanceInfo instanceInfo(const Deadline &deadline);
+  bool supportsInstanceInfo() const;
+  // ABI 1.3: bytes available for new volumes in `zone` ("" = the default).
+  int64_t capacityBytes(const std::string &zone, const Deadline &deadline);
+  bool supportsCapacity() const;
 
 private:
   template <typename Slot> Slot slot(size_t offset, const char *op) const;

@@ -97,7 +97,8 @@ std::vector<std::string> operationsOf(const rxr_driver_vtable *vt) {
       RXR_OP(volume_get),     RXR_OP(volume_create),   RXR_OP(volume_remove),
       RXR_OP(volume_attach),  RXR_OP(volume_detach),   RXR_OP(wait_for_device),
       RXR_OP(snapshots_list), RXR_OP(snapshot_create), RXR_OP(snapshot_remove),
-      RXR_OP(snapshot_copy),  RXR_OP(volume_expand)};
+      RXR_OP(snapshot_copy),  RXR_OP(volume_expand),   RXR_OP(instance_info),
+      RXR_OP(capacity)};
 #undef RXR_OP
   std::vector<std::string> out;
   for (const auto &slot : slots) {

@@ -15,6 +15,7 @@ const char *errorKindName(ErrorKind kind) {
   case ErrorKind::Ambiguous: return "ambiguous";
   case ErrorKind::Config: return "configuration error";
   case ErrorKind::Internal: return "internal error";
+  case ErrorKind::Exhausted: return "exhausted";
   }
   return "error";
 }

@@ -19,6 +19,8 @@ enum class ErrorKind {
   Ambiguous,
   Config,
   Internal,
+  // Out of space or quota, an attach limit reached, no capacity where asked.
+  Exhausted,
 };
 
 const char *errorKindName(ErrorKind kind);

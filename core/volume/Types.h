@@ -32,6 +32,12 @@ struct Volume {
   }
 };
 
+// Where this host stands in the backend (a driver's instance_info).
+struct InstanceInfo {
+  std::string zone;           // "" = the backend has no zones
+  int64_t maxAttachments = 0; // 0 = no limit known
+};
+
 struct Snapshot {
   std::string id, name, volumeId, status, description;
   int64_t sizeGiB = 0;

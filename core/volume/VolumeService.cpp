@@ -55,6 +55,14 @@ std::string VolumeService::instanceId(const Deadline &deadline) {
   return _instanceId;
 }
 
+InstanceInfo VolumeService::instanceInfo(const Deadline &deadline) {
+  std::lock_guard<std::mutex> guard(_instanceGuard);
+  if (!_instanceInfo)
+    _instanceInfo =
+        _driver->supportsInstanceInfo() ? _driver->instanceInfo(deadline) : InstanceInfo{};
+  return *_instanceInfo;
+}
+
 std::unique_lock<std::timed_mutex> VolumeService::lockVolume(const std::string &key,
                                                              const Deadline &deadline) {
   std::shared_ptr<std::timed_mutex> m;
@@ -231,11 +239,15 @@ Volume VolumeService::create(const CreateSpec &spec, const Deadline &deadline) {
 }
 
 void VolumeService::refuseIfAttachedElsewhere(const Volume &volume, bool preempt,
-                                              const Deadline &deadline) {
-  if (preempt || !volume.attached() || volume.attachedInstanceId == instanceId(deadline)) return;
+                                              const Deadline &deadline, const std::string &target) {
+  const bool here = target.empty() || target == instanceId(deadline);
+  if (preempt || !volume.attached() ||
+      volume.attachedInstanceId == (here ? instanceId(deadline) : target))
+    return;
+  // Preemption takes a volume over for this host only.
   throw Error(ErrorKind::Busy, "volume '" + volume.name + "' is attached to instance " +
                                    volume.attachedInstanceId +
-                                   "; set volume.mount.preempt to take it over");
+                                   (here ? "; set volume.mount.preempt to take it over" : ""));
 }
 
 Volume VolumeService::ensure(const CreateSpec &spec, const Deadline &deadline) {
@@ -297,6 +309,34 @@ Volume VolumeService::attach(const std::string &ref, bool force, const Deadline 
   v.attachedDevice = device;
   _cache.put(v);
   return v;
+}
+
+Volume VolumeService::attachTo(const std::string &ref, const std::string &instanceId,
+                               int64_t maxAttached, const Deadline &deadline) {
+  const std::string target = instanceId.empty() ? this->instanceId(deadline) : instanceId;
+  if (maxAttached > 0) {
+    int64_t onTarget = 0;
+    bool already = false;
+    for (const auto &v : list(deadline)) {
+      if (v.attachedInstanceId != target) continue;
+      ++onTarget;
+      already = already || v.id == ref || v.name == ref;
+    }
+    if (!already && onTarget >= maxAttached)
+      throw Error(ErrorKind::Exhausted, "instance " + target + " has " + std::to_string(onTarget) +
+                                            " volumes attached, its limit (" +
+                                            std::to_string(maxAttached) + ")");
+  }
+  if (target == this->instanceId(deadline)) return attach(ref, false, deadline);
+  bool listed = false;
+  Volume v = lookup(ref, deadline, &listed);
+  auto lock = lockVolume(v.name, deadline);
+  v = fresh(v, deadline, listed);
+  if (v.attachedInstanceId == instanceId) return v;
+  refuseIfAttachedElsewhere(v, false, deadline, instanceId);
+  log::info("{}: attaching volume {} ({}) to instance {}", _name, v.name, v.id, instanceId);
+  _driver->attachVolume(v.id, "", false, deadline, instanceId);
+  return describe(v, deadline);
 }
 
 void VolumeService::detach(const std::string &ref, bool force, const Deadline &deadline) {

@@ -38,6 +38,9 @@ public:
   void updateSettings(const ServiceSettings &settings);
   // This host's identity as the driver knows it (cached after the first call).
   std::string instanceId(const Deadline &deadline);
+  // This host's zone and attach limit (the driver's instance_info, cached
+  // after the first call); empty when the driver reports none.
+  InstanceInfo instanceInfo(const Deadline &deadline);
 
   // From the backend (refreshes the cache).
   std::vector<Volume> list(const Deadline &deadline);
@@ -52,6 +55,15 @@ public:
   void remove(const std::string &ref, bool force, const Deadline &deadline);
   // Returns the volume with the local device in attachedDevice.
   Volume attach(const std::string &ref, bool force, const Deadline &deadline);
+  // Attaches to instance `instanceId`: this host's is attach(); another
+  // host's is the driver's attach to it (its node plugin finds the device),
+  // with nothing recorded here. Attached to a third instance is Busy naming
+  // it; attached there already is done. `maxAttached` > 0: an instance with
+  // that many volumes of this service attached already is Exhausted (the
+  // backend's view, so a concurrent attach may still slip past: the
+  // backend's own limit is the last word). Returns the backend's view.
+  Volume attachTo(const std::string &ref, const std::string &instanceId, int64_t maxAttached,
+                  const Deadline &deadline);
   void detach(const std::string &ref, bool force, const Deadline &deadline);
   // Returns the path callers use (<mount.path>/<name><rootPath>). callerId ""
   // counts under the volume's name (Mesos dvdcli, the CLI).
@@ -97,6 +109,12 @@ public:
   void publish(const std::string &ref, const std::string &source, const std::string &target,
                bool readOnly, bool block, const Deadline &deadline);
   void unpublish(const std::string &ref, const std::string &target, const Deadline &deadline);
+  // Bytes the driver can still give new volumes in `zone` ("" = its
+  // default); Unsupported when it cannot tell, NotFound for a zone it does
+  // not serve.
+  int64_t availableBytes(const std::string &zone, const Deadline &deadline) {
+    return _driver->capacityBytes(zone, deadline);
+  }
   // Grows the volume to at least sizeGiB (the driver's volume_expand).
   Volume expand(const std::string &ref, int64_t sizeGiB, const Deadline &deadline);
   // Grows the file system mounted at mountPoint to the volume's new size.
@@ -119,8 +137,9 @@ private:
   // Always asks the backend; updates the cache.
   Volume describe(const Volume &volume, const Deadline &deadline);
   // Preemption is a policy: without it, a volume attached to another
-  // instance is a clear error naming that instance.
-  void refuseIfAttachedElsewhere(const Volume &volume, bool preempt, const Deadline &deadline);
+  // instance is a clear error naming that instance. `target` "" = this host.
+  void refuseIfAttachedElsewhere(const Volume &volume, bool preempt, const Deadline &deadline,
+                                 const std::string &target = "");
   // After a mount or unmount: the cache gets the backend's view.
   void learn(const Volume &expected, const Deadline &deadline);
   void listIntoCache(const Deadline &deadline);
@@ -151,6 +170,7 @@ private:
   std::map<std::string, std::shared_ptr<std::timed_mutex>> _locks;
   std::mutex _instanceGuard;
   std::string _instanceId;
+  std::optional<InstanceInfo> _instanceInfo;
 };
 
 } // namespace rexray

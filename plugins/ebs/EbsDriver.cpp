@@ -167,6 +167,10 @@ bool EbsDriver::plausibleVolumeId(const std::string &id) {
   return text::startsWith(id, "vol-") && id.size() >= 12 && id.size() <= 21 && isHex(id.substr(4));
 }
 
+bool EbsDriver::plausibleInstanceId(const std::string &id) {
+  return text::startsWith(id, "i-") && id.size() >= 10 && id.size() <= 19 && isHex(id.substr(2));
+}
+
 bool EbsDriver::plausibleSnapshotId(const std::string &id) {
   return text::startsWith(id, "snap-") && id.size() >= 13 && id.size() <= 22 && isHex(id.substr(5));
 }
@@ -492,6 +496,13 @@ std::string EbsDriver::callWhileSnapshotPending(const sdk::Call &call, Ec2Client
 
 std::string EbsDriver::instanceId(const sdk::Call &call) {
   return self(call).instanceId;
+}
+
+sdk::InstanceInfo EbsDriver::instanceInfo(const sdk::Call &call) {
+  sdk::InstanceInfo info;
+  info.zone = self(call).availabilityZone;
+  info.maxAttachments = static_cast<int64_t>(_names.candidates().size());
+  return info;
 }
 
 std::vector<sdk::Volume> EbsDriver::volumes(const sdk::Call &call) {
@@ -848,10 +859,90 @@ void EbsDriver::forceDetachFromOther(const sdk::Call &call, const Ec2Volume &v,
   forget(v.id);
 }
 
+std::string EbsDriver::attachToOther(const sdk::Call &call, const sdk::AttachOptions &o,
+                                     const std::string &instanceId) {
+  const std::string &id = o.volumeId;
+  if (!plausibleInstanceId(instanceId))
+    throw Error(RXR_E_NOT_FOUND, "ebs: " + q(instanceId) +
+                                     " is not an EC2 instance id (expected i- and hex digits)");
+  std::string body;
+  try {
+    body = ec2(call).call(call, "DescribeInstances", {{"InstanceId.1", instanceId}});
+  } catch (const Ec2Error &e) {
+    if (e.status() == RXR_E_NOT_FOUND || e.code() == "InvalidInstanceID.Malformed")
+      throw Error(RXR_E_NOT_FOUND, "ebs: instance " + instanceId + " not found in region " +
+                                       ec2(call).region() + ": " + e.what());
+    throw;
+  }
+  std::vector<Ec2Instance> instances;
+  try {
+    instances = xml::parseDescribeInstances(body);
+  } catch (const std::runtime_error &e) {
+    throw Error(RXR_E_BACKEND,
+                std::string("ebs: EC2 DescribeInstances: unreadable reply: ") + e.what());
+  }
+  auto it = std::find_if(instances.begin(), instances.end(),
+                         [&](const Ec2Instance &i) { return i.id == instanceId; });
+  if (it == instances.end() || it->state == "terminated" || it->state == "shutting-down")
+    throw Error(RXR_E_NOT_FOUND,
+                "ebs: instance " + instanceId + " not found in region " + ec2(call).region());
+  Ec2Volume v = requireVolume(call, id, false);
+  if (const Ec2Attachment *a = holder(v)) {
+    if (a->instanceId == instanceId) {
+      if (a->status != "attached")
+        waitVolume(call, id, "attach to " + instanceId, [&](const std::optional<Ec2Volume> &x) {
+          const Ec2Attachment *h = x ? holder(*x) : nullptr;
+          return h && h->instanceId == instanceId && h->status == "attached";
+        });
+      return makeToken(DeviceNames::normalize(a->device), id);
+    }
+    throw Error(RXR_E_BUSY, "ebs: volume " + id + " is attached to instance " + a->instanceId +
+                                " as " + a->device + " (" + a->status + ")");
+  }
+  if (v.status != "available")
+    throw Error(RXR_E_BUSY, "ebs: volume " + id + " cannot be attached in state " + q(v.status));
+  if (!it->availabilityZone.empty() && !v.availabilityZone.empty() &&
+      v.availabilityZone != it->availabilityZone)
+    throw Error(RXR_E_INVALID, "ebs: volume " + id + " is in " + v.availabilityZone +
+                                   " but instance " + instanceId + " is in " +
+                                   it->availabilityZone +
+                                   "; EBS volumes attach only within their zone");
+  std::set<std::string> used;
+  for (const auto &bd : it->blockDevices) used.insert(DeviceNames::normalize(bd.deviceName));
+  for (const auto &device : _names.candidates()) {
+    if (used.count(device)) continue;
+    try {
+      ec2(call).call(call, "AttachVolume",
+                     {{"Device", device}, {"InstanceId", instanceId}, {"VolumeId", id}});
+    } catch (const Ec2Error &e) {
+      if (e.code() == "InvalidParameterValue" &&
+          text::contains(text::lower(e.ec2Message()), "already in use"))
+        continue; // a name the mapping did not show yet: the next one
+      throw;
+    }
+    forget(id);
+    host().info("ebs: attaching volume " + id + " to instance " + instanceId + " as " + device);
+    waitVolume(call, id, "attach to " + instanceId + " as " + device,
+               [&](const std::optional<Ec2Volume> &x) {
+                 if (!x)
+                   throw Error(RXR_E_NOT_FOUND, "ebs: volume " + id + " vanished while attaching");
+                 const Ec2Attachment *h = holder(*x);
+                 return h && h->instanceId == instanceId && h->status == "attached";
+               });
+    return makeToken(device, id);
+  }
+  throw Error(RXR_E_EXHAUSTED, "ebs: no free device name on instance " + instanceId +
+                                   " to attach " + id + ": every one of " +
+                                   _names.candidates().front() + "…" + _names.candidates().back() +
+                                   " is in use");
+}
+
 std::string EbsDriver::attachVolume(const sdk::Call &call, const sdk::AttachOptions &o) {
   const std::string &id = o.volumeId;
   requireVolumeId(id);
   const Self me = self(call);
+  if (!o.instanceId.empty() && o.instanceId != me.instanceId)
+    return attachToOther(call, o, o.instanceId);
   Ec2Volume v = requireVolume(call, id, true);
   auto detached = [](const std::optional<Ec2Volume> &x) { return !x || !anyAttachment(*x); };
   // After a wait the volume is looked at again (it may be gone).

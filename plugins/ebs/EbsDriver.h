@@ -35,6 +35,9 @@ public:
   ~EbsDriver() override;
 
   std::string instanceId(const sdk::Call &) override;
+  // This instance's availability zone, and as many attachments as there
+  // are device names to attach under (ebs.useLargeDeviceRange).
+  sdk::InstanceInfo instanceInfo(const sdk::Call &) override;
   std::string nextDevice(const sdk::Call &) override;
   std::vector<sdk::Volume> volumes(const sdk::Call &) override;
   sdk::Volume volume(const sdk::Call &, const std::string &id) override;
@@ -43,6 +46,8 @@ public:
   // EC2 ModifyVolume to the larger size (EBS volumes only grow); the
   // modification goes on in the background, online, while attached.
   sdk::Volume expandVolume(const sdk::Call &, const std::string &id, int64_t sizeGiB) override;
+  // To this instance, or (AttachOptions::instanceId) to any instance of the
+  // region: EC2 AttachVolume takes any InstanceId.
   std::string attachVolume(const sdk::Call &, const sdk::AttachOptions &) override;
   void detachVolume(const sdk::Call &, const std::string &id, bool force) override;
   std::string waitForDevice(const sdk::Call &, const std::string &volumeId,
@@ -61,6 +66,7 @@ public:
   static std::pair<std::string, std::string> parseToken(const std::string &token);
   static bool plausibleVolumeId(const std::string &id);
   static bool plausibleSnapshotId(const std::string &id);
+  static bool plausibleInstanceId(const std::string &id);
 
   // The Name tag value for a volume or snapshot name, and back: nullopt when a
   // tag value lies outside this driver's ebs.tag scope.
@@ -111,6 +117,10 @@ private:
                                        const std::string &action, const support::Headers &params);
 
   void forceDetachFromOther(const sdk::Call &call, const Ec2Volume &v, const Ec2Attachment &a);
+  // AttachVolume to another instance: a device name free in its mapping;
+  // no local device is waited for (that host's plugin finds it).
+  std::string attachToOther(const sdk::Call &call, const sdk::AttachOptions &o,
+                            const std::string &instanceId);
   std::string attachUnderLock(const sdk::Call &call, const Self &me, const std::string &volumeId,
                               const std::string &hint);
   std::set<std::string> usedDeviceNames(const sdk::Call &call, const Self &me, bool refresh);

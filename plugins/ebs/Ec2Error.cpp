@@ -17,10 +17,14 @@ rxr_status statusForEc2Code(const std::string &code, int httpStatus) {
     return RXR_E_INVALID;
   if (endsWith(code, ".NotFound") || code == "InvalidVolume.NotFound") return RXR_E_NOT_FOUND;
   if (endsWith(code, ".Malformed")) return RXR_E_INVALID;
+  // Limits and quotas: no retry cures them, another instance or zone may.
+  if (code == "AttachmentLimitExceeded" || code == "VolumeLimitExceeded" ||
+      code == "InsufficientVolumeCapacity" || code == "MaxIOPSLimitExceeded" ||
+      code == "SnapshotLimitExceeded" || code == "ResourceLimitExceeded")
+    return RXR_E_EXHAUSTED;
   if (code == "VolumeInUse" || code == "InvalidSnapshot.InUse" || code == "IncorrectState" ||
-      code == "IncorrectInstanceState" || code == "AttachmentLimitExceeded" ||
-      code == "ConcurrentSnapshotLimitExceeded" || code == "InvalidVolume.Busy" ||
-      code == "VolumeModificationRateExceeded")
+      code == "IncorrectInstanceState" || code == "ConcurrentSnapshotLimitExceeded" ||
+      code == "InvalidVolume.Busy" || code == "VolumeModificationRateExceeded")
     return RXR_E_BUSY;
   if (code == "InvalidParameterValue" || code == "InvalidParameterCombination" ||
       code == "MissingParameter" || code == "InvalidParameter" || code == "UnknownParameter" ||

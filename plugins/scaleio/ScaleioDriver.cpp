@@ -383,6 +383,10 @@ void ScaleioDriver::removeVolume(const sdk::Call &call, const std::string &id, b
 std::string ScaleioDriver::attachVolume(const sdk::Call &call, const sdk::AttachOptions &opts) {
   const Deadline d = deadlineOf(call);
   const std::string sdcId = thisSdc(d).id;
+  // Another SDC (ABI 1.3 instance_id): mapping is this host's only.
+  if (!opts.instanceId.empty() && opts.instanceId != sdcId)
+    throw sdk::Error(RXR_E_NOT_FOUND, "SDC " + opts.instanceId + " is not this host (SDC " + sdcId +
+                                          "): scaleio maps volumes to its own SDC only");
   const Volume v = fetch(opts.volumeId, d, "volume");
   if (mappedTo(v, sdcId)) return v.id;
   if (!v.mappings.empty()) {

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <random>
 #include <set>
@@ -43,12 +45,16 @@ std::string quoted(const std::string &s) {
 }
 
 // Turns system errors from the file and loop helpers into RXR_E_BACKEND with
-// errno as the backend code, prefixed with what we were doing.
+// errno as the backend code, prefixed with what we were doing; a full file
+// system or quota is RXR_E_EXHAUSTED.
 template <typename F> auto translate(const std::string &what, F &&body) -> decltype(body()) {
   try {
     return body();
   } catch (const std::system_error &e) {
-    throw Error(RXR_E_BACKEND, "vfs: " + what + ": " + e.what(), e.code().value());
+    const int err = e.code().value();
+    const bool full =
+        e.code().category() == std::generic_category() && (err == ENOSPC || err == EDQUOT);
+    throw Error(full ? RXR_E_EXHAUSTED : RXR_E_BACKEND, "vfs: " + what + ": " + e.what(), err);
   }
 }
 
@@ -595,8 +601,31 @@ void VfsDriver::removeVolume(const sdk::Call &call, const std::string &id, bool 
   host().info("vfs: removed volume " + quoted(id) + " named " + quoted(r.name));
 }
 
+int64_t VfsDriver::capacityBytes(const sdk::Call &call, const std::string &zone) {
+  call.throwIfExpired("vfs: capacity");
+  if (!zone.empty())
+    throw Error(RXR_E_NOT_FOUND, "vfs: no zone " + quoted(zone) + ": vfs has no zones");
+  // The root is made with the first volume: until then, the file system
+  // it will be on is its nearest existing ancestor's.
+  std::string path = _root;
+  struct statvfs st {};
+  while (::statvfs(path.c_str(), &st) != 0) {
+    const int err = errno;
+    const auto slash = path.find_last_of('/');
+    if (err != ENOENT || slash == std::string::npos || path == "/")
+      throw Error(RXR_E_BACKEND,
+                  "vfs: cannot read the free space of " + path + ": " + std::strerror(err), err);
+    path = slash == 0 ? "/" : path.substr(0, slash);
+  }
+  return static_cast<int64_t>(st.f_bavail) * static_cast<int64_t>(st.f_frsize);
+}
+
 std::string VfsDriver::attachVolume(const sdk::Call &call, const sdk::AttachOptions &opts) {
   call.throwIfExpired("vfs: attach volume " + quoted(opts.volumeId));
+  if (!opts.instanceId.empty() && opts.instanceId != _instanceId)
+    throw Error(RXR_E_NOT_FOUND, "vfs: instance " + quoted(opts.instanceId) +
+                                     " is not this host (" + _instanceId +
+                                     "): vfs attaches volumes to the host they live on only");
   std::lock_guard<std::mutex> lock(_mu);
   requireVolumeExists(opts.volumeId);
   const std::string image = volumeImagePath(opts.volumeId);

@@ -47,7 +47,12 @@ public:
   // RXR_E_BUSY while attached unless force, which detaches first.
   void removeVolume(const sdk::Call &, const std::string &id, bool force) override;
   // Idempotent; returns the loop device path, which is also the token.
+  // Another instance than this host is RXR_E_NOT_FOUND.
   std::string attachVolume(const sdk::Call &, const sdk::AttachOptions &) override;
+  // The free space (for unprivileged users) of the file system under root();
+  // vfs has no zones, so any zone is RXR_E_NOT_FOUND. Images are sparse:
+  // this is what their data can still fill, not a cap on their sizes.
+  int64_t capacityBytes(const sdk::Call &, const std::string &zone) override;
   // Idempotent; the kernel finishes a detach when the device's last opener
   // closes it.
   void detachVolume(const sdk::Call &, const std::string &id, bool force) override;

@@ -581,8 +581,12 @@ void VirtualBoxDriver::detachFrom(const std::string &machineUuid, const Medium &
 
 std::string VirtualBoxDriver::attachVolume(const sdk::Call &call, const sdk::AttachOptions &opts) {
   return run(call, "attaching volume " + quoted(opts.volumeId), [&](Deadline d) {
-    Medium m = require(opts.volumeId, MediumLayout::Kind::Volume, d);
     const std::string me = selfId(d);
+    // Another machine (ABI 1.3 instance_id): attaching is this VM's only.
+    if (!opts.instanceId.empty() && opts.instanceId != me)
+      throw Error(RXR_E_NOT_FOUND, "machine " + opts.instanceId + " is not this one (" + me +
+                                       "): virtualbox attaches volumes to its own machine only");
+    Medium m = require(opts.volumeId, MediumLayout::Kind::Volume, d);
     if (contains(m.machineIds, me)) return m.id;
     std::vector<std::string> others;
     for (const auto &id : m.machineIds)

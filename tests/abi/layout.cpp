@@ -51,6 +51,8 @@ PIN(rxr_volume_create_opts, extra_count, 88);
 PIN(rxr_attach_opts, volume_id, 8);
 PIN(rxr_attach_opts, next_device, 16);
 PIN(rxr_attach_opts, force, 24);
+PIN(rxr_attach_opts, instance_id, 32); // since 1.3
+static_assert(sizeof(rxr_attach_opts) == 40, "rxr_attach_opts size");
 
 PIN(rxr_host, abi_minor, 4);
 PIN(rxr_host, host_data, 8);
@@ -63,6 +65,14 @@ static_assert(sizeof(rxr_host) == 56, "rxr_host size");
 
 PIN(rxr_string_sink, ctx, 0);
 PIN(rxr_string_sink, emit, 8);
+
+PIN(rxr_instance_info, zone, 8); // since 1.3
+PIN(rxr_instance_info, max_attachments, 16);
+static_assert(sizeof(rxr_instance_info) == 24, "rxr_instance_info size");
+PIN(rxr_instance_sink, ctx, 0);
+PIN(rxr_instance_sink, emit, 8);
+
+static_assert(RXR_E_EXHAUSTED == 11, "RXR_E_EXHAUSTED"); // since 1.3
 
 PIN(rxr_config_key, type, 4);
 PIN(rxr_config_key, key, 8);
@@ -93,7 +103,9 @@ PIN(rxr_driver_vtable, snapshot_create, 104);
 PIN(rxr_driver_vtable, snapshot_remove, 112);
 PIN(rxr_driver_vtable, snapshot_copy, 120);
 PIN(rxr_driver_vtable, volume_expand, 128); // since 1.2
-static_assert(sizeof(rxr_driver_vtable) == 136, "rxr_driver_vtable size");
+PIN(rxr_driver_vtable, instance_info, 136); // since 1.3
+PIN(rxr_driver_vtable, capacity, 144);      // since 1.3
+static_assert(sizeof(rxr_driver_vtable) == 152, "rxr_driver_vtable size");
 
 PIN(rxr_plugin_entry, abi_major, 4);
 PIN(rxr_plugin_entry, abi_minor, 8);

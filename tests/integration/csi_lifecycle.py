@@ -6,11 +6,21 @@ the EC2 test stack (moto behind our SigV4 proxy, with loop-device hot-plug):
            CSI client (rexray_csi_check) takes a volume through create,
            ControllerPublish, stage, publish, data written and read back,
            stats, ControllerExpand + NodeExpand (xfs_growfs), unpublish,
-           unstage, ControllerUnpublish, snapshot, delete, each step 10 times;
-           rexray stop removes the socket. A bad rexray.csi.mode refuses to
-           start, naming the key.
-  ebs      the same client against rexray.ebs; EC2 (moto) saw ModifyVolume
-           and the volume is gone afterwards.
+           unstage, ControllerUnpublish, snapshot, delete, each step 10 times,
+           and provokes every error code the spec names for them
+           (INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION,
+           RESOURCE_EXHAUSTED at the attach limit, ABORTED, OUT_OF_RANGE);
+           GetCapacity is offered (the free space of the vfs root), topology
+           is not; rexray stop removes the socket. A bad rexray.csi.mode
+           refuses to start, naming the key.
+  ebs      the same client against rexray.ebs: topology (the node's zone
+           us-east-1a, the volume created with it as its requisite topology
+           and accessible there; another zone RESOURCE_EXHAUSTED), publishing
+           to the stack's other instance (and FAILED_PRECONDITION naming the
+           node that holds it), the attach limit on that instance, every
+           code as on vfs, GetCapacity UNIMPLEMENTED; EC2 (moto) saw
+           ModifyVolume and an AttachVolume to the other instance, and the
+           volume is gone afterwards.
 
 Env: REXRAY (the binary), CSI_CHECK (the client; default
 $BUILD/bin/rexray_csi_check). Needs root, mkfs.xfs, a python3 with moto and
@@ -39,11 +49,16 @@ def csi_check_binary():
     return os.path.abspath(path) if os.path.exists(path) else None
 
 
-def run_client(report, client, endpoint, work, plugin):
+# The attach limit both daemons run with (rexray.csi.maxVolumesPerNode): the
+# client publishes one volume more than this to one node.
+MAX_VOLUMES_PER_NODE = "2"
+
+
+def run_client(report, client, endpoint, work, plugin, extra_args=()):
     """Runs the CSI client; each of its lines becomes a check. Returns the volume ID."""
     os.makedirs(work, exist_ok=True)
     r = subprocess.run([client, "--endpoint", endpoint, "--work", work, "--plugin", plugin,
-                        "--fs", "xfs"], capture_output=True, text=True, timeout=600)
+                        "--fs", "xfs", *extra_args], capture_output=True, text=True, timeout=900)
     volume = None
     for line in r.stdout.splitlines():
         if line.startswith("ok - ") or line.startswith("FAIL - "):
@@ -75,7 +90,8 @@ class VfsDaemon:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("REXRAY_", "VOLUME_", "LIBSTORAGE_", "DEVICE_", "CSI_"))}
         env.update({"REXRAY_HOME": self.home, "HOME": self.home, "REXRAY_STORAGEDRIVERS": "vfs",
-                    "REXRAY_LOGLEVEL": "info", "CSI_ENDPOINT": "unix://" + self.socket})
+                    "REXRAY_LOGLEVEL": "info", "CSI_ENDPOINT": "unix://" + self.socket,
+                    "REXRAY_CSI_MAXVOLUMESPERNODE": MAX_VOLUMES_PER_NODE})
         env.update(extra or {})
         return env
 
@@ -100,7 +116,8 @@ def vfs_section(report, rexray, client, tmp):
             return
         report.check("vfs: the CSI socket is there with mode 0660", socket_mode(d.socket) == 0o660,
                      socket_mode(d.socket))
-        run_client(report, client, d.socket, os.path.join(tmp, "work-vfs"), "rexray.vfs")
+        run_client(report, client, d.socket, os.path.join(tmp, "work-vfs"), "rexray.vfs",
+                   ("--capacity", "yes"))
     finally:
         d.stop()
     report.check("vfs: rexray stop removes the CSI socket",
@@ -117,16 +134,25 @@ def ebs_section(report, rexray, client, tmp):
     try:
         info = m.stack.start()
         report.check("ebs: EC2 stack up (instance %s)" % info["instance_id"], True)
-        started = m.rx("start", extra={"CSI_ENDPOINT": socket}, timeout=90)
+        started = m.rx("start", extra={"CSI_ENDPOINT": socket,
+                                       "REXRAY_CSI_MAXVOLUMESPERNODE": MAX_VOLUMES_PER_NODE},
+                       timeout=90)
         pid = re.search(r"running at PID (\d+)", started.stdout)
         if not report.check("ebs: rexray start with CSI_ENDPOINT",
                             started.returncode == 0 and pid is not None, out_of(started)):
             return
         m.daemon_pid = int(pid.group(1))
         m.stack.reset_calls()
-        volume = run_client(report, client, socket, os.path.join(tmp, "work-ebs"), "rexray.ebs")
+        volume = run_client(report, client, socket, os.path.join(tmp, "work-ebs"), "rexray.ebs",
+                            ("--zone", info["availability_zone"], "--capacity", "no",
+                             "--other-node", info["other_instance_id"]))
         calls = m.stack.calls()
         report.check("ebs: EC2 saw ModifyVolume (the expansion)", calls.get("ModifyVolume", 0) >= 1, calls)
+        attached_other = [e for e in m.stack.control("GET", "/log?n=1000")
+                          if e.get("action") == "AttachVolume" and e.get("status") == 200
+                          and e.get("instance_id") == info["other_instance_id"]]
+        report.check("ebs: EC2 attached a volume to the other instance", len(attached_other) >= 1,
+                     len(attached_other))
         report.check("ebs: the volume is gone from EC2 afterwards",
                      volume is not None and m.ec2_volume(volume) is None, volume)
         m.stop_daemon()

@@ -69,7 +69,7 @@ python3 -c 'import json,sys; v=json.loads(sys.argv[1]); assert len(v)==2 and {x[
 yaml=$(rexray volume ls --format yaml)
 grep -q "name: Data" <<<"$yaml" && pass "ls --format yaml" || fail "yaml: $yaml"
 version=$(rexray version)
-grep -q "^ABI:    1.2" <<<"$version" && grep -q "^SemVer:" <<<"$version" && pass "version" || fail "version: $version"
+grep -q "^ABI:    1.3" <<<"$version" && grep -q "^SemVer:" <<<"$version" && pass "version" || fail "version: $version"
 rexray env | grep -q "^REXRAY_HOME=$REXRAY_HOME" && pass "env" || fail "env"
 printf 'virtualbox:\n  password: hunter2\n' >"$REXRAY_HOME/secret.yml"
 envout=$(rexray -c "$REXRAY_HOME/secret.yml" env)

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -35,6 +36,8 @@ template <> struct doctest::StringMaker<rexray::ErrorKind> {
 extern "C" const rxr_plugin_entry rxr_test_entry_fake;
 // The same fake declaring RXR_FEATURE_UNIQUE_NAMES (FakeDriverEntry.cpp).
 extern "C" const rxr_plugin_entry rxr_test_entry_unique;
+// The fake with ABI 1.3's instance_info and capacity (FakeZonedDriver).
+extern "C" const rxr_plugin_entry rxr_test_entry_zoned;
 
 namespace rexray::testing {
 
@@ -66,6 +69,34 @@ public:
     _deadlines.clear();
     _stallDevice = false;
     _onAttach = nullptr;
+    _zone = "zone-a";
+    _maxAttachments = 0;
+    _capacityBytes = int64_t(100) << 30;
+    _otherInstances = {"other-host"};
+  }
+  // What the zoned fake's instance_info and capacity report.
+  void setZone(const std::string &zone) {
+    std::lock_guard<std::mutex> g(_m);
+    _zone = zone;
+  }
+  void setMaxAttachments(int64_t max) {
+    std::lock_guard<std::mutex> g(_m);
+    _maxAttachments = max;
+  }
+  void setCapacity(int64_t bytes) {
+    std::lock_guard<std::mutex> g(_m);
+    _capacityBytes = bytes;
+  }
+  sdk::InstanceInfo instanceInfo() {
+    auto g = enter("instance_info");
+    return {_zone, _maxAttachments};
+  }
+  // Capacity of the fake's one zone; another zone is not served.
+  int64_t capacity(const std::string &zone) {
+    auto g = enter("capacity");
+    if (!zone.empty() && zone != _zone)
+      throw sdk::Error(RXR_E_NOT_FOUND, "no zone '" + zone + "' here");
+    return _capacityBytes;
   }
   // Runs inside every volume_attach, before the backend changes anything:
   // what the caller had done by then (the record it wrote) is what a crash
@@ -233,10 +264,13 @@ public:
     if (_onAttach) _onAttach();
     _attaches.push_back(o);
     sdk::Volume &v = find(o.volumeId);
-    if (v.attachedInstanceId == _instanceId) return v.attachedDevice;
+    const std::string target = o.instanceId.empty() ? _instanceId : o.instanceId;
+    if (target != _instanceId && !_otherInstances.count(target))
+      throw sdk::Error(RXR_E_NOT_FOUND, "no instance '" + target + "'");
+    if (v.attachedInstanceId == target) return v.attachedDevice;
     if (!v.attachedInstanceId.empty() && !o.force)
       throw sdk::Error(RXR_E_BUSY, "volume " + v.id + " is attached to " + v.attachedInstanceId);
-    v.attachedInstanceId = _instanceId;
+    v.attachedInstanceId = target;
     v.attachedDevice = "/dev/fake" + std::to_string(_nextDevice++);
     v.status = "in-use";
     return v.attachedDevice;
@@ -305,6 +339,10 @@ private:
   int _nextVolume = 1;
   int _nextDevice = 0;
   std::string _instanceId = "this-host";
+  std::string _zone = "zone-a";
+  int64_t _maxAttachments = 0;
+  int64_t _capacityBytes = int64_t(100) << 30;
+  std::set<std::string> _otherInstances = {"other-host"};
 };
 
 // next_device stays unimplemented on purpose: the pipeline must treat it as
@@ -345,16 +383,28 @@ public:
     return be().snapshots(volumeId);
   }
 
-private:
+protected:
   static FakeBackend &be() { return FakeBackend::get(); }
+};
+
+// The fake with zones, an attach limit and free capacity (ABI 1.3).
+class FakeZonedDriver : public FakeDriver {
+public:
+  using FakeDriver::FakeDriver;
+  sdk::InstanceInfo instanceInfo(const sdk::Call &) override { return be().instanceInfo(); }
+  int64_t capacityBytes(const sdk::Call &, const std::string &zone) override {
+    return be().capacity(zone);
+  }
 };
 
 // A DriverHandle over the fake, going through the loader and the C ABI like
 // a real plugin.
-inline std::unique_ptr<DriverHandle> makeFakeHandle(const std::string &service = "fake") {
+inline std::unique_ptr<DriverHandle> makeFakeHandle(const std::string &service = "fake",
+                                                    const rxr_plugin_entry *entry = nullptr) {
   PluginLoader loader(nullptr);
-  loader.addBuiltin(&rxr_test_entry_fake);
-  const PluginInfo *info = loader.find("fake");
+  if (!entry) entry = &rxr_test_entry_fake;
+  loader.addBuiltin(entry);
+  const PluginInfo *info = loader.find(entry->name);
   if (!info) throw std::runtime_error("the fake driver did not load");
   return std::make_unique<DriverHandle>(
       *info, service, [](const std::string &) -> std::optional<std::string> { return {}; });
@@ -423,12 +473,15 @@ public:
 
   FakeBackend &backend() { return FakeBackend::get(); }
 
-  // Built on first use, so a test can change `settings` first.
+  // Built on first use, so a test can change `settings` (or `entry`) first.
   VolumeService &service() {
     if (!_service)
-      _service = std::make_unique<VolumeService>("fake", makeFakeHandle(), settings, *state, os);
+      _service = std::make_unique<VolumeService>("fake", makeFakeHandle("fake", entry), settings,
+                                                 *state, os);
     return *_service;
   }
+  // The fake's entry; nullptr = rxr_test_entry_fake.
+  const rxr_plugin_entry *entry = nullptr;
 
   // A daemon restart: a new service and a reopened store over the same
   // file; the backend and the OS (mount table) carry on.

@@ -19,3 +19,12 @@ constexpr auto kUniquePlugin = rexray::sdk::Plugin("io.rexray.test.unique", "uni
                                    .features(kUniqueFeatures);
 } // namespace
 RXR_DEFINE_DRIVER_ENTRY(rxr_test_entry_unique, rexray::testing::FakeDriver, kUniquePlugin);
+// The fake with zones, an attach limit and capacity (ABI 1.3).
+namespace {
+constexpr const char *kZonedFeatures[] = {"block", nullptr};
+constexpr auto kZonedPlugin = rexray::sdk::Plugin("io.rexray.test.zoned", "zoned", "1.0.0")
+                                  .vendor("tests")
+                                  .description("in-memory, with zones")
+                                  .features(kZonedFeatures);
+} // namespace
+RXR_DEFINE_DRIVER_ENTRY(rxr_test_entry_zoned, rexray::testing::FakeZonedDriver, kZonedPlugin);

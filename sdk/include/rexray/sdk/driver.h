@@ -44,8 +44,10 @@ extern "C" {
 #define RXR_ABI_MAJOR 1u
 /* Minor 1 is the first released layout. Minor 0 was a pre-release whose
  * `features` and deadline fields meant something else: the host refuses it.
- * Minor 2 appends volume_expand to the driver table. */
-#define RXR_ABI_MINOR 2u
+ * Minor 2 appends volume_expand to the driver table. Minor 3 appends
+ * instance_info and capacity to it, instance_id to rxr_attach_opts, and the
+ * status RXR_E_EXHAUSTED. */
+#define RXR_ABI_MINOR 3u
 
 /* A feature string (rxr_plugin_entry.features): see there. */
 #define RXR_FEATURE_UNIQUE_NAMES "unique-names"
@@ -76,7 +78,10 @@ enum {
   RXR_E_TOO_SMALL = 7,   /* config_get: the caller's buffer was too small */
   RXR_E_BUSY = 8,        /* in use, locked, or attached elsewhere */
   RXR_E_EXISTS = 9,      /* an object with that name already exists */
-  RXR_E_INTERNAL = 10    /* a bug or an unexpected condition in the driver */
+  RXR_E_INTERNAL = 10,   /* a bug or an unexpected condition in the driver */
+  /* since 1.3: out of space or quota, an instance's attach limit reached, or
+   * no capacity in the zone asked for (a 1.2 host reads it as RXR_E_INTERNAL) */
+  RXR_E_EXHAUSTED = 11
 };
 
 #define RXR_ERROR_MESSAGE_CAP 512
@@ -158,6 +163,25 @@ typedef struct rxr_string_sink {
   rxr_status (*emit)(void *ctx, const char *value);
 } rxr_string_sink;
 
+/* since 1.3: where this instance stands in the backend (instance_info).
+ * Every pointer is BORROWED and valid only inside the sink's emit(). */
+typedef struct rxr_instance_info {
+  uint32_t struct_size;
+  /* The zone this instance is in, as volumes report theirs
+   * (rxr_volume.availability_zone) and volume_create takes it; volumes
+   * attach only to instances of their own zone. NULL/"" = no zones. */
+  const char *zone;
+  /* How many volumes the backend attaches to one instance at most; 0 = no
+   * limit the driver knows. */
+  int64_t max_attachments;
+} rxr_instance_info;
+
+/* since 1.3: HOST-owned sink for instance_info; copies at once. */
+typedef struct rxr_instance_sink {
+  void *ctx;
+  rxr_status (*emit)(void *ctx, const rxr_instance_info *info);
+} rxr_instance_sink;
+
 /* Input to volume_create; CALLER-owned, every pointer BORROWED. */
 typedef struct rxr_volume_create_opts {
   uint32_t struct_size;
@@ -183,6 +207,14 @@ typedef struct rxr_attach_opts {
   const char *volume_id;
   const char *next_device; /* hint from next_device(), may be NULL */
   int32_t force;           /* detach from any other instance first */
+  /* since 1.3: the instance to attach to, as instance_id() names instances
+   * (the host sends another host's when an orchestrator attaches a volume to
+   * that node); NULL/"" = this instance. The host sends another instance's
+   * only to a plugin built for 1.3 or later. A driver that cannot attach
+   * there (it attaches to its own host only, or knows no such instance)
+   * returns RXR_E_NOT_FOUND naming it. No device is waited for then: the
+   * token emitted is for that host's own wait_for_device. */
+  const char *instance_id;
 } rxr_attach_opts;
 
 /* ---- host services ----------------------------------------------------- */
@@ -251,9 +283,10 @@ typedef struct rxr_driver_vtable {
   rxr_status (*volume_create)(rxr_driver *driver, rxr_call *call,
                               const rxr_volume_create_opts *opts, const rxr_volume_sink *sink);
   rxr_status (*volume_remove)(rxr_driver *driver, rxr_call *call, const char *id, int32_t force);
-  /* Attaches to this instance and emits one attach token (a device hint the
-   * driver understands in wait_for_device; may be ""). Called once per
-   * attach: the host never repeats it. */
+  /* Attaches to this instance (since 1.3: or to opts->instance_id) and
+   * emits one attach token (a device hint the driver understands in
+   * wait_for_device; may be ""). Called once per attach: the host never
+   * repeats it. */
   rxr_status (*volume_attach)(rxr_driver *driver, rxr_call *call, const rxr_attach_opts *opts,
                               const rxr_string_sink *token);
   /* Detaches from whatever instance holds it; force = even when in use. */
@@ -281,6 +314,18 @@ typedef struct rxr_driver_vtable {
    * ends before this slot (a plugin built for 1.1) means "unsupported". */
   rxr_status (*volume_expand)(rxr_driver *driver, rxr_call *call, const char *id, int64_t size_gib,
                               const rxr_volume_sink *sink);
+  /* since 1.3: emits this instance's rxr_instance_info once. Set it only
+   * when the backend has zones or an attach limit: the CSI front end
+   * offers topology (accessibility constraints) for a driver that reports a
+   * zone. A table that ends before this slot means "unsupported". */
+  rxr_status (*instance_info)(rxr_driver *driver, rxr_call *call, const rxr_instance_sink *out);
+  /* since 1.3: writes to *available_bytes the capacity left for new volumes
+   * in `zone` (BORROWED; NULL/"" = where volume_create puts a volume by
+   * default), e.g. the free space of the file system volumes live on. Set
+   * it only when the backend can tell; a zone the driver does not serve is
+   * RXR_E_NOT_FOUND. A table that ends before this slot means "unsupported". */
+  rxr_status (*capacity)(rxr_driver *driver, rxr_call *call, const char *zone,
+                         int64_t *available_bytes);
 } rxr_driver_vtable;
 
 /* ---- what a plugin declares about itself -------------------------------- */

@@ -76,6 +76,14 @@ struct CreateOptions {
 struct AttachOptions {
   std::string volumeId, nextDevice;
   bool force = false;
+  // Since ABI 1.3: the instance to attach to; "" = this one.
+  std::string instanceId;
+};
+
+// Since ABI 1.3: this instance's zone ("" = none) and attach limit (0 = none known).
+struct InstanceInfo {
+  std::string zone;
+  int64_t maxAttachments = 0;
 };
 
 // Now on the clock the ABI's deadlines use (CLOCK_MONOTONIC), in milliseconds.
@@ -211,6 +219,12 @@ public:
   // Since ABI 1.2: grow to at least sizeGiB; returns the volume afterwards.
   virtual Volume expandVolume(const Call &, const std::string & /*id*/, int64_t /*sizeGiB*/) {
     unsupported("volume_expand");
+  }
+  // Since ABI 1.3: this instance's zone and attach limit.
+  virtual InstanceInfo instanceInfo(const Call &) { unsupported("instance_info"); }
+  // Since ABI 1.3: bytes available for new volumes in `zone` ("" = the default).
+  virtual int64_t capacityBytes(const Call &, const std::string & /*zone*/) {
+    unsupported("capacity");
   }
 
 protected:
@@ -429,6 +443,7 @@ template <typename D> struct Trampolines {
       opts.volumeId = str(o->volume_id);
       opts.nextDevice = str(o->next_device);
       opts.force = o->force != 0;
+      if (RXR_HAS(o, rxr_attach_opts, instance_id)) opts.instanceId = str(o->instance_id);
       emitString(s, self(d)->attachVolume(Call(c), opts));
     });
   }
@@ -473,6 +488,24 @@ template <typename D> struct Trampolines {
                    [&] { check(emitVolume(s, self(d)->expandVolume(Call(c), str(id), sizeGiB))); });
   }
 
+  static rxr_status instanceInfo(rxr_driver *d, rxr_call *c, const rxr_instance_sink *s) noexcept {
+    return guarded(c, [&] {
+      const InstanceInfo info = self(d)->instanceInfo(Call(c));
+      rxr_instance_info out{};
+      out.struct_size = sizeof out;
+      out.zone = info.zone.c_str();
+      out.max_attachments = info.maxAttachments;
+      if (s && s->emit) check(s->emit(s->ctx, &out));
+    });
+  }
+  static rxr_status capacity(rxr_driver *d, rxr_call *c, const char *zone,
+                             int64_t *availableBytes) noexcept {
+    return guarded(c, [&] {
+      if (!availableBytes) throw std::invalid_argument("capacity: no result pointer");
+      *availableBytes = self(d)->capacityBytes(Call(c), str(zone));
+    });
+  }
+
   static rxr_status init(const rxr_host *host, rxr_call *call) noexcept {
     return guarded(call, [&] { D::init(Host(host)); });
   }
@@ -506,7 +539,9 @@ template <typename D> struct Trampolines {
                                               RXR_DETAIL_SLOT(createSnapshot, snapshotCreate),
                                               RXR_DETAIL_SLOT(removeSnapshot, snapshotRemove),
                                               RXR_DETAIL_SLOT(copySnapshot, snapshotCopy),
-                                              RXR_DETAIL_SLOT(expandVolume, volumeExpand)};
+                                              RXR_DETAIL_SLOT(expandVolume, volumeExpand),
+                                              RXR_DETAIL_SLOT(instanceInfo, instanceInfo),
+                                              RXR_DETAIL_SLOT(capacityBytes, capacity)};
 #undef RXR_DETAIL_SLOT
 #undef RXR_DETAIL_OVERRIDES
 };

@@ -3,6 +3,9 @@
 // error codes the spec names for it.
 #include "core/csi/CsiTestSupport.h"
 
+#include <sys/statvfs.h>
+
+#include <cstdlib>
 #include <future>
 #include <set>
 #include <thread>
@@ -57,6 +60,11 @@ TEST_CASE("CSI identity: plugin info and capabilities and probe answer the same 
     }
     CHECK(controller);
     CHECK(online); // vfs implements volume_expand
+    // vfs has no zones: no topology.
+    for (const auto &c : caps.capabilities())
+      CHECK_FALSE((c.has_service() &&
+                   c.service().type() ==
+                       csi::v1::PluginCapability::Service::VOLUME_ACCESSIBILITY_CONSTRAINTS));
 
     csi::v1::ProbeResponse probe;
     REQUIRE(
@@ -74,10 +82,23 @@ TEST_CASE("CSI controller: capabilities follow what the driver can do") {
   std::set<int> types;
   for (const auto &c : caps.capabilities()) types.insert(c.rpc().type());
   using RPC = csi::v1::ControllerServiceCapability::RPC;
-  for (auto t : {RPC::CREATE_DELETE_VOLUME, RPC::PUBLISH_UNPUBLISH_VOLUME, RPC::LIST_VOLUMES,
-                 RPC::CREATE_DELETE_SNAPSHOT, RPC::LIST_SNAPSHOTS, RPC::EXPAND_VOLUME})
+  // vfs reports the free space of its root (ABI 1.3 capacity).
+  for (auto t :
+       {RPC::CREATE_DELETE_VOLUME, RPC::PUBLISH_UNPUBLISH_VOLUME, RPC::LIST_VOLUMES,
+        RPC::CREATE_DELETE_SNAPSHOT, RPC::LIST_SNAPSHOTS, RPC::EXPAND_VOLUME, RPC::GET_CAPACITY})
     CHECK_MESSAGE(types.count(t), RPC::Type_Name(t));
-  CHECK_FALSE(types.count(RPC::GET_CAPACITY)); // no driver op says it
+
+  // GetCapacity: the free space of the file system vfs keeps its images on.
+  csi::v1::GetCapacityResponse capacity;
+  const auto got = call(*rig.harness->controller, &csi::v1::Controller::Stub::GetCapacity,
+                        csi::v1::GetCapacityRequest(), &capacity);
+  REQUIRE_MESSAGE(got.ok(), describe(got));
+  struct statvfs st {};
+  REQUIRE(::statvfs(rig.tmp.dir().c_str(), &st) == 0); // vfs keeps its images under it
+  const int64_t free = static_cast<int64_t>(st.f_bavail) * static_cast<int64_t>(st.f_frsize);
+  CHECK(capacity.available_capacity() > 0);
+  // Within 64 MiB of what statvfs says now (other writers share the disk).
+  CHECK(std::llabs(capacity.available_capacity() - free) < (int64_t(64) << 20));
 }
 
 TEST_CASE(
@@ -193,8 +214,15 @@ TEST_CASE("CSI ControllerPublish/Unpublish: attach to this node repeatably - cod
   noCap.clear_volume_capability();
   CHECK_CODE(call(*h.controller, &Stub::ControllerPublishVolume, noCap, &reply),
              StatusCode::INVALID_ARGUMENT);
+  // Published here, so on another node it is FAILED_PRECONDITION naming this one.
   auto otherNode = publish;
   otherNode.set_node_id("some-other-node");
+  const auto taken = call(*h.controller, &Stub::ControllerPublishVolume, otherNode, &reply);
+  CHECK_CODE(taken, StatusCode::FAILED_PRECONDITION);
+  CHECK(taken.error_message().find(node) != std::string::npos);
+  // A volume free to go: vfs attaches to its own host only, so another
+  // node is one it does not know.
+  otherNode.set_volume_id(createVolume(h, "elsewhere"));
   CHECK_CODE(call(*h.controller, &Stub::ControllerPublishVolume, otherNode, &reply),
              StatusCode::NOT_FOUND);
   auto missing = publish;

@@ -56,12 +56,13 @@ inline std::string describe(const grpc::Status &s) {
 class CsiHarness {
 public:
   CsiHarness(VolumeService &service, const std::string &socketPath,
-             CsiSettings::Mode mode = CsiSettings::Mode::Both)
+             CsiSettings::Mode mode = CsiSettings::Mode::Both, int64_t maxVolumesPerNode = 0)
       : directory({service.name()}) {
     directory.markReady(service.name(), service);
     CsiSettings settings;
     settings.socketPath = socketPath;
     settings.mode = mode;
+    settings.maxVolumesPerNode = maxVolumesPerNode;
     settings.defaultTimeout = std::chrono::seconds(30);
     server = std::make_unique<CsiServer>(directory, "", settings);
     auto channel = grpc::CreateChannel("unix:" + socketPath, grpc::InsecureChannelCredentials());
@@ -160,9 +161,19 @@ private:
 // needs many volumes, or a backend call held open.
 class FakeCsiRig {
 public:
-  FakeCsiRig() : harness(rig.service(), rig.tmp.path("csi.sock")) {}
+  // `entry` nullptr = the plain fake; &rxr_test_entry_zoned for the one
+  // with zones, an attach limit and capacity.
+  explicit FakeCsiRig(const rxr_plugin_entry *entry = nullptr, int64_t maxVolumesPerNode = 0)
+      : harness(serviceOf(rig, entry), rig.tmp.path("csi.sock"), CsiSettings::Mode::Both,
+                maxVolumesPerNode) {}
   FakeServiceRig rig;
   CsiHarness harness;
+
+private:
+  static VolumeService &serviceOf(FakeServiceRig &rig, const rxr_plugin_entry *entry) {
+    rig.entry = entry;
+    return rig.service();
+  }
 };
 
 } // namespace rexray::testing

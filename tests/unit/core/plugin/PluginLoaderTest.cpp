@@ -62,10 +62,40 @@ TEST_CASE("a plugin with shorter structs loads and its missing ops are unsupport
   } catch (const Error &e) {
     CHECK(e.kind() == ErrorKind::Unsupported);
   }
+  // So do instance_info and capacity (ABI 1.3).
+  CHECK_FALSE(driver.supportsInstanceInfo());
+  CHECK_FALSE(driver.supportsCapacity());
+  CHECK_THROWS_WITH_AS(driver.instanceInfo(Deadline::in(std::chrono::seconds(5))),
+                       doctest::Contains("instance_info is not supported"), Error);
+  CHECK_THROWS_WITH_AS(driver.capacityBytes("", Deadline::in(std::chrono::seconds(5))),
+                       doctest::Contains("capacity is not supported"), Error);
   CHECK_FALSE(driver.supportsWaitForDevice());
   // A NULL slot inside the table is unsupported as well.
   CHECK_THROWS_WITH_AS(driver.volume("x", Deadline::in(std::chrono::seconds(5))),
                        doctest::Contains("volume_get is not supported"), Error);
+}
+
+TEST_CASE("a plugin built for ABI 1.2 is never asked to attach to another instance") {
+  PluginLoader loader(noConfig());
+  const PluginInfo &info = loader.loadFile(testPlugin("minor2_attach"));
+  REQUIRE_MESSAGE(info.loaded, info.refusal);
+  CHECK(info.abiMinor == 2);
+  CHECK(info.operations == std::vector<std::string>{"instance_id", "volume_attach"});
+  DriverHandle driver(info, "minor2", [](const std::string &) { return std::nullopt; });
+  // Its rxr_attach_opts has no instance_id: it would attach here instead.
+  try {
+    driver.attachVolume("v-1", "", false, Deadline::in(std::chrono::seconds(5)), "other-host");
+    FAIL("a 1.2 plugin must not be asked to attach elsewhere");
+  } catch (const Error &e) {
+    CHECK(e.kind() == ErrorKind::NotFound);
+    CHECK(std::string(e.what()).find("other-host") != std::string::npos);
+    CHECK(std::string(e.what()).find("ABI 1.2") != std::string::npos);
+  }
+  // The refusal did not call it: its first attach answers /dev/here.
+  CHECK(driver.attachVolume("v-1", "", false, Deadline::in(std::chrono::seconds(5))) ==
+        "/dev/here");
+  CHECK_FALSE(driver.supportsInstanceInfo());
+  CHECK_FALSE(driver.supportsCapacity());
 }
 
 TEST_CASE("plugins for another ABI major are refused with the reason") {

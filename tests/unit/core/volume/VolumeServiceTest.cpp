@@ -626,3 +626,48 @@ TEST_CASE("VolumeService: any other driver is listed before a create, so a name 
                        doctest::Contains("already exists"), Error);
   CHECK(rig.backend().calls("volume_create") == 1);
 }
+
+// ---- attachTo (CSI ControllerPublish) ---------------------------------------
+
+TEST_CASE("VolumeService: attachTo another instance is the driver's attach there, recorded nowhere "
+          "here") {
+  FakeServiceRig rig;
+  rig.backend().addVolume("vol-1", "data");
+  auto &svc = rig.service();
+  const Volume v = svc.attachTo("vol-1", "other-host", 0, testDeadline());
+  CHECK(v.attachedInstanceId == "other-host");
+  REQUIRE(rig.backend().attaches().size() == 1);
+  CHECK(rig.backend().attaches()[0].instanceId == "other-host");
+  CHECK_FALSE(rig.state->attachment("fake", "vol-1").has_value());
+  CHECK(rig.backend().calls("wait_for_device") == 0);
+  // Attached there already: done, no second attach.
+  CHECK(svc.attachTo("vol-1", "other-host", 0, testDeadline()).attachedInstanceId == "other-host");
+  CHECK(rig.backend().attaches().size() == 1);
+  // A third instance: Busy naming the holder, without the preempt hint.
+  const auto busy = caught([&] { svc.attachTo("vol-1", "third-host", 0, testDeadline()); });
+  CHECK(busy.kind == ErrorKind::Busy);
+  CHECK(busy.message.find("other-host") != std::string::npos);
+  CHECK(busy.message.find("preempt") == std::string::npos);
+  // An instance the driver does not know: its NotFound.
+  rig.backend().addVolume("vol-2", "more");
+  CHECK(caught([&] { svc.attachTo("vol-2", "nowhere", 0, testDeadline()); }).kind ==
+        ErrorKind::NotFound);
+  // This host ("" or its ID) is attach(): recorded, device waited for.
+  CHECK_FALSE(svc.attachTo("vol-2", "", 0, testDeadline()).attachedDevice.empty());
+  CHECK(rig.state->attachment("fake", "vol-2").has_value());
+}
+
+TEST_CASE("VolumeService: attachTo refuses an instance at its attach limit - Exhausted") {
+  FakeServiceRig rig;
+  for (const char *id : {"vol-1", "vol-2", "vol-3"}) rig.backend().addVolume(id, id);
+  auto &svc = rig.service();
+  svc.attachTo("vol-1", "other-host", 2, testDeadline());
+  svc.attachTo("vol-2", "other-host", 2, testDeadline());
+  const auto full = caught([&] { svc.attachTo("vol-3", "other-host", 2, testDeadline()); });
+  CHECK(full.kind == ErrorKind::Exhausted);
+  CHECK(full.message.find("other-host has 2 volumes attached") != std::string::npos);
+  // One already there is not one more; another instance has room.
+  CHECK(svc.attachTo("vol-2", "other-host", 2, testDeadline()).attachedInstanceId == "other-host");
+  CHECK(svc.attachTo("vol-3", "", 2, testDeadline()).attachedInstanceId == "this-host");
+  CHECK(rig.backend().attaches().size() == 3);
+}

@@ -223,6 +223,29 @@ struct FakeEc2 {
                   "</volumeSet></DescribeVolumesResponse>",
               {}};
     }
+    if (action == "DescribeInstances" && param(r.body, "InstanceId.1") == kOther) {
+      // The other instance: xvdf taken there, in the volume's zone.
+      std::string bdm = "<item><deviceName>/dev/sda1</deviceName></item>"
+                        "<item><deviceName>/dev/sdf</deviceName></item>";
+      if (attachedTo == kOther) bdm += "<item><deviceName>" + device + "</deviceName></item>";
+      return {200,
+              std::string("<DescribeInstancesResponse><reservationSet><item><instancesSet><item>"
+                          "<instanceId>") +
+                  kOther +
+                  "</instanceId><placement><availabilityZone>us-east-1a</availabilityZone>"
+                  "</placement><instanceState><name>running</name></instanceState>"
+                  "<blockDeviceMapping>" +
+                  bdm +
+                  "</blockDeviceMapping></item></instancesSet></item></reservationSet>"
+                  "</DescribeInstancesResponse>",
+              {}};
+    }
+    if (action == "DescribeInstances" && param(r.body, "InstanceId.1") != kInstance)
+      return {400,
+              ebstest::ec2Error("InvalidInstanceID.NotFound", "The instance ID '" +
+                                                                  param(r.body, "InstanceId.1") +
+                                                                  "' does not exist"),
+              {}};
     if (action == "DescribeInstances") {
       ++describeInstances;
       std::string bdm =
@@ -383,4 +406,61 @@ TEST_CASE(
   CHECK(ec2.detachForce == std::vector<std::string>{"true"});
   CHECK(token.find(kVolume) != std::string::npos);
   CHECK(d.volume(call.call(), kVolume).attachedInstanceId == kInstance);
+}
+
+TEST_CASE("ebs driver: instance info and attaching to another instance of the region (ABI 1.3)") {
+  ebstest::CleanAwsEnv env;
+  FakeEc2 ec2;
+  ebstest::TempDir dir;
+  EbsSettings s;
+  s.accessKey = "AKIDTEST";
+  s.secretKey = "secret";
+  s.region = "us-east-1";
+  s.endpoint = ec2.server.url();
+  s.metadataEndpoint = ec2.server.url();
+  s.deviceRoot = dir.path + "/dev";
+  s.sysfsRoot = dir.path + "/sys";
+  s.statusInitialDelayMs = 20;
+  EbsDriver d(rexray::sdk::Host(nullptr), "ebs", s);
+  ebstest::TestCall call(20000);
+
+  const auto info = d.instanceInfo(call.call());
+  CHECK(info.zone == "us-east-1a");
+  CHECK(info.maxAttachments == 11); // /dev/xvd[f-p]
+
+  rexray::sdk::AttachOptions o;
+  o.volumeId = kVolume;
+  o.instanceId = kOther;
+  // xvdf is in the other instance's mapping (as sdf): the next name, and no
+  // local device is looked for.
+  const std::string token = d.attachVolume(call.call(), o);
+  CHECK(token == std::string("/dev/xvdg@") + kVolume);
+  CHECK(ec2.attachDevices == std::vector<std::string>{"/dev/xvdg"});
+  CHECK(d.volume(call.call(), kVolume).attachedInstanceId == kOther);
+  // Attached there already: its token again, no second AttachVolume.
+  CHECK(d.attachVolume(call.call(), o) == token);
+  CHECK(ec2.attachDevices.size() == 1);
+  // To this instance now: BUSY naming the other.
+  o.instanceId.clear();
+  try {
+    d.attachVolume(call.call(), o);
+    FAIL("expected BUSY");
+  } catch (const rexray::sdk::Error &e) {
+    CHECK(e.status() == RXR_E_BUSY);
+    CHECK(std::string(e.what()).find(kOther) != std::string::npos);
+  }
+  d.detachVolume(call.call(), kVolume, false);
+
+  // Instances EC2 does not know, or that are no instance id at all.
+  for (const std::string unknown : {"i-00000000000000bad", "node-1"}) {
+    o.instanceId = unknown;
+    try {
+      d.attachVolume(call.call(), o);
+      FAIL("expected NOT_FOUND for " << unknown);
+    } catch (const rexray::sdk::Error &e) {
+      CHECK(e.status() == RXR_E_NOT_FOUND);
+      CHECK(std::string(e.what()).find(unknown) != std::string::npos);
+    }
+  }
+  CHECK(ec2.attachDevices.size() == 1);
 }

@@ -155,7 +155,9 @@ TEST_CASE("ec2 errors map to rxr statuses") {
   CHECK(statusForEc2Code("InvalidParameterValue", 400) == RXR_E_INVALID);
   CHECK(statusForEc2Code("InvalidVolume.ZoneMismatch", 400) == RXR_E_INVALID);
   CHECK(statusForEc2Code("InvalidZone.NotFound", 400) == RXR_E_INVALID);
-  CHECK(statusForEc2Code("VolumeLimitExceeded", 400) == RXR_E_BACKEND);
+  CHECK(statusForEc2Code("VolumeLimitExceeded", 400) == RXR_E_EXHAUSTED);
+  CHECK(statusForEc2Code("AttachmentLimitExceeded", 400) == RXR_E_EXHAUSTED);
+  CHECK(statusForEc2Code("InsufficientVolumeCapacity", 400) == RXR_E_EXHAUSTED);
   CHECK(statusForEc2Code("RequestLimitExceeded", 503) == RXR_E_BACKEND);
   CHECK(statusForEc2Code("InternalError", 500) == RXR_E_BACKEND);
   CHECK(statusForEc2Code("", 403) == RXR_E_AUTH);

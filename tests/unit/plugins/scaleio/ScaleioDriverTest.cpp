@@ -117,6 +117,25 @@ TEST_CASE("driver: attach maps this host's SDC, found by GUID") {
   CHECK(f.driver->instanceId(f.call) == "d0f055a700000000");
 }
 
+TEST_CASE("driver: attaching to another SDC (ABI 1.3 instance_id) is not found - nothing mapped") {
+  Fixture f;
+  rexray::sdk::AttachOptions o;
+  o.volumeId = "aaaa000000000001";
+  o.instanceId = "d0f055a800000001";
+  try {
+    f.driver->attachVolume(f.call, o);
+    FAIL("attaching to another SDC must be refused");
+  } catch (const rexray::sdk::Error &e) {
+    CHECK(e.status() == RXR_E_NOT_FOUND);
+    CHECK(std::string(e.what()).find("d0f055a800000001") != std::string::npos);
+  }
+  CHECK(f.fake->count("POST", "/api/instances/Volume::aaaa000000000001/action/addMappedSdc") == 0);
+  // Its own SDC named explicitly is this host.
+  f.fake->reply("POST /api/instances/Volume::aaaa000000000001/action/addMappedSdc", 200, "");
+  o.instanceId = "d0f055a700000000";
+  CHECK(f.driver->attachVolume(f.call, o) == "aaaa000000000001");
+}
+
 TEST_CASE("driver: a volume mapped to another SDC is busy unless forced") {
   Fixture f;
   f.fake->reply("GET /api/instances/Volume::aaaa000000000001", 200,

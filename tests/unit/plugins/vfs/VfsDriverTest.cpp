@@ -4,12 +4,15 @@
 #include "vfs/LoopDevice.h"
 #include "vfs/VfsDriver.h"
 
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -639,4 +642,63 @@ TEST_CASE("vfs: expand grows the image and an attached loop device but never shr
   CHECK(statusOf([&] { f.driver->expandVolume(f.call, "vfs-0000000000000000", 4); }) ==
         RXR_E_NOT_FOUND);
   f.driver->detachVolume(f.call, v.id, false);
+}
+
+TEST_CASE("vfs: capacity is the free space of its root - no zones - no other host") {
+  Fixture f;
+  struct statvfs st {};
+  REQUIRE(::statvfs(f.tmp.path.c_str(), &st) == 0); // the root is made inside it
+  const int64_t free = static_cast<int64_t>(st.f_bavail) * static_cast<int64_t>(st.f_frsize);
+  const int64_t reported = f.driver->capacityBytes(f.call, "");
+  CHECK(reported > 0);
+  CHECK(std::llabs(reported - free) < (int64_t(64) << 20)); // others write to this disk too
+  CHECK(statusOf([&] { f.driver->capacityBytes(f.call, "zone-a"); }) == RXR_E_NOT_FOUND);
+
+  const auto v = f.create("here-only", 1);
+  rexray::sdk::AttachOptions a;
+  a.volumeId = v.id;
+  a.instanceId = "some-other-host";
+  std::string msg;
+  CHECK(statusOf([&] { f.driver->attachVolume(f.call, a); }, &msg) == RXR_E_NOT_FOUND);
+  CHECK(msg.find("some-other-host") != std::string::npos);
+  CHECK_FALSE(f.driver->volume(f.call, v.id).attachedInstanceId.size());
+  // Its own instance ID is this host.
+  a.instanceId = f.driver->instanceId(f.call);
+  const std::string dev = f.driver->attachVolume(f.call, a);
+  CHECK(dev.rfind("/dev/loop", 0) == 0);
+  f.driver->detachVolume(f.call, v.id, false);
+}
+
+TEST_CASE("vfs: a full file system is RXR_E_EXHAUSTED") {
+  vfstest::TempDir tmp;
+  const std::string small = tmp.path + "/small";
+  REQUIRE(::mkdir(small.c_str(), 0700) == 0);
+  REQUIRE_MESSAGE(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=8m") == 0,
+                  std::strerror(errno));
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{small};
+  vfstest::FakeHost host;
+  host.config["root"] = small + "/root";
+  rxr_call rawCall{};
+  rawCall.struct_size = sizeof rawCall;
+  rexray::sdk::Call call{&rawCall};
+  VfsDriver driver(rexray::sdk::Host(&host.raw), "vfs");
+  rexray::sdk::CreateOptions o;
+  o.name = "data";
+  o.sizeGiB = 1;
+  const auto source = driver.createVolume(call, o);
+  {
+    // 6 MiB of data in the 8 MiB file system: a copy cannot fit.
+    std::ofstream image(driver.volumeImagePath(source.id), std::ios::in | std::ios::out);
+    const std::string mib(1 << 20, 'x');
+    for (int i = 0; i < 6; ++i) image << mib;
+  }
+  o.name = "copy";
+  o.sizeGiB = 0;
+  o.fromVolumeId = source.id;
+  std::string msg;
+  CHECK(statusOf([&] { driver.createVolume(call, o); }, &msg) == RXR_E_EXHAUSTED);
+  CHECK_MESSAGE(msg.find("No space left") != std::string::npos, msg);
 }

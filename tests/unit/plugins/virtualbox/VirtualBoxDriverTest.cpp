@@ -339,6 +339,17 @@ TEST_CASE("virtualbox driver: a missing controller names the ones there are") {
   CHECK(f.server.locked.empty());
 }
 
+TEST_CASE("virtualbox driver: attaching to another machine (ABI 1.3 instance_id) is not found") {
+  Fixture f;
+  rexray::sdk::AttachOptions o;
+  o.volumeId = kVol;
+  o.instanceId = kNode1;
+  auto e = errorOf([&] { f.d().attachVolume(f.call(), o); });
+  CHECK(e.status() == RXR_E_NOT_FOUND);
+  CHECK(has(e.what(), kNode1));
+  CHECK(f.server.machines["node1"].atts.size() == 1); // nothing attached there
+}
+
 TEST_CASE("virtualbox driver: attached elsewhere -> busy naming the machine; force preempts") {
   Fixture f;
   f.server.machines["node1"].atts.push_back({"SATA", 1, kVol});
