@@ -317,10 +317,10 @@ Volume VolumeService::attachTo(const std::string &ref, const std::string &instan
   if (maxAttached > 0) {
     int64_t onTarget = 0;
     bool already = false;
-    for (const auto &v : list(deadline)) {
-      if (v.attachedInstanceId != target) continue;
+    for (const auto &v : *listing(deadline)) {
+      if (v->attachedInstanceId != target) continue;
       ++onTarget;
-      already = already || v.id == ref || v.name == ref;
+      already = already || v->id == ref || v->name == ref;
     }
     if (!already && onTarget >= maxAttached)
       throw Error(ErrorKind::Exhausted, "instance " + target + " has " + std::to_string(onTarget) +
