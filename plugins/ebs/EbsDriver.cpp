@@ -722,22 +722,28 @@ sdk::Volume EbsDriver::expandVolume(const sdk::Call &call, const std::string &id
 
 // ---- attach and detach ------------------------------------------------------
 
+std::optional<Ec2Instance> EbsDriver::describeInstance(const sdk::Call &call,
+                                                       const std::string &instanceId) {
+  const std::string body =
+      ec2(call).call(call, "DescribeInstances", {{"InstanceId.1", instanceId}});
+  std::vector<Ec2Instance> instances;
+  try {
+    instances = xml::parseDescribeInstances(body);
+  } catch (const std::runtime_error &e) {
+    throw Error(RXR_E_BACKEND,
+                std::string("ebs: EC2 DescribeInstances: unreadable reply: ") + e.what());
+  }
+  for (auto &instance : instances)
+    if (instance.id == instanceId) return std::move(instance);
+  return std::nullopt;
+}
+
 std::set<std::string> EbsDriver::usedDeviceNames(const sdk::Call &call, const Self &me,
                                                  bool refresh) {
   const int64_t t = now();
   if (refresh || _mappingFetchedMs == 0 || t - _mappingFetchedMs > kMappingTtlMs) {
-    const std::string body =
-        ec2(call).call(call, "DescribeInstances", {{"InstanceId.1", me.instanceId}});
-    std::vector<Ec2Instance> instances;
-    try {
-      instances = xml::parseDescribeInstances(body);
-    } catch (const std::runtime_error &e) {
-      throw Error(RXR_E_BACKEND,
-                  std::string("ebs: EC2 DescribeInstances: unreadable reply: ") + e.what());
-    }
-    auto it = std::find_if(instances.begin(), instances.end(),
-                           [&](const Ec2Instance &i) { return i.id == me.instanceId; });
-    if (it == instances.end())
+    const auto it = describeInstance(call, me.instanceId);
+    if (!it)
       throw Error(RXR_E_NOT_FOUND, "ebs: EC2 does not know this instance (" + me.instanceId +
                                        ") in region " + ec2(call).region());
     _mappingNames.clear();
@@ -865,25 +871,16 @@ std::string EbsDriver::attachToOther(const sdk::Call &call, const sdk::AttachOpt
   if (!plausibleInstanceId(instanceId))
     throw Error(RXR_E_NOT_FOUND, "ebs: " + q(instanceId) +
                                      " is not an EC2 instance id (expected i- and hex digits)");
-  std::string body;
+  std::optional<Ec2Instance> it;
   try {
-    body = ec2(call).call(call, "DescribeInstances", {{"InstanceId.1", instanceId}});
+    it = describeInstance(call, instanceId);
   } catch (const Ec2Error &e) {
     if (e.status() == RXR_E_NOT_FOUND || e.code() == "InvalidInstanceID.Malformed")
       throw Error(RXR_E_NOT_FOUND, "ebs: instance " + instanceId + " not found in region " +
                                        ec2(call).region() + ": " + e.what());
     throw;
   }
-  std::vector<Ec2Instance> instances;
-  try {
-    instances = xml::parseDescribeInstances(body);
-  } catch (const std::runtime_error &e) {
-    throw Error(RXR_E_BACKEND,
-                std::string("ebs: EC2 DescribeInstances: unreadable reply: ") + e.what());
-  }
-  auto it = std::find_if(instances.begin(), instances.end(),
-                         [&](const Ec2Instance &i) { return i.id == instanceId; });
-  if (it == instances.end() || it->state == "terminated" || it->state == "shutting-down")
+  if (!it || it->state == "terminated" || it->state == "shutting-down")
     throw Error(RXR_E_NOT_FOUND,
                 "ebs: instance " + instanceId + " not found in region " + ec2(call).region());
   Ec2Volume v = requireVolume(call, id, false);

@@ -123,6 +123,9 @@ private:
                             const std::string &instanceId);
   std::string attachUnderLock(const sdk::Call &call, const Self &me, const std::string &volumeId,
                               const std::string &hint);
+  // The instance as DescribeInstances tells it; nullopt when EC2 lists no
+  // such instance (an unknown ID may also be an Ec2Error).
+  std::optional<Ec2Instance> describeInstance(const sdk::Call &call, const std::string &instanceId);
   std::set<std::string> usedDeviceNames(const sdk::Call &call, const Self &me, bool refresh);
   void forgetDevice(const std::string &volumeId);
 

@@ -310,13 +310,9 @@ struct FakeEc2 {
   }
 };
 
-} // namespace
-
-TEST_CASE("ebs driver: attach skips names in use (EC2, launch mapping, local), then identifies the "
-          "device") {
-  ebstest::CleanAwsEnv env;
-  FakeEc2 ec2;
-  ebstest::TempDir dir;
+// The driver's settings against the fake EC2 (EC2 and the metadata service
+// on one local server), with device and sysfs roots under `dir`.
+EbsSettings fakeEc2Settings(const FakeEc2 &ec2, const ebstest::TempDir &dir) {
   EbsSettings s;
   s.accessKey = "AKIDTEST";
   s.secretKey = "secret";
@@ -326,6 +322,17 @@ TEST_CASE("ebs driver: attach skips names in use (EC2, launch mapping, local), t
   s.deviceRoot = dir.path + "/dev";
   s.sysfsRoot = dir.path + "/sys";
   s.statusInitialDelayMs = 20;
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("ebs driver: attach skips names in use (EC2, launch mapping, local), then identifies the "
+          "device") {
+  ebstest::CleanAwsEnv env;
+  FakeEc2 ec2;
+  ebstest::TempDir dir;
+  EbsSettings s = fakeEc2Settings(ec2, dir);
   ebstest::mkdirs(s.sysfsRoot + "/block");
   ebstest::mkdirs(s.deviceRoot);
   // xvdh exists locally (another tool's disk): never asked for.
@@ -380,15 +387,7 @@ TEST_CASE(
   ec2.device = "/dev/xvdf";
   ec2.state = "attached";
   ebstest::TempDir dir;
-  EbsSettings s;
-  s.accessKey = "AKIDTEST";
-  s.secretKey = "secret";
-  s.region = "us-east-1";
-  s.endpoint = ec2.server.url();
-  s.metadataEndpoint = ec2.server.url();
-  s.deviceRoot = dir.path + "/dev";
-  s.sysfsRoot = dir.path + "/sys";
-  s.statusInitialDelayMs = 20;
+  EbsSettings s = fakeEc2Settings(ec2, dir);
   EbsDriver d(rexray::sdk::Host(nullptr), "ebs", s);
   ebstest::TestCall call(20000);
   CHECK(d.volume(call.call(), kVolume).attachedInstanceId == kOther);
@@ -412,15 +411,7 @@ TEST_CASE("ebs driver: instance info and attaching to another instance of the re
   ebstest::CleanAwsEnv env;
   FakeEc2 ec2;
   ebstest::TempDir dir;
-  EbsSettings s;
-  s.accessKey = "AKIDTEST";
-  s.secretKey = "secret";
-  s.region = "us-east-1";
-  s.endpoint = ec2.server.url();
-  s.metadataEndpoint = ec2.server.url();
-  s.deviceRoot = dir.path + "/dev";
-  s.sysfsRoot = dir.path + "/sys";
-  s.statusInitialDelayMs = 20;
+  EbsSettings s = fakeEc2Settings(ec2, dir);
   EbsDriver d(rexray::sdk::Host(nullptr), "ebs", s);
   ebstest::TestCall call(20000);
 
