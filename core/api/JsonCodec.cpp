@@ -236,6 +236,9 @@ private:
 
 std::vector<Volume> parseVolumes(const std::string &text) {
   Poco::SharedPtr<VolumeListHandler> handler = new VolumeListHandler;
+  // A volume takes ~330 bytes of the text: room for all of them up front
+  // spares moving 10,000 volumes through each doubling of the vector.
+  handler->volumes.reserve(text.size() / 256);
   Poco::JSON::Parser parser(handler);
   try {
     parser.parse(text);
