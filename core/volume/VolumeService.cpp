@@ -314,6 +314,11 @@ Volume VolumeService::attach(const std::string &ref, bool force, const Deadline 
 Volume VolumeService::attachTo(const std::string &ref, const std::string &instanceId,
                                int64_t maxAttached, const Deadline &deadline) {
   const std::string target = instanceId.empty() ? this->instanceId(deadline) : instanceId;
+  // Counting and attaching under one lock per node: two publishes to a node
+  // one volume short of its limit cannot both pass the count here. (A
+  // volume name cannot contain ':', so the key is no volume's.)
+  std::unique_lock<std::timed_mutex> nodeLock;
+  if (maxAttached > 0) nodeLock = lockVolume("node:" + target, deadline);
   if (maxAttached > 0) {
     int64_t onTarget = 0;
     bool already = false;

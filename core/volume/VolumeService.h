@@ -60,8 +60,9 @@ public:
   // with nothing recorded here. Attached to a third instance is Busy naming
   // it; attached there already is done. `maxAttached` > 0: an instance with
   // that many volumes of this service attached already is Exhausted (the
-  // backend's view, so a concurrent attach may still slip past: the
-  // backend's own limit is the last word). Returns the backend's view.
+  // backend's view; attaches to one node through this service are counted
+  // one at a time, and another host's attach is left to the backend's own
+  // limit). Returns the backend's view.
   Volume attachTo(const std::string &ref, const std::string &instanceId, int64_t maxAttached,
                   const Deadline &deadline);
   void detach(const std::string &ref, bool force, const Deadline &deadline);

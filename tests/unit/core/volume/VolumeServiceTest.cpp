@@ -671,3 +671,29 @@ TEST_CASE("VolumeService: attachTo refuses an instance at its attach limit - Exh
   CHECK(svc.attachTo("vol-3", "", 2, testDeadline()).attachedInstanceId == "this-host");
   CHECK(rig.backend().attaches().size() == 3);
 }
+
+TEST_CASE("VolumeService: attachTo counts one publish to a node at a time, so a burst keeps its "
+          "limit") {
+  FakeServiceRig rig;
+  const std::vector<std::string> ids = {"vol-1", "vol-2", "vol-3", "vol-4", "vol-5", "vol-6"};
+  for (const auto &id : ids) rig.backend().addVolume(id, id);
+  auto &svc = rig.service();
+  svc.refreshCache(testDeadline());
+  // A slow list: unserialized, every publish would count the same empty node.
+  rig.backend().setListDelay(std::chrono::milliseconds(20));
+  std::atomic<int> attached{0}, exhausted{0};
+  std::vector<std::thread> publishes;
+  for (const auto &id : ids)
+    publishes.emplace_back([&, id] {
+      try {
+        svc.attachTo(id, "other-host", 2, testDeadline());
+        ++attached;
+      } catch (const Error &e) {
+        if (e.kind() == ErrorKind::Exhausted) ++exhausted;
+      }
+    });
+  for (auto &t : publishes) t.join();
+  CHECK(attached == 2);
+  CHECK(exhausted == 4);
+  CHECK(rig.backend().attaches().size() == 2);
+}
