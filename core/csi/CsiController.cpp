@@ -203,14 +203,22 @@ grpc::Status CsiController::ListVolumes(grpc::ServerContext *context,
     VolumeService &service = _context.service(deadline);
     // The first page asks the backend; the pages after it read what that
     // brought into the cache, so a paging client is not a backend list per page.
-    std::vector<Volume> volumes =
-        request->starting_token().empty() ? service.list(deadline) : service.cachedList();
-    std::sort(volumes.begin(), volumes.end(),
-              [](const Volume &a, const Volume &b) { return a.id < b.id; });
+    const VolumeCache::Listing listing =
+        request->starting_token().empty() ? service.listing(deadline) : service.cachedListing();
+    // Pages are by ID, which does not change under a volume (its name may).
+    std::vector<VolumeCache::Shared> volumes(listing->begin(), listing->end());
+    std::sort(
+        volumes.begin(), volumes.end(),
+        [](const VolumeCache::Shared &a, const VolumeCache::Shared &b) { return a->id < b->id; });
     const Page page = pageOf(volumes.size(), request->starting_token(), request->max_entries());
     const bool zoned = !service.instanceInfo(deadline).zone.empty();
-    for (std::size_t i = page.begin; i < page.end; ++i)
-      fillVolume(volumes[i], zoned, reply->add_entries()->mutable_volume());
+    for (std::size_t i = page.begin; i < page.end; ++i) {
+      auto *entry = reply->add_entries();
+      fillVolume(*volumes[i], zoned, entry->mutable_volume());
+      // LIST_VOLUMES_PUBLISHED_NODES: the status is there, empty when unpublished.
+      auto *status = entry->mutable_status();
+      if (volumes[i]->attached()) status->add_published_node_ids(volumes[i]->attachedInstanceId);
+    }
     reply->set_next_token(page.next);
   });
 }
@@ -249,7 +257,8 @@ CsiController::ControllerGetCapabilities(grpc::ServerContext *context,
     std::vector<ControllerServiceCapability::RPC::Type> types = {
         ControllerServiceCapability::RPC::CREATE_DELETE_VOLUME,
         ControllerServiceCapability::RPC::PUBLISH_UNPUBLISH_VOLUME,
-        ControllerServiceCapability::RPC::LIST_VOLUMES};
+        ControllerServiceCapability::RPC::LIST_VOLUMES,
+        ControllerServiceCapability::RPC::LIST_VOLUMES_PUBLISHED_NODES};
     if (driver.plugin().hasFeature("snapshots")) {
       types.push_back(ControllerServiceCapability::RPC::CREATE_DELETE_SNAPSHOT);
       types.push_back(ControllerServiceCapability::RPC::LIST_SNAPSHOTS);

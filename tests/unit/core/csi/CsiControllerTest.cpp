@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <future>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -83,9 +84,9 @@ TEST_CASE("CSI controller: capabilities follow what the driver can do") {
   for (const auto &c : caps.capabilities()) types.insert(c.rpc().type());
   using RPC = csi::v1::ControllerServiceCapability::RPC;
   // vfs reports the free space of its root (ABI 1.3 capacity).
-  for (auto t :
-       {RPC::CREATE_DELETE_VOLUME, RPC::PUBLISH_UNPUBLISH_VOLUME, RPC::LIST_VOLUMES,
-        RPC::CREATE_DELETE_SNAPSHOT, RPC::LIST_SNAPSHOTS, RPC::EXPAND_VOLUME, RPC::GET_CAPACITY})
+  for (auto t : {RPC::CREATE_DELETE_VOLUME, RPC::PUBLISH_UNPUBLISH_VOLUME, RPC::LIST_VOLUMES,
+                 RPC::LIST_VOLUMES_PUBLISHED_NODES, RPC::CREATE_DELETE_SNAPSHOT,
+                 RPC::LIST_SNAPSHOTS, RPC::EXPAND_VOLUME, RPC::GET_CAPACITY})
     CHECK_MESSAGE(types.count(t), RPC::Type_Name(t));
 
   // GetCapacity: the free space of the file system vfs keeps its images on.
@@ -229,6 +230,17 @@ TEST_CASE("CSI ControllerPublish/Unpublish: attach to this node repeatably - cod
   missing.set_volume_id("vfs-does-not-exist");
   CHECK_CODE(call(*h.controller, &Stub::ControllerPublishVolume, missing, &reply),
              StatusCode::NOT_FOUND);
+  // LIST_VOLUMES_PUBLISHED_NODES: this node for the published volume, none for the other.
+  csi::v1::ListVolumesResponse listed;
+  REQUIRE(call(*h.controller, &Stub::ListVolumes, csi::v1::ListVolumesRequest(), &listed).ok());
+  std::map<std::string, std::vector<std::string>> publishedOn;
+  for (const auto &e : listed.entries()) {
+    REQUIRE(e.has_status());
+    publishedOn[e.volume().volume_id()].assign(e.status().published_node_ids().begin(),
+                                               e.status().published_node_ids().end());
+  }
+  CHECK(publishedOn.at(id) == std::vector<std::string>{node});
+  CHECK(publishedOn.at(otherNode.volume_id()).empty());
 
   csi::v1::ControllerUnpublishVolumeRequest unpublish;
   unpublish.set_volume_id(id);
