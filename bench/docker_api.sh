@@ -165,6 +165,17 @@ ready_median=$(printf '%s\n' "${ready_ms[@]}" | median)
 record "Start to socket ready (exec to the first Capabilities answer), median of $START_RUNS" \
   "$CMD" "<= 50 ms" "$ready_median" " ms" "$(met "$ready_median" '<=' 50)"
 printf '  SIGTERM-to-exit between runs: %s\n' "${stop_notes[*]:-n/a}"
+
+# Idle after start: no volume, no request but the readiness probe.
+sleep 2
+start_rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$DAEMON_PID/status")
+start_anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$DAEMON_PID/status")
+start_rss_mib=$(awk -v k="$start_rss" 'BEGIN {printf "%.1f", k / 1024}')
+printf 'daemon idle RSS 2 s after start: %s MiB (anonymous %s MiB)\n' "$start_rss_mib" \
+  "$(awk -v k="$start_anon" 'BEGIN {printf "%.1f", k / 1024}')"
+record "Idle RSS after start; of it anonymous (heap)" "$CMD" "<= 8 MiB" \
+  "$start_rss_mib MiB; $(awk -v k="$start_anon" 'BEGIN {printf "%.1f", k / 1024}') MiB" "" \
+  "$(met "$start_rss_mib" '<=' 8)"
 echo
 
 # ---- 2. volumes ------------------------------------------------------------
