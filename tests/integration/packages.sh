@@ -124,6 +124,12 @@ if [[ -e $BUILD/lib/rexray/rexray-csi.so ]]; then
   check "the installed daemon serves CSI from the installed module" test -S "$H/csi.sock"
   [[ -S $H/csi.sock ]] || echo "# $out"
   rexray stop >/dev/null 2>&1 || true
+  mv "$R/usr/lib/rexray/rexray-csi.so" "$tmp/rexray-csi.so.aside"
+  out=$(CSI_ENDPOINT="unix://$H/csi.sock" rexray start 2>&1) || true
+  check "without the module, a CSI endpoint stops the start, naming the file looked for" \
+    grep -q "no CSI module.*$R/usr/lib/rexray/rexray-csi.so" <<<"$out"
+  grep -q "no CSI module" <<<"$out" || { echo "# $out"; rexray stop >/dev/null 2>&1 || true; }
+  mv "$tmp/rexray-csi.so.aside" "$R/usr/lib/rexray/rexray-csi.so"
 fi
 
 ###############################################################################
