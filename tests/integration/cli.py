@@ -27,13 +27,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from docker_protocol import hermetic_env  # noqa: E402
 from testkit import Report, exit_on_signals, leftovers_under, rexray_binary, run_sections  # noqa: E402
+from testkit import scratch_dir  # noqa: E402
 from testkit import detach_loops_under, unmount_under  # noqa: E402
 
 
@@ -256,7 +256,7 @@ def main():
     if not rexray:
         return 2
     report = Report()
-    home = tempfile.mkdtemp(prefix="rexray-cli.")
+    home = scratch_dir("rexray-cli.")
     exit_on_signals()
     try:
         c = Cli(report, rexray, home)

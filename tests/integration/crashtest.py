@@ -41,7 +41,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -49,6 +48,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testkit import (Report, UnixHTTPConnection, diag, exit_on_signals,  # noqa: E402
                      leftovers_under, detach_loops_under, poll, rexray_binary, unmount_under)
+from testkit import scratch_dir  # noqa: E402
 from docker_protocol import hermetic_env  # noqa: E402
 
 PAYLOAD = "payload"
@@ -370,7 +370,7 @@ def main():
     if not rexray:
         return 2
     report = Report()
-    home = tempfile.mkdtemp(prefix="rexray-crash.")
+    home = scratch_dir("rexray-crash.")
     daemon = Daemon(rexray, home)
     exit_on_signals()
     started = time.monotonic()

@@ -34,13 +34,13 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from ebs_lifecycle import START_BANNER, Mode, out_of, python_with_moto  # noqa: E402
 from testkit import Report, diag, exit_on_signals, leftovers_under, poll, rexray_binary  # noqa: E402
+from testkit import scratch_dir  # noqa: E402
 
 
 def csi_check_binary():
@@ -171,7 +171,7 @@ def main():
     if not report.check("the CSI client (rexray_csi_check) is built", client is not None):
         return report.finish()
     exit_on_signals()
-    tmp = tempfile.mkdtemp(prefix="rexray-csi-it.")
+    tmp = scratch_dir("rexray-csi-it.")
     try:
         for section in (vfs_section, ebs_section):
             try:

@@ -20,7 +20,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 
@@ -28,6 +27,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testkit import (DaemonControl, Report, UnixHTTPConnection, diag, exit_on_signals,
                      loop_backing_files, mount_of, mounts, parse_rfc3339, rexray_binary)  # noqa: E402
+from testkit import scratch_dir  # noqa: E402
 
 CONTENT_TYPE = "application/vnd.docker.plugins.v1+json"
 START_BANNER = "Starting REX-Ray...SUCCESS!"
@@ -613,7 +613,7 @@ def main():
     if not rexray:
         return 2
     report = Report()
-    home = tempfile.mkdtemp(prefix="rexray-dp.")
+    home = scratch_dir("rexray-dp.")
     daemon = Daemon(os.path.abspath(rexray), home)
 
     exit_on_signals()

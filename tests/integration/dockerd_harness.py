@@ -45,7 +45,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 # ctest may run us with a short PATH; dockerd, containerd, runc, losetup, mkfs
@@ -391,7 +390,8 @@ class PrivateDocker:
     """start(): namespace, private dockerd, plugin specs. close(): teardown."""
 
     def __init__(self, prefix="rexray-e2e."):
-        self.tmp = os.path.realpath(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+        from testkit import scratch_dir  # beside this file
+        self.tmp = scratch_dir(prefix)
         os.chmod(self.tmp, 0o755)
         self.sock = os.path.join(self.tmp, "docker.sock")
         self.log_path = os.path.join(self.tmp, "dockerd.log")

@@ -41,7 +41,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -51,6 +50,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from testkit import (Report, UnixHTTPConnection, diag, exit_on_signals, leftovers_under,  # noqa: E402
                      loop_backing_files, mounts, poll, rexray_binary)
+from testkit import scratch_dir  # noqa: E402
 
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 STACK = os.path.join(REPO, "tests", "emulators", "ec2", "stack.py")
@@ -732,7 +732,7 @@ def main_in_one_mode(run, tmp_prefix):
     if not report.check("a python3 with moto and the aws CLI", python is not None and aws is not None):
         return report.finish()
     exit_on_signals()
-    tmp = tempfile.mkdtemp(prefix=tmp_prefix)
+    tmp = scratch_dir(tmp_prefix)
     m = Mode(report, rexray, python, aws, tmp, nitro=False)
     try:
         try:
@@ -765,7 +765,7 @@ def main():
     if not ok:
         return report.finish() or 1
 
-    tmp = tempfile.mkdtemp(prefix="rexray-ebs-it.")
+    tmp = scratch_dir("rexray-ebs-it.")
     modes = []
 
     exit_on_signals()

@@ -24,7 +24,6 @@ import resource
 import socket
 import stat
 import sys
-import tempfile
 import threading
 import time
 
@@ -33,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from docker_protocol import Daemon, cleanup  # noqa: E402
 from testkit import (Report, UnixHTTPConnection, diag, exit_on_signals, poll,  # noqa: E402
                      rexray_binary, run_sections)
+from testkit import scratch_dir  # noqa: E402
 
 IDLE_DOCKER = 1000
 SLOW_DOCKER = 100
@@ -267,7 +267,7 @@ def main():
     if soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
     report = Report()
-    home = tempfile.mkdtemp(prefix="rexray-hh.")
+    home = scratch_dir("rexray-hh.")
     daemon = Daemon(rexray, home)
     exit_on_signals()
     try:

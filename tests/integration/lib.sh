@@ -4,6 +4,9 @@ set -euo pipefail
 
 REXRAY=${REXRAY:?set REXRAY to the rexray binary}
 export REXRAY_HOME=$(mktemp -d /tmp/rexray-it.XXXXXX)
+# Tagged with its owner (PID, start time), as testkit.scratch_dir does: if
+# this run is killed, the next Python test cleans up what it left.
+echo "$$ $(cut -d')' -f2 /proc/$$/stat | awk '{print $20}')" >"$REXRAY_HOME/.rexray-test-owner"
 FAILURES=0
 CHECKS=0
 

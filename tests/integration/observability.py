@@ -24,7 +24,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import urllib.request
 
 sys.dont_write_bytecode = True
@@ -32,6 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from docker_protocol import Daemon, cleanup  # noqa: E402
 from testkit import Report, UnixHTTPConnection, diag, exit_on_signals, poll, rexray_binary  # noqa: E402
+from testkit import scratch_dir  # noqa: E402
 
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*"'
@@ -208,7 +208,7 @@ def main():
     if not rexray:
         return 2
     report = Report()
-    home = tempfile.mkdtemp(prefix="rexray-obs.")
+    home = scratch_dir("rexray-obs.")
     daemon = Daemon(rexray, home)
     exit_on_signals()
     try:

@@ -8,6 +8,7 @@
 set -uo pipefail
 : "${BUILD:?BUILD must name the build directory}"
 tmp=$(mktemp -d /tmp/rexray-packages.XXXXXX)
+echo "$$ $(cut -d')' -f2 /proc/$$/stat | awk '{print $20}')" >"$tmp/.rexray-test-owner" # see lib.sh
 R=$tmp/root
 H=$tmp/home
 PASS=0 FAIL=0

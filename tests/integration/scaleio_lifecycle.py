@@ -41,7 +41,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
@@ -52,6 +51,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "emulators", "scaleio"))
 from testkit import (DaemonControl, Report, UnixHTTPConnection, detach_loops_under, diag,
                      exit_on_signals, leftovers_under, loop_backing_files, mount_of, poll,
                      rexray_binary, run_sections, stop_all, unmount_under)  # noqa: E402
+from testkit import scratch_dir  # noqa: E402
 from client import EmulatorProcess, GatewayClient  # noqa: E402
 
 ID_RE = re.compile(r"^[0-9a-f]{16}$")
@@ -517,7 +517,7 @@ def main():
     if not binary:
         return 2
     report = Report()
-    root = os.path.realpath(tempfile.mkdtemp(prefix="rexray-scaleio-it."))
+    root = scratch_dir("rexray-scaleio-it.")
     suite = Suite(report, root, binary)
 
     exit_on_signals()

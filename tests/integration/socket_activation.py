@@ -24,7 +24,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -32,6 +31,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testkit import (Report, UnixHTTPConnection, detach_loops_under, diag,  # noqa: E402
                      exit_on_signals, poll, rexray_binary, unmount_under)
+from testkit import scratch_dir  # noqa: E402
 from docker_protocol import hermetic_env  # noqa: E402
 
 RESTARTS = 3
@@ -149,7 +149,7 @@ def main():
         report.check("REXRAY names the rexray binary", False)
         return report.finish()
     exit_on_signals()
-    home = tempfile.mkdtemp(prefix="rexray-sockact.")
+    home = scratch_dir("rexray-sockact.")
     holder = None
     streams = []
     try:

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -233,3 +234,83 @@ def run_sections(report, sections, after_failure=None):
             report.check("section %s ran to the end" % section.__name__, False, repr(e))
             if after_failure:
                 after_failure()
+
+
+# ---- scratch directories that outlive a killed run ---------------------------
+# ctest ends a test that runs past its timeout with SIGKILL, so no `finally`
+# runs: its daemon, emulators, mounts and loop devices stay. Every scratch
+# directory is therefore tagged with its owner (PID and start time, so a
+# reused PID does not pass for it), and the next test that makes one cleans up
+# after any owner that is gone.
+
+OWNER_FILE = ".rexray-test-owner"
+
+
+def _start_time(pid):
+    """The process's start time in clock ticks since boot, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(")")[-1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _processes_using(root):
+    """PIDs of processes (other than this one) whose command line or
+    environment names a path below root: a daemon's REXRAY_HOME, an
+    emulator's state directory."""
+    needle = (root + "/").encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        for part in ("cmdline", "environ"):
+            try:
+                with open("/proc/%s/%s" % (entry, part), "rb") as f:
+                    text = f.read().replace(b"\0", b" ") + b" "
+            except OSError:
+                continue
+            if needle in text or (root.encode() + b" ") in text:
+                found.append(int(entry))
+                break
+    return found
+
+
+def sweep_abandoned(base="/tmp"):
+    """Removes the scratch directories (see scratch_dir) whose owner is gone,
+    with what they left: processes, mounts, loop devices. Returns their paths."""
+    swept = []
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return swept
+    for name in names:
+        root = os.path.join(base, name)
+        try:
+            with open(os.path.join(root, OWNER_FILE)) as f:
+                pid, started = f.read().split()
+        except (OSError, ValueError):
+            continue
+        if _start_time(int(pid)) == started:
+            continue  # its owner still runs (another test, in parallel)
+        for p in _processes_using(root):
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        unmount_under(root)
+        detach_loops_under(root)
+        subprocess.run(["rm", "-rf", "--one-file-system", root], capture_output=True)
+        swept.append(root)
+    return swept
+
+
+def scratch_dir(prefix, base="/tmp"):
+    """A new directory for one test run (its REXRAY_HOME, its emulators'
+    state), after sweeping those of runs that were killed."""
+    for root in sweep_abandoned(base):
+        diag("removed %s, left by a run that was killed" % root)
+    root = os.path.realpath(tempfile.mkdtemp(prefix=prefix, dir=base))
+    with open(os.path.join(root, OWNER_FILE), "w") as f:
+        f.write("%d %s\n" % (os.getpid(), _start_time(os.getpid())))
+    return root

@@ -48,7 +48,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -61,6 +60,7 @@ sys.path.insert(0, HERE)
 from testkit import (DaemonControl, Report, UnixHTTPConnection, detach_loops_under, diag,
                      exit_on_signals, leftovers_under, loop_backing_files, mount_of, mounts, poll,
                      rexray_binary, run_sections, stop_all, unmount_under)  # noqa: E402
+from testkit import scratch_dir  # noqa: E402
 
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 EMULATOR = os.path.join(REPO, "tests", "emulators", "vboxweb", "server.py")
@@ -786,7 +786,7 @@ def main():
     if not binary:
         return 2
     report = Report()
-    root = os.path.realpath(tempfile.mkdtemp(prefix="rexray-vbox-it."))
+    root = scratch_dir("rexray-vbox-it.")
     t = Tests(report, root, binary)
 
     exit_on_signals()
