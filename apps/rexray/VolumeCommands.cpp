@@ -37,14 +37,16 @@ int listVolumes(Invocation &inv) {
       volumes.push_back(svc->inspect(ref));
   }
   Output out(std::cout, inv, svc->instanceId());
-  std::vector<Volume> shown;
-  for (const auto &v : volumes) {
-    const std::string st = out.status(v);
-    if (inv.flag("attached") && st != "attached") continue;
-    if (inv.flag("available") && st != "available") continue;
-    shown.push_back(v);
-  }
-  out.volumes(shown, inv.flag("path"));
+  const bool attachedOnly = inv.flag("attached"), availableOnly = inv.flag("available");
+  if (attachedOnly || availableOnly)
+    volumes.erase(std::remove_if(volumes.begin(), volumes.end(),
+                                 [&](const Volume &v) {
+                                   const std::string st = out.status(v);
+                                   return (attachedOnly && st != "attached") ||
+                                          (availableOnly && st != "available");
+                                 }),
+                  volumes.end());
+  out.volumes(volumes, inv.flag("path"));
   return kExitOk;
 }
 
