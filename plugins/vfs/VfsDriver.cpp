@@ -94,8 +94,11 @@ bool fileExists(const std::string &path) {
 // cost a listing most of its time in memcmp.
 using DirectoryNames = std::unordered_map<std::string, ino_t>;
 
-DirectoryNames namesIn(const std::string &dir) {
+// `expected`: about how many there are (the last listing's count), so the
+// table is not rehashed as it fills.
+DirectoryNames namesIn(const std::string &dir, size_t expected = 0) {
   DirectoryNames names;
+  names.reserve(expected);
   DIR *d = ::opendir(dir.c_str());
   if (!d) {
     if (errno == ENOENT) return names;
@@ -440,7 +443,9 @@ std::vector<sdk::Volume> VfsDriver::volumes(const sdk::Call &) {
   // A record is rewritten only by replacing its file (a new inode: an
   // expand), and an ID is never reused, so a record listed before under the
   // same inode is not read again.
-  const auto names = translate("cannot list volumes", [&] { return namesIn(volumesDir()); });
+  // A record and an image per volume.
+  const auto names = translate("cannot list volumes",
+                               [&] { return namesIn(volumesDir(), 2 * _listedRecords.size()); });
   const auto bindings = LoopDevice::bindings();
   std::vector<sdk::Volume> out;
   out.reserve(names.size() / 2);
@@ -451,7 +456,8 @@ std::vector<sdk::Volume> VfsDriver::volumes(const sdk::Call &) {
     const ListedRecord *entry = nullptr;
     if (auto known = _listedRecords.find(id);
         known != _listedRecords.end() && known->second.inode == inode) {
-      entry = &listed.insert(*known).first->second;
+      // Moved, not copied: the old table keeps only what is gone.
+      entry = &listed.insert(_listedRecords.extract(known)).position->second;
     } else {
       try {
         if (auto r = loadVolume(id))
