@@ -47,6 +47,8 @@ std::vector<std::string> entries(const std::string &dir) {
 void VfsDriver::reclaimLeftovers() {
   if (!exists(volumesDir())) return; // nothing was ever created here
   try {
+    // Nothing was interrupted since this boot's check: nothing to read.
+    if (!_intents.settlingNeeded()) return;
     const FileLock alone = FileLock::tryExclusive(creationLockPath());
     if (!alone.held()) {
       // Another process is creating an image right now; its hidden file is
@@ -59,6 +61,7 @@ void VfsDriver::reclaimLeftovers() {
     reclaimIn(volumesDir(), ".json");
     reclaimIn(snapshotsDir(), ".meta");
     reindexNames();
+    _intents.settled();
   } catch (const std::exception &e) {
     host().warn(std::string("vfs: reclaiming leftovers under ") + _root + " failed: " + e.what());
   }

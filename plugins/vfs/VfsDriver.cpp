@@ -181,7 +181,7 @@ private:
 
 VfsDriver::VfsDriver(const sdk::Host &host, std::string service)
     : sdk::Driver(host, std::move(service)), _root(resolveRoot(host)), _names(_root + "/names"),
-      _instanceId(readInstanceId()) {
+      _intents(_root + "/intents"), _instanceId(readInstanceId()) {
   this->host().debug("vfs: root is " + _root + ", instance id " + _instanceId);
   reclaimLeftovers();
 }
@@ -204,6 +204,10 @@ std::string VfsDriver::snapshotImagePath(const std::string &id) const {
 }
 std::string VfsDriver::snapshotMetaPath(const std::string &id) const {
   return snapshotsDir() + "/" + id + ".meta";
+}
+
+Intents::Marker VfsDriver::recordIntent() const {
+  return translate("cannot start an operation under " + _root, [&] { return _intents.record(); });
 }
 
 void VfsDriver::ensureLayout() const {
@@ -488,6 +492,8 @@ sdk::Volume VfsDriver::createVolume(const sdk::Call &call, const sdk::CreateOpti
                                    " cannot be a file name (no '/', no leading '.', at most "
                                    "255 bytes)");
   call.throwIfExpired("vfs: create volume " + quoted(opts.name));
+  // What it leaves if the process dies on the way is reclaimed at the next start.
+  const auto intent = recordIntent();
   if (!opts.fromSnapshotId.empty() && !opts.fromVolumeId.empty())
     throw Error(RXR_E_INVALID, "vfs: volume " + quoted(opts.name) +
                                    " cannot be created from a snapshot and a volume at once");
@@ -583,6 +589,7 @@ sdk::Volume VfsDriver::createVolume(const sdk::Call &call, const sdk::CreateOpti
 
 void VfsDriver::removeVolume(const sdk::Call &call, const std::string &id, bool force) {
   call.throwIfExpired("vfs: remove volume " + quoted(id));
+  const auto intent = recordIntent();
   std::lock_guard<std::mutex> lock(_mu);
   const auto r = requireVolume(id);
   const std::string image = volumeImagePath(id);
@@ -710,6 +717,7 @@ sdk::Snapshot VfsDriver::createSnapshot(const sdk::Call &call, const std::string
   if (name.empty())
     throw Error(RXR_E_INVALID, "vfs: a snapshot of volume " + quoted(volumeId) + " needs a name");
   call.throwIfExpired("vfs: snapshot volume " + quoted(volumeId));
+  const auto intent = recordIntent();
   SnapshotRecord r;
   std::string device;
   {
@@ -747,6 +755,7 @@ sdk::Snapshot VfsDriver::createSnapshot(const sdk::Call &call, const std::string
 
 void VfsDriver::removeSnapshot(const sdk::Call &call, const std::string &id) {
   call.throwIfExpired("vfs: remove snapshot " + quoted(id));
+  const auto intent = recordIntent();
   std::lock_guard<std::mutex> lock(_mu);
   const auto r = requireSnapshot(id);
   translate("cannot remove snapshot " + quoted(id), [&] {
@@ -762,6 +771,7 @@ sdk::Snapshot VfsDriver::copySnapshot(const sdk::Call &call, const std::string &
     throw Error(RXR_E_INVALID, "vfs: cannot copy snapshot " + quoted(id) + " to region " +
                                    quoted(destRegion) + ": vfs has no regions");
   call.throwIfExpired("vfs: copy snapshot " + quoted(id));
+  const auto intent = recordIntent();
   SnapshotRecord r;
   {
     std::lock_guard<std::mutex> lock(_mu);
@@ -791,6 +801,7 @@ sdk::Snapshot VfsDriver::copySnapshot(const sdk::Call &call, const std::string &
 
 sdk::Volume VfsDriver::expandVolume(const sdk::Call &call, const std::string &id, int64_t sizeGiB) {
   call.throwIfExpired("vfs: expand volume " + quoted(id));
+  const auto intent = recordIntent();
   if (sizeGiB <= 0 || sizeGiB > kMaxSizeGiB)
     throw Error(RXR_E_INVALID, "vfs: volume " + quoted(id) + " cannot grow to " +
                                    std::to_string(sizeGiB) + " GiB");

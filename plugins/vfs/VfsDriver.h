@@ -3,6 +3,7 @@
 
 #include <rexray/sdk/driver.hpp>
 
+#include "Intents.h"
 #include "LoopDevice.h"
 #include "NameIndex.h"
 
@@ -90,6 +91,8 @@ private:
   // reclaimLeftovers (see FileLock).
   std::string creationLockPath() const;
   void ensureLayout() const;
+  // A marker of an operation in progress (see Intents), or the driver error.
+  Intents::Marker recordIntent() const;
   // Runs `store` (writing the metadata) and then renames `pending` to
   // `image`; on failure the metadata is removed again.
   void publish(const std::string &pending, const std::string &image, const std::string &meta,
@@ -136,6 +139,7 @@ private:
   std::string _root;
   // Each name held by one volume (or one create in progress).
   NameIndex _names;
+  Intents _intents; // declared after _root, which it is made from
   // The records the last listing read, by ID, with their file's inode.
   struct ListedRecord {
     ino_t inode;

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "VfsTestSupport.h"
+#include "vfs/DurableFile.h"
 #include "vfs/FileLock.h"
 #include "vfs/LoopDevice.h"
 #include "vfs/VfsDriver.h"
@@ -15,6 +16,7 @@
 #include <string>
 #include <utility>
 
+namespace durable = rexray::vfs::durable;
 using rexray::vfs::FileLock;
 using rexray::vfs::LoopDevice;
 using rexray::vfs::VfsDriver;
@@ -45,7 +47,76 @@ std::set<std::string> files(const Fixture &f) {
   return out;
 }
 
+std::string intentsDir(const Fixture &f) {
+  return f.tmp.path + "/root/intents";
+}
+
+// The marker a process that died mid-operation leaves (no process has PID
+// 999999999, the kernel's limit being lower).
+void crashedMidOperation(const Fixture &f) {
+  touch(intentsDir(f) + "/999999999-12345-1");
+}
+
+std::set<std::string> markers(const Fixture &f) {
+  std::set<std::string> out;
+  if (DIR *d = ::opendir(intentsDir(f).c_str())) {
+    while (const dirent *e = ::readdir(d)) {
+      const std::string n = e->d_name;
+      if (n != "." && n != ".." && n != "settled-boot" && n[0] != '.') out.insert(n);
+    }
+    ::closedir(d);
+  }
+  return out;
+}
+
 } // namespace
+
+TEST_CASE("vfs crash: a start reads the root only after a crash or a reboot") {
+  Fixture f;
+  f.create("data");
+  f.driver = f.restart(); // the first start over this root since boot checks it
+  const std::string stray = volumesDir(f) + "/.vfs-00000000000000dd.img.new";
+
+  SUBCASE("no operation was interrupted: the next start does not look") {
+    touch(stray); // made by no operation of ours: nothing says to look
+    f.driver = f.restart();
+    CHECK(exists(stray));
+  }
+  SUBCASE("a process died with an operation under way: the next start settles it") {
+    touch(stray);
+    crashedMidOperation(f);
+    f.driver = f.restart();
+    CHECK_FALSE(exists(stray));
+    CHECK(markers(f).empty());
+    // Settled: the start after it has nothing to do.
+    touch(stray);
+    f.driver = f.restart();
+    CHECK(exists(stray));
+  }
+  SUBCASE("the machine rebooted since the last check (markers are not synced)") {
+    touch(stray);
+    durable::writeAtomicUnsynced(intentsDir(f) + "/settled-boot", "another-boot", 0600);
+    f.driver = f.restart();
+    CHECK_FALSE(exists(stray));
+  }
+}
+
+TEST_CASE("vfs crash: every operation removes its intent marker, also when it fails") {
+  Fixture f;
+  const auto v = f.create("data");
+  const auto snap = f.driver->createSnapshot(f.call, v.id, "s1", "");
+  f.driver->copySnapshot(f.call, snap.id, "s2", "");
+  f.driver->expandVolume(f.call, v.id, 2);
+  f.driver->removeSnapshot(f.call, snap.id);
+  CHECK(vfstest::statusOf([&] { f.driver->removeVolume(f.call, "vfs-00000000000000ee", false); }) ==
+        RXR_E_NOT_FOUND);
+  rexray::sdk::CreateOptions huge;
+  huge.name = "huge";
+  huge.sizeGiB = INT64_MAX / VfsDriver::kGiB; // fails after the name was reserved
+  CHECK(vfstest::statusOf([&] { f.driver->createVolume(f.call, huge); }) == RXR_E_BACKEND);
+  f.driver->removeVolume(f.call, v.id, false);
+  CHECK(markers(f).empty());
+}
 
 TEST_CASE("vfs crash: a create leaves only the published image, its metadata and the lock") {
   Fixture f;
@@ -64,6 +135,7 @@ TEST_CASE("vfs crash: an unfinished image or metadata write is removed at start"
     Fixture f;
     f.create("keep");
     touch(volumesDir(f) + "/" + name);
+    crashedMidOperation(f);
     f.driver = f.restart();
     CHECK_FALSE(exists(volumesDir(f) + "/" + name));
     CHECK(f.host.logged(reason));
@@ -77,6 +149,7 @@ TEST_CASE("vfs crash: an image whose metadata was committed is published at star
   const std::string image = f.driver->volumeImagePath(id);
   // The create died between writing the metadata and the rename.
   REQUIRE(::rename(image.c_str(), (volumesDir(f) + "/." + id + ".img.new").c_str()) == 0);
+  crashedMidOperation(f);
   f.driver = f.restart();
   CHECK(exists(image));
   CHECK(f.host.logged("finished publishing " + image));
@@ -93,6 +166,7 @@ TEST_CASE("vfs crash: an image whose metadata a remove deleted is removed at sta
   // Bound to a loop device, as if someone had attached the image by hand.
   LoopDevice::attach(image);
   REQUIRE(::unlink((volumesDir(f) + "/" + id + ".json").c_str()) == 0);
+  crashedMidOperation(f);
   f.driver = f.restart();
   CHECK_FALSE(exists(image));
   CHECK_FALSE(LoopDevice::findByBackingFile(image).has_value());
@@ -146,6 +220,7 @@ TEST_CASE("vfs names: a start frees names held by nothing and indexes records wi
   // freeing it; a record from a version without the index.
   REQUIRE(::symlink("vfs-00000000000000cc", (names + "/orphan").c_str()) == 0);
   REQUIRE(::unlink((names + "/unindexed").c_str()) == 0);
+  crashedMidOperation(f);
   f.driver = f.restart();
   CHECK(f.host.logged("freed the name 'orphan'"));
   CHECK(f.host.logged("indexed the name 'unindexed' of volume " + unindexed.id));
