@@ -43,6 +43,7 @@ def measure(d, daemon, count, results, label):
         t0 = time.perf_counter()
         daemon.cli("volume", "ls")
         ls.append(time.perf_counter() - t0)
+    print("volume ls runs (ms):", [round(t * 1000) for t in ls], flush=True)
     out["volume ls"] = median(ls)
     print(f"with {count} volumes ({label}): " +
           ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in out.items()), flush=True)
