@@ -325,6 +325,18 @@ EbsSettings fakeEc2Settings(const FakeEc2 &ec2, const ebstest::TempDir &dir) {
   return s;
 }
 
+// An attach refused as BUSY, naming the instance that holds the volume.
+void checkBusyNamingOther(EbsDriver &d, ebstest::TestCall &call,
+                          const rexray::sdk::AttachOptions &o) {
+  try {
+    d.attachVolume(call.call(), o);
+    FAIL("expected BUSY");
+  } catch (const rexray::sdk::Error &e) {
+    CHECK(e.status() == RXR_E_BUSY);
+    CHECK(std::string(e.what()).find(kOther) != std::string::npos);
+  }
+}
+
 } // namespace
 
 TEST_CASE("ebs driver: attach skips names in use (EC2, launch mapping, local), then identifies the "
@@ -393,13 +405,7 @@ TEST_CASE(
   CHECK(d.volume(call.call(), kVolume).attachedInstanceId == kOther);
   rexray::sdk::AttachOptions o;
   o.volumeId = kVolume;
-  try {
-    d.attachVolume(call.call(), o);
-    FAIL("expected BUSY");
-  } catch (const rexray::sdk::Error &e) {
-    CHECK(e.status() == RXR_E_BUSY);
-    CHECK(std::string(e.what()).find(kOther) != std::string::npos);
-  }
+  checkBusyNamingOther(d, call, o);
   o.force = true;
   const std::string token = d.attachVolume(call.call(), o);
   CHECK(ec2.detachForce == std::vector<std::string>{"true"});
@@ -433,13 +439,7 @@ TEST_CASE("ebs driver: instance info and attaching to another instance of the re
   CHECK(ec2.attachDevices.size() == 1);
   // To this instance now: BUSY naming the other.
   o.instanceId.clear();
-  try {
-    d.attachVolume(call.call(), o);
-    FAIL("expected BUSY");
-  } catch (const rexray::sdk::Error &e) {
-    CHECK(e.status() == RXR_E_BUSY);
-    CHECK(std::string(e.what()).find(kOther) != std::string::npos);
-  }
+  checkBusyNamingOther(d, call, o);
   d.detachVolume(call.call(), kVolume, false);
 
   // Instances EC2 does not know, or that are no instance id at all.
