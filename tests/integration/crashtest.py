@@ -55,6 +55,9 @@ PAYLOAD = "payload"
 # How long one request may take before the test calls it hung: dockerd's own
 # limit for Create and Mount.
 REQUEST_TIMEOUT = 120
+# How long the callers may take to finish their last requests after the last
+# kill (a healthy daemon answers in milliseconds).
+CALLERS_FINISH_BUDGET = 90
 
 
 class Cut(Exception):
@@ -85,7 +88,12 @@ class Daemon:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
         if self.proc:
-            self.proc.wait()
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                # SIGKILL waits for the system call it interrupts: say which.
+                raise RuntimeError("the daemon (PID %d) did not die within 60 s of SIGKILL:\n%s"
+                                   % (self.proc.pid, threads_of(self.proc.pid)))
 
     def stop(self):
         """SIGTERM (a clean stop), then SIGKILL if it does not go."""
@@ -158,6 +166,7 @@ class Caller(threading.Thread):
         self.stop = stop
         self.mine = []  # (volume, mount ID) this caller holds
         self.serial = 0
+        self.inflight = None  # (method, body, monotonic start) while a request is out
 
     def request(self, method, body):
         """Re-issued until answered (the rule for a cut request)."""
@@ -165,12 +174,15 @@ class Caller(threading.Thread):
         while True:
             if first:
                 self.world.sent[method].set()
+            self.inflight = (method, body, time.monotonic())
             try:
                 return call(self.daemon_.sock, method, body), first
             except Cut:
                 self.world.count("re-issued " + method)
                 first = False
                 time.sleep(0.02)
+            finally:
+                self.inflight = None
 
     def expect_ok(self, method, body, reply):
         if reply.get("Err"):
@@ -283,6 +295,26 @@ def killer(rng, daemon, world, kills):
         daemon.start()
 
 
+def threads_of(pid):
+    """Each thread of a process, with what the kernel has it waiting in (its
+    state, wchan and kernel stack): for a daemon that stopped answering."""
+    out = []
+    for tid in sorted(os.listdir("/proc/%d/task" % pid)) if pid and os.path.isdir("/proc/%d" % pid) else []:
+        base = "/proc/%d/task/%s/" % (pid, tid)
+        parts = []
+        for name in ("comm", "wchan", "stat", "stack"):
+            try:
+                with open(base + name) as f:
+                    text = f.read().strip()
+            except OSError:
+                continue
+            if name == "stat":
+                text = "state " + text.split(")")[-1].split()[0]
+            parts.append(text.replace("\n", " | "))
+        out.append("thread %s: %s" % (tid, "; ".join(parts)))
+    return "\n".join(out) or "(no daemon process)"
+
+
 def db_counts(home):
     """{volume name: set of caller IDs} from the state database."""
     db = sqlite3.connect("file:%s?mode=ro" % os.path.join(home, "var/lib/rexray/rexray.db"),
@@ -384,9 +416,22 @@ def main():
             c.start()
         killer(random.Random(seed), daemon, world, args.kills)
         stop.set()
+        # One budget for all callers, well inside ctest's timeout, so that a
+        # request stuck in the daemon is reported here with what it was
+        # waiting for, not cut off silently.
+        deadline = time.monotonic() + CALLERS_FINISH_BUDGET
         for c in callers:
-            c.join(REQUEST_TIMEOUT * 2)
-        report.check("every caller finished", not any(c.is_alive() for c in callers))
+            c.join(max(0.0, deadline - time.monotonic()))
+        stuck = [c for c in callers if c.is_alive()]
+        report.check("every caller finished", not stuck, [
+            "%s: %s %s for %.0f s" % (c.name, c.inflight[0], json.dumps(c.inflight[1]),
+                                      time.monotonic() - c.inflight[2])
+            for c in stuck if c.inflight])
+        if stuck:
+            diag(daemon.log_tail())
+            diag(threads_of(daemon.proc.pid if daemon.proc else 0))
+            diag(replay)
+            return report.finish()
         report.check("every request was answered with success (%d kills)" % args.kills,
                      not world.failures, world.failures[:20])
         report.check("kills cut requests that were then sent again",
