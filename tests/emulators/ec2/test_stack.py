@@ -850,7 +850,11 @@ def nitro_nvme_devices():
     eq(open(os.path.join(sr, "block/nvme1n1/dev")).read().strip(), "%d:%d" % (os.major(st.st_rdev),
                                                                              os.minor(st.st_rdev)))
     c.attach_volume(VolumeId=v2, InstanceId=s.instance_id, Device="/dev/xvdg")
-    wait_for(lambda: os.path.lexists(os.path.join(dr, "nvme2n1")), 5, msg="nvme2n1")
+    # The by-id link is the hot-plug's last step (as for the first volume):
+    # the node alone may come before its sysfs entry (seen under ASan load).
+    byid2 = os.path.join(dr, "disk/by-id/nvme-Amazon_Elastic_Block_Store_" + v2.replace("-", ""))
+    wait_for(lambda: os.path.lexists(byid2), 5, msg=byid2)
+    eq(os.readlink(byid2), "../../nvme2n1")
     eq(open(os.path.join(sr, "block/nvme2n1/device/serial")).read().strip(), v2.replace("-", ""))
     # detach the first: its nodes go, the index is reused by the next attach (like the kernel)
     c.detach_volume(VolumeId=v1)
