@@ -64,7 +64,8 @@ InstanceInfo VolumeService::instanceInfo(const Deadline &deadline) {
 }
 
 std::unique_lock<std::timed_mutex> VolumeService::lockVolume(const std::string &key,
-                                                             const Deadline &deadline) {
+                                                             const Deadline &deadline,
+                                                             const std::string &what) {
   std::shared_ptr<std::timed_mutex> m;
   {
     std::lock_guard<std::mutex> guard(_locksGuard);
@@ -74,7 +75,8 @@ std::unique_lock<std::timed_mutex> VolumeService::lockVolume(const std::string &
   }
   std::unique_lock<std::timed_mutex> lock(*m, std::defer_lock);
   if (!lock.try_lock_until(deadline.when()))
-    throw Error(ErrorKind::Timeout, "volume '" + key + "' in service '" + _name +
+    throw Error(ErrorKind::Timeout, (what.empty() ? "volume '" + key + "'" : what) +
+                                        " in service '" + _name +
                                         "': another operation on it did not finish before "
                                         "this request's deadline");
   return lock;
@@ -318,8 +320,8 @@ Volume VolumeService::attachTo(const std::string &ref, const std::string &instan
   // one volume short of its limit cannot both pass the count here. (A
   // volume name cannot contain ':', so the key is no volume's.)
   std::unique_lock<std::timed_mutex> nodeLock;
-  if (maxAttached > 0) nodeLock = lockVolume("node:" + target, deadline);
   if (maxAttached > 0) {
+    nodeLock = lockVolume("node:" + target, deadline, "instance " + target);
     int64_t onTarget = 0;
     bool already = false;
     for (const auto &v : *listing(deadline)) {

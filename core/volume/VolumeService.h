@@ -149,8 +149,10 @@ private:
   void release(const Volume &volume, const std::string &instanceId, const ServiceSettings &settings,
                const Deadline &deadline);
   Snapshot resolveSnapshot(const std::string &ref, const Deadline &deadline);
-  // Waits for the volume's lock until the deadline (then Error(Timeout)).
-  std::unique_lock<std::timed_mutex> lockVolume(const std::string &key, const Deadline &deadline);
+  // Waits for the volume's lock until the deadline (then Error(Timeout),
+  // naming `what`, "volume '<key>'" when empty).
+  std::unique_lock<std::timed_mutex> lockVolume(const std::string &key, const Deadline &deadline,
+                                                const std::string &what = "");
   void decorate(Volume &volume, const ServiceSettings &settings) const;
   MountPipeline pipeline(const ServiceSettings &settings);
 

@@ -116,6 +116,10 @@ TEST_CASE("vfs crash: every operation removes its intent marker, also when it fa
   CHECK(vfstest::statusOf([&] { f.driver->createVolume(f.call, huge); }) == RXR_E_BACKEND);
   f.driver->removeVolume(f.call, v.id, false);
   CHECK(markers(f).empty());
+  // Markers were made: their directory appears with the first (no start
+  // over this root has settled it, which would make it too).
+  CHECK(exists(intentsDir(f)));
+  CHECK_FALSE(exists(intentsDir(f) + "/settled-boot"));
 }
 
 TEST_CASE("vfs crash: a create leaves only the published image, its metadata and the lock") {
